@@ -1,0 +1,1 @@
+"""evasim: a digital twin of ISS spacewalks."""
