@@ -1,0 +1,177 @@
+"""A replay: scenario in, states over a time array out. Products read a :class:`Replay`."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+
+import numpy as np
+
+from .errors import EvasimInputError
+from .lighting import (
+    LightingEdges,
+    ShadowAngles,
+    beta_angle_deg,
+    find_edges,
+    shadow_angles,
+    sun_elevation_deg,
+)
+from .orbit import Orbit, StationTrack
+from .scenario import Scenario, locate_line
+from .sky import Sky
+from .sun import SunTable
+from .timegrid import TimeGrid, utc_iso
+from .timeline import Timeline, build_timeline, hm
+from .tle import (
+    ElementSet,
+    bundled_set,
+    load_omm_json,
+    nearest,
+    parse_omm_record,
+    parse_tle_text,
+)
+
+TLE_AGE_WARN_DAYS = 3.0
+EDGE_SAMPLING_S = 10.0
+EDGE_PAD_S = 100 * 60.0
+
+Progress = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class Replay:
+    """Everything a product needs: inputs, the time grid and the states on it."""
+
+    scenario: Scenario
+    element_set: ElementSet
+    tle_age_days: float
+    grid: TimeGrid
+    track: StationTrack
+    sun_teme_km: np.ndarray
+    shadow: ShadowAngles
+    sunlit_fraction: np.ndarray
+    sun_elevation_deg: np.ndarray
+    beta_deg: np.ndarray
+    edges: LightingEdges
+    timeline: Timeline
+    sun: SunTable = field(repr=False)
+    warnings: list[str] = field(default_factory=list)
+
+    def eva_mask(self) -> np.ndarray:
+        eva = self.scenario.eva
+        s = self.grid.seconds
+        return (s >= self.grid.seconds_of(eva.hatch_open_utc)) & (
+            s <= self.grid.seconds_of(eva.hatch_close_utc)
+        )
+
+    def summary(self) -> dict:
+        """Key figures, JSON-ready."""
+        sc, eva = self.scenario, self.scenario.eva
+        s_open = self.grid.seconds_of(eva.hatch_open_utc)
+        s_close = self.grid.seconds_of(eva.hatch_close_utc)
+        in_eva = (self.edges.seconds >= s_open) & (self.edges.seconds <= s_close)
+        mask = self.eva_mask()
+        step = float(np.median(np.diff(self.grid.seconds))) if len(self.grid) > 1 else 0.0
+        daylight_s = float(np.sum(self.sunlit_fraction[mask]) * step)
+        periods = self.track.orbital_periods_min()
+        return {
+            "scenario": sc.name,
+            "title": sc.title,
+            "airlock": eva.airlock,
+            "crew": [{"name": m.name, "role": m.role, "suit": m.suit} for m in sc.crew],
+            "hatch_open_utc": utc_iso(eva.hatch_open_utc),
+            "hatch_close_utc": utc_iso(eva.hatch_close_utc),
+            "duration_s": s_close - s_open,
+            "duration_hm": hm(s_close - s_open),
+            "sunrises_during_eva_utc": [
+                utc_iso(self.grid.datetime_at(s), 1)
+                for s in self.edges.seconds[in_eva & (self.edges.kind == "sunrise")]
+            ],
+            "sunsets_during_eva_utc": [
+                utc_iso(self.grid.datetime_at(s), 1)
+                for s in self.edges.seconds[in_eva & (self.edges.kind == "sunset")]
+            ],
+            "daylight_during_eva_s": round(daylight_s, 1),
+            "daylight_fraction_during_eva": round(daylight_s / max(s_close - s_open, 1.0), 4),
+            "beta_angle_deg": {
+                "at_hatch_open": round(float(np.interp(s_open, self.grid.seconds,
+                                                       self.beta_deg)), 3),
+                "min": round(float(np.min(self.beta_deg[mask])), 3),
+                "max": round(float(np.max(self.beta_deg[mask])), 3),
+            },
+            "altitude_km": {
+                "min": round(float(np.min(self.track.altitude_km)), 2),
+                "max": round(float(np.max(self.track.altitude_km)), 2),
+                "mean": round(float(np.mean(self.track.altitude_km)), 2),
+            },
+            "orbital_period_min": round(float(np.mean(periods)), 3) if periods.size else None,
+            "inclination_from_track_deg": round(self.track.inclination_from_track_deg(), 3),
+            "tle": {
+                "epoch_utc": utc_iso(self.element_set.epoch_utc),
+                "age_days_at_hatch_open": round(self.tle_age_days, 3),
+                "line1": self.element_set.line1,
+                "line2": self.element_set.line2,
+                "origin": self.element_set.origin,
+            },
+            "flags": list(self.timeline.flags),
+            "warnings": list(self.warnings),
+            "step_s": step,
+            "samples": len(self.grid),
+        }
+
+
+def choose_element_set(sc: Scenario) -> ElementSet:
+    """The element set the scenario asks for (nearest epoch to hatch open for bundled sets)."""
+    eph = sc.ephemeris
+    when = sc.eva.hatch_open_utc
+    if eph.source == "bundled":
+        return nearest(bundled_set(eph.set), when)
+    if eph.source == "tle":
+        return nearest(parse_tle_text(eph.tle or "", source=f"{sc.origin}: ephemeris.tle",
+                                      first_line=1), when)
+    if eph.omm_file is not None:
+        path = Path(eph.omm_file)
+        if not path.is_absolute() and sc.origin and Path(sc.origin).exists():
+            path = Path(sc.origin).parent / path
+        return nearest(load_omm_json(path), when)
+    return parse_omm_record(eph.omm or {}, source=f"{sc.origin}: ephemeris.omm")
+
+
+def run_replay(sc: Scenario, sky: Sky | None = None, progress: Progress | None = None) -> Replay:
+    """Compute the replay's states over the scenario's span at its step."""
+    report = progress or (lambda _msg: None)
+    sky = sky or Sky.load()
+    report("ephemeris")
+    element_set = choose_element_set(sc)
+    age_days = (sc.eva.hatch_open_utc - element_set.epoch_utc).total_seconds() / 86400.0
+    warnings = []
+    if abs(age_days) > TLE_AGE_WARN_DAYS:
+        warnings.append(f"element set epoch {utc_iso(element_set.epoch_utc)} is "
+                        f"{abs(age_days):.1f} days from hatch open (> {TLE_AGE_WARN_DAYS:g} days): "
+                        "positions may be off by tens of km")
+    grid = TimeGrid.span(sc.span.start_utc, sc.span.end_utc, sc.span.step_s)
+    orbit = Orbit(element_set, sky)
+    report("orbit")
+    track = orbit.at(grid)
+    sun = SunTable.build(sky, grid)  # padded by 4 h: covers the edge search
+    sun_teme = sun.teme_km(grid)
+    report("day/night")
+    shadow = shadow_angles(track.r_teme_km, sun_teme)
+    sunlit = shadow.sunlit_fraction()
+    elevation = sun_elevation_deg(track.r_itrs_km, track.latitude_deg, track.longitude_deg,
+                                  sun_teme, track.gmst_rad)
+    beta = beta_angle_deg(track.r_teme_km, track.v_teme_km_s, sun_teme)
+    # Edges are searched one orbit beyond the span so that flags can say "N min after sunset"
+    # at its ends; events.csv keeps those inside the span only.
+    pad = timedelta(seconds=EDGE_PAD_S)
+    coarse = TimeGrid.span(sc.span.start_utc - pad, sc.span.end_utc + pad, EDGE_SAMPLING_S)
+    edges = find_edges(orbit, sun, coarse).on(grid)
+    report("timeline")
+    timeline = build_timeline(sc, grid, edges)
+    return Replay(sc, element_set, age_days, grid, track, sun_teme, shadow, sunlit, elevation,
+                  beta, edges, timeline, sun, warnings)
+
+
+__all__ = ["EvasimInputError", "Replay", "choose_element_set", "locate_line", "run_replay"]

@@ -1,0 +1,398 @@
+"""Scenario files (TOML): schema, loading, validation, one-line errors with file and line.
+
+The format is documented, with every field commented, in ``docs/scenario-format.md`` and in
+the built-in scenarios ``evasim/data/scenarios/*.toml``. Pydantic checks types and shapes;
+:func:`_check_consistency` checks what relates fields to each other (times in order, crew
+references, which ephemeris fields go with which source). Either way the user gets one
+:class:`EvasimInputError` naming the file, the line and the dotted field.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from datetime import datetime, timedelta
+from importlib import resources
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from .errors import EvasimInputError
+
+ELAPSED_RE = re.compile(r"^(\d{1,2}):([0-5]\d)(?::([0-5]\d))?$")
+EFFECT_RE = re.compile(
+    r"^(connect|disconnect)\s+(power|ethernet|tv|kurs)\s+(\S+)\s*->\s*(\S+)(?:\s+at\s+(.+))?$"
+)
+BUILTIN_SCENARIOS = ("vkd-49", "vkd-50")
+
+
+def parse_elapsed(text: str) -> timedelta:
+    """'H:MM' or 'H:MM:SS' -> timedelta."""
+    m = ELAPSED_RE.match(text.strip())
+    if not m:
+        raise ValueError(f"expected H:MM or H:MM:SS, got {text!r}")
+    h, mi, s = int(m.group(1)), int(m.group(2)), int(m.group(3) or 0)
+    return timedelta(hours=h, minutes=mi, seconds=s)
+
+
+def _elapsed(value: str) -> str:
+    parse_elapsed(value)
+    return value
+
+
+Elapsed = Annotated[str, Field(description="H:MM or H:MM:SS")]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Effect(_Model):
+    """A link change a task makes, e.g. ``connect power MRM-2 -> MLM at PMA-1/FGB panel``."""
+
+    action: Literal["connect", "disconnect"]
+    kind: Literal["power", "ethernet", "tv", "kurs"]
+    source: str
+    target: str
+    place: str | None = None
+
+    @classmethod
+    def parse(cls, text: str) -> Effect:
+        m = EFFECT_RE.match(text.strip())
+        if not m:
+            raise ValueError(
+                f"expected 'connect|disconnect power|ethernet|tv|kurs A -> B [at PLACE]', "
+                f"got {text!r}"
+            )
+        return cls(action=m[1], kind=m[2], source=m[3], target=m[4], place=m[5])
+
+    def __str__(self) -> str:
+        at = f" at {self.place}" if self.place else ""
+        return f"{self.action} {self.kind} {self.source} -> {self.target}{at}"
+
+
+class Span(_Model):
+    start_utc: AwareDatetime
+    end_utc: AwareDatetime
+    step_s: float = Field(1.0, gt=0.0, le=60.0)
+
+
+class Eva(_Model):
+    designation: str = ""
+    airlock: str
+    depress_start_utc: AwareDatetime | None = None
+    hatch_open_utc: AwareDatetime
+    hatch_close_utc: AwareDatetime
+    repress_end_utc: AwareDatetime | None = None
+    planned_duration: str | None = None
+    suit_autonomy_h: float = Field(8.0, gt=0.0, le=24.0)
+
+    _check_planned = field_validator("planned_duration")(
+        lambda v: None if v is None else _elapsed(v)
+    )
+
+
+class CrewMember(_Model):
+    name: str = Field(min_length=1)
+    role: Literal["EV1", "EV2", "EV3"]
+    suit: str = ""
+    marking: str = ""
+
+
+class Ephemeris(_Model):
+    source: Literal["bundled", "tle", "omm"] = "bundled"
+    set: str = "iss_2021"
+    tle: str | None = None
+    omm_file: str | None = None
+    omm: dict[str, Any] | None = None
+
+
+class Task(_Model):
+    crew: list[str] = Field(min_length=1)
+    name: str = Field(min_length=1)
+    start_utc: AwareDatetime | None = None
+    start_elapsed: str | None = None
+    end_utc: AwareDatetime | None = None
+    end_elapsed: str | None = None
+    duration_min: float | None = Field(None, gt=0.0)
+    worksite: str = ""
+    effects: list[str] = []
+    estimated: bool = True
+    note: str = ""
+
+    _check_elapsed = field_validator("start_elapsed", "end_elapsed")(
+        lambda v: None if v is None else _elapsed(v)
+    )
+
+    @field_validator("effects")
+    @classmethod
+    def _check_effects(cls, value: list[str]) -> list[str]:
+        for text in value:
+            Effect.parse(text)
+        return value
+
+    @property
+    def parsed_effects(self) -> list[Effect]:
+        return [Effect.parse(t) for t in self.effects]
+
+
+class Fact(_Model):
+    label: str
+    value: str
+    source: str
+    confidence: Literal["H", "M", "L", "est"]
+
+
+class Scenario(_Model):
+    name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+    title: str
+    description: str = ""
+    station_date_utc: AwareDatetime | None = None
+    span: Span
+    eva: Eva
+    crew: list[CrewMember] = Field(min_length=1)
+    ephemeris: Ephemeris = Ephemeris()
+    tasks: list[Task] = []
+    facts: list[Fact] = []
+
+    # Filled by load: where the scenario came from (for messages and the report).
+    origin: str = ""
+
+    @property
+    def station_date(self) -> datetime:
+        return self.station_date_utc or self.eva.hatch_open_utc
+
+    def crew_by_ref(self, ref: str) -> CrewMember | None:
+        for member in self.crew:
+            if ref in (member.role, member.name):
+                return member
+        return None
+
+    def task_window(self, task: Task) -> tuple[datetime, datetime]:
+        """Absolute (start, end) of a task; relative times count from hatch open."""
+        open_ = self.eva.hatch_open_utc
+        start = task.start_utc or open_ + parse_elapsed(task.start_elapsed or "0:00")
+        if task.end_utc is not None:
+            end = task.end_utc
+        elif task.end_elapsed is not None:
+            end = open_ + parse_elapsed(task.end_elapsed)
+        else:
+            end = start + timedelta(minutes=task.duration_min or 0.0)
+        return start, end
+
+    def task_crew(self, task: Task) -> list[CrewMember]:
+        if task.crew == ["all"]:
+            return list(self.crew)
+        return [m for ref in task.crew if (m := self.crew_by_ref(ref)) is not None]
+
+
+# --------------------------------------------------------------------------- locating lines
+
+
+def _table_path(header: str) -> tuple[str, ...]:
+    return tuple(part.strip().strip('"') for part in header.split("."))
+
+
+def locate_line(text: str, loc: tuple) -> int | None:
+    """Best line number in TOML ``text`` for a pydantic-style ``loc`` path, or None."""
+    keys: dict[tuple, int] = {}
+    counts: dict[tuple, int] = {}
+    current: tuple = ()
+    in_multiline = False
+    for number, raw in enumerate(text.splitlines(), start=1):
+        line = raw.strip()
+        if in_multiline:
+            if line.count('"""') % 2 == 1 or line.count("'''") % 2 == 1:
+                in_multiline = False
+            continue
+        if line.startswith("[["):
+            path = _table_path(line[2 : line.find("]]")])
+            counts[path] = counts.get(path, -1) + 1
+            current = (*path, counts[path])
+            keys.setdefault(current, number)
+        elif line.startswith("["):
+            current = _table_path(line[1 : line.find("]")])
+            keys.setdefault(current, number)
+        else:
+            m = re.match(r'^([A-Za-z0-9_"\'-]+)\s*=', line)
+            if m:
+                keys.setdefault((*current, m.group(1).strip("\"'")), number)
+                rest = line[m.end() :]
+                if rest.count('"""') == 1 or rest.count("'''") == 1:
+                    in_multiline = True
+    for k in range(len(loc), 0, -1):
+        hit = keys.get(tuple(loc[:k]))
+        if hit is not None:
+            return hit
+    return None
+
+
+def _dotted(loc: tuple) -> str:
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+def _model_at(loc: tuple) -> type[BaseModel] | None:
+    model: Any = Scenario
+    for part in loc:
+        if isinstance(part, int):
+            continue
+        field = model.model_fields.get(part) if model else None
+        if field is None:
+            return None
+        ann = field.annotation
+        args = getattr(ann, "__args__", ())
+        candidates = [ann, *args]
+        model = next(
+            (c for c in candidates if isinstance(c, type) and issubclass(c, BaseModel)), None
+        )
+    return model
+
+
+def _friendly(error: dict) -> str:
+    kind = error["type"]
+    loc = tuple(error["loc"])
+    if kind == "missing":
+        return "required field is missing"
+    if kind == "extra_forbidden":
+        parent = _model_at(loc[:-1])
+        allowed = ", ".join(f for f in (parent.model_fields if parent else {}) if f != "origin")
+        return f"unknown field; expected one of: {allowed}"
+    if kind in ("datetime_parsing", "datetime_type", "datetime_from_date_parsing"):
+        return "expected a UTC date-time like 2021-09-03T14:41:00Z"
+    if kind == "timezone_aware":
+        return "expected a UTC date-time with a zone, like 2021-09-03T14:41:00Z"
+    if kind == "literal_error":
+        return f"expected {error['ctx']['expected']}, got {error.get('input')!r}"
+    msg = str(error["msg"])
+    msg = msg.removeprefix("Value error, ")
+    got = error.get("input")
+    if kind.endswith("_type") or kind.endswith("_parsing"):
+        return f"{msg[0].lower()}{msg[1:]}, got {type(got).__name__} {got!r}"
+    return msg[0].lower() + msg[1:]
+
+
+# --------------------------------------------------------------------------- consistency
+
+
+def _check_consistency(sc: Scenario) -> list[tuple[tuple, str]]:
+    """Cross-field problems as (loc, message), first problem first."""
+    problems: list[tuple[tuple, str]] = []
+    eva, span = sc.eva, sc.span
+
+    def fmt(t: datetime) -> str:
+        return t.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+    if span.end_utc <= span.start_utc:
+        problems.append((("span", "end_utc"), f"expected a time after span.start_utc "
+                         f"({fmt(span.start_utc)})"))
+    if eva.hatch_close_utc <= eva.hatch_open_utc:
+        problems.append((("eva", "hatch_close_utc"), f"expected a time after hatch_open_utc "
+                         f"({fmt(eva.hatch_open_utc)})"))
+    if eva.depress_start_utc and eva.depress_start_utc > eva.hatch_open_utc:
+        problems.append((("eva", "depress_start_utc"), "expected a time before hatch_open_utc"))
+    if eva.repress_end_utc and eva.repress_end_utc < eva.hatch_close_utc:
+        problems.append((("eva", "repress_end_utc"), "expected a time after hatch_close_utc"))
+    if not (span.start_utc <= eva.hatch_open_utc and eva.hatch_close_utc <= span.end_utc):
+        problems.append((("span",), f"expected the span to contain the hatch times "
+                         f"({fmt(eva.hatch_open_utc)} .. {fmt(eva.hatch_close_utc)})"))
+    if (span.end_utc - span.start_utc) > timedelta(days=3):
+        problems.append((("span", "end_utc"), "expected a span of at most 3 days"))
+    roles = [m.role for m in sc.crew]
+    for i, member in enumerate(sc.crew):
+        if roles.count(member.role) > 1:
+            problems.append((("crew", i, "role"), f"role {member.role} is given twice"))
+            break
+    eph = sc.ephemeris
+    wanted = {"bundled": set(), "tle": {"tle"}, "omm": {"omm_file", "omm"}}[eph.source]
+    given = {k for k in ("tle", "omm_file", "omm") if getattr(eph, k) is not None}
+    if eph.source == "omm" and len(given) != 1:
+        problems.append((("ephemeris", "source"), "expected exactly one of omm_file or omm"))
+    elif eph.source != "omm" and given != wanted:
+        extra = given - wanted
+        if extra:
+            field = sorted(extra)[0]
+            problems.append((("ephemeris", field), f"not used with source = {eph.source!r}"))
+        else:
+            problems.append((("ephemeris", "tle"), "expected the two TLE lines"))
+    for i, task in enumerate(sc.tasks):
+        loc = ("tasks", i)
+        for ref in task.crew:
+            if ref != "all" and sc.crew_by_ref(ref) is None:
+                names = ", ".join([*(m.role for m in sc.crew), "all"])
+                problems.append(((*loc, "crew"), f"unknown crew member {ref!r}; expected one "
+                                 f"of {names} or a crew name"))
+        if task.start_utc is not None and task.start_elapsed is not None:
+            problems.append(((*loc, "start_elapsed"), "give start_utc or start_elapsed, not both"))
+        if task.start_utc is None and task.start_elapsed is None:
+            problems.append(((*loc,), "expected start_utc or start_elapsed"))
+        ends = [k for k in ("end_utc", "end_elapsed", "duration_min") if getattr(task, k) is not None]
+        if len(ends) != 1:
+            problems.append(((*loc, ends[1] if len(ends) > 1 else "name"),
+                             "expected exactly one of end_utc, end_elapsed, duration_min"))
+        if problems:
+            continue
+        start, end = sc.task_window(task)
+        if end <= start:
+            field = ends[0]
+            problems.append(((*loc, field), f"expected the task to end after it starts "
+                             f"({fmt(start)})"))
+        elif start < span.start_utc or end > span.end_utc:
+            problems.append(((*loc,), f"task {fmt(start)} .. {fmt(end)} lies outside the span"))
+    return problems
+
+
+# --------------------------------------------------------------------------- loading
+
+
+def parse_scenario(text: str, source: str) -> Scenario:
+    """Validate TOML ``text``; ``source`` names the file in error messages."""
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        m = re.search(r"\(at line (\d+), column (\d+)\)", str(exc))
+        message = re.sub(r"\s*\(at line \d+, column \d+\)", "", str(exc))
+        line = int(m.group(1)) if m else None
+        raise EvasimInputError(f"invalid TOML: {message}", source=source, line=line) from None
+    if "origin" in raw:
+        raise EvasimInputError("origin: unknown field", source=source,
+                               line=locate_line(text, ("origin",)))
+    try:
+        scenario = Scenario.model_validate({**raw, "origin": source})
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        loc = tuple(first["loc"])
+        raise EvasimInputError(f"{_dotted(loc) or 'file'}: {_friendly(first)}", source=source,
+                               line=locate_line(text, loc)) from None
+    problems = _check_consistency(scenario)
+    if problems:
+        loc, message = problems[0]
+        raise EvasimInputError(f"{_dotted(loc)}: {message}", source=source,
+                               line=locate_line(text, loc))
+    return scenario
+
+
+def load_scenario(path_or_name: str | Path) -> Scenario:
+    """A built-in scenario by name (``vkd-49``) or a TOML file by path."""
+    text_arg = str(path_or_name)
+    if text_arg in BUILTIN_SCENARIOS:
+        ref = resources.files("evasim") / "data" / "scenarios" / f"{text_arg}.toml"
+        return parse_scenario(ref.read_text(encoding="utf-8"), f"evasim:{text_arg}")
+    path = Path(text_arg)
+    if not path.exists():
+        names = ", ".join(BUILTIN_SCENARIOS)
+        raise EvasimInputError(f"no such file, nor a built-in scenario; expected one of {names} "
+                               "or a path to a .toml file", source=text_arg)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = getattr(exc, "strerror", None) or str(exc)
+        raise EvasimInputError(f"cannot read scenario: {reason}", source=text_arg) from None
+    return parse_scenario(text, text_arg)
+
+
+def builtin_scenarios() -> list[Scenario]:
+    return [load_scenario(name) for name in BUILTIN_SCENARIOS]
