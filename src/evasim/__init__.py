@@ -1,1 +1,6 @@
-"""evasim: a digital twin of ISS spacewalks."""
+"""evasim: a digital twin of International Space Station spacewalks.
+
+The public API is :mod:`evasim.api`.
+"""
+
+__version__ = "0.1.0"

@@ -18,7 +18,7 @@ from .lighting import (
     shadow_angles,
     sun_elevation_deg,
 )
-from .orbit import Orbit, StationTrack
+from .orbit import Orbit, StationTrack, sgp4_teme
 from .scenario import Scenario, locate_line
 from .sky import Sky
 from .sun import SunTable
@@ -36,6 +36,7 @@ from .tle import (
 TLE_AGE_WARN_DAYS = 3.0
 EDGE_SAMPLING_S = 10.0
 EDGE_PAD_S = 100 * 60.0
+BETA_CONTEXT_DAYS = 30.0
 
 Progress = Callable[[str], None]
 
@@ -57,6 +58,7 @@ class Replay:
     edges: LightingEdges
     timeline: Timeline
     sun: SunTable = field(repr=False)
+    beta_context: tuple[TimeGrid, np.ndarray] = field(repr=False, default=None)
     warnings: list[str] = field(default_factory=list)
 
     def eva_mask(self) -> np.ndarray:
@@ -171,7 +173,21 @@ def run_replay(sc: Scenario, sky: Sky | None = None, progress: Progress | None =
     report("timeline")
     timeline = build_timeline(sc, grid, edges)
     return Replay(sc, element_set, age_days, grid, track, sun_teme, shadow, sunlit, elevation,
-                  beta, edges, timeline, sun, warnings)
+                  beta, edges, timeline, sun, beta_around(orbit, sky, sc.eva.hatch_open_utc),
+                  warnings)
+
+
+def beta_around(orbit: Orbit, sky: Sky, centre_utc, days: float = BETA_CONTEXT_DAYS,
+                step_s: float = 7200.0) -> tuple[TimeGrid, np.ndarray]:
+    """Beta angle (deg) every ``step_s`` over +/- ``days`` around ``centre_utc``.
+
+    The orbit plane from one element set drifts correctly with J2 over weeks; the along-track
+    phase does not matter for beta.
+    """
+    span = timedelta(days=days)
+    grid = TimeGrid.span(centre_utc - span, centre_utc + span, step_s)
+    r, v = sgp4_teme(orbit.element_set, grid)
+    return grid, beta_angle_deg(r, v, SunTable.build(sky, grid).teme_km(grid))
 
 
 __all__ = ["EvasimInputError", "Replay", "choose_element_set", "locate_line", "run_replay"]
