@@ -15,6 +15,7 @@ $(STAMP): pyproject.toml
 
 run: $(STAMP)
 	$(BIN)/evasim replay vkd-49 --out out/vkd-49
+	@echo "Open out/vkd-49/report.html in a browser; telemetry, events and summary are beside it."
 
 test: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks

@@ -135,8 +135,13 @@ class LightingEdges:
     def on(self, other: TimeGrid) -> LightingEdges:
         """The same edges expressed in seconds of another grid."""
         shift = (self.grid.t0_utc - other.t0_utc).total_seconds()
-        return LightingEdges(other, self.seconds + shift, self.kind,
-                             self.penumbra_outer_s + shift, self.penumbra_inner_s + shift)
+        return LightingEdges(
+            other,
+            self.seconds + shift,
+            self.kind,
+            self.penumbra_outer_s + shift,
+            self.penumbra_inner_s + shift,
+        )
 
     @property
     def sunsets_s(self) -> np.ndarray:

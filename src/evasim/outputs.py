@@ -75,8 +75,9 @@ def write_products(
         report("telemetry")
         pq.write_table(telemetry_table(replay), tmp / "telemetry.parquet", compression="zstd")
         write_events_csv(replay, tmp / "events.csv")
-        (tmp / "summary.json").write_text(json.dumps(replay.summary(), indent=2) + "\n",
-                                          encoding="utf-8")
+        (tmp / "summary.json").write_text(
+            json.dumps(replay.summary(), indent=2) + "\n", encoding="utf-8"
+        )
         if render_report is not None:
             report("report")
             (tmp / "report.html").write_text(render_report(replay), encoding="utf-8")
@@ -88,5 +89,3 @@ def write_products(
         return written
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-
-

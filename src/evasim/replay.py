@@ -98,8 +98,9 @@ class Replay:
             "daylight_during_eva_s": round(daylight_s, 1),
             "daylight_fraction_during_eva": round(daylight_s / max(s_close - s_open, 1.0), 4),
             "beta_angle_deg": {
-                "at_hatch_open": round(float(np.interp(s_open, self.grid.seconds,
-                                                       self.beta_deg)), 3),
+                "at_hatch_open": round(
+                    float(np.interp(s_open, self.grid.seconds, self.beta_deg)), 3
+                ),
                 "min": round(float(np.min(self.beta_deg[mask])), 3),
                 "max": round(float(np.max(self.beta_deg[mask])), 3),
             },
@@ -131,8 +132,9 @@ def choose_element_set(sc: Scenario) -> ElementSet:
     if eph.source == "bundled":
         return nearest(bundled_set(eph.set), when)
     if eph.source == "tle":
-        return nearest(parse_tle_text(eph.tle or "", source=f"{sc.origin}: ephemeris.tle",
-                                      first_line=1), when)
+        return nearest(
+            parse_tle_text(eph.tle or "", source=f"{sc.origin}: ephemeris.tle", first_line=1), when
+        )
     if eph.omm_file is not None:
         path = Path(eph.omm_file)
         if not path.is_absolute() and sc.origin and Path(sc.origin).exists():
@@ -150,9 +152,11 @@ def run_replay(sc: Scenario, sky: Sky | None = None, progress: Progress | None =
     age_days = (sc.eva.hatch_open_utc - element_set.epoch_utc).total_seconds() / 86400.0
     warnings = []
     if abs(age_days) > TLE_AGE_WARN_DAYS:
-        warnings.append(f"element set epoch {utc_iso(element_set.epoch_utc)} is "
-                        f"{abs(age_days):.1f} days from hatch open (> {TLE_AGE_WARN_DAYS:g} days): "
-                        "positions may be off by tens of km")
+        warnings.append(
+            f"element set epoch {utc_iso(element_set.epoch_utc)} is "
+            f"{abs(age_days):.1f} days from hatch open (> {TLE_AGE_WARN_DAYS:g} days): "
+            "positions may be off by tens of km"
+        )
     grid = TimeGrid.span(sc.span.start_utc, sc.span.end_utc, sc.span.step_s)
     orbit = Orbit(element_set, sky)
     report("orbit")
@@ -162,8 +166,9 @@ def run_replay(sc: Scenario, sky: Sky | None = None, progress: Progress | None =
     report("day/night")
     shadow = shadow_angles(track.r_teme_km, sun_teme)
     sunlit = shadow.sunlit_fraction()
-    elevation = sun_elevation_deg(track.r_itrs_km, track.latitude_deg, track.longitude_deg,
-                                  sun_teme, track.gmst_rad)
+    elevation = sun_elevation_deg(
+        track.r_itrs_km, track.latitude_deg, track.longitude_deg, sun_teme, track.gmst_rad
+    )
     beta = beta_angle_deg(track.r_teme_km, track.v_teme_km_s, sun_teme)
     # Edges are searched one orbit beyond the span so that flags can say "N min after sunset"
     # at its ends; events.csv keeps those inside the span only.
@@ -172,13 +177,28 @@ def run_replay(sc: Scenario, sky: Sky | None = None, progress: Progress | None =
     edges = find_edges(orbit, sun, coarse).on(grid)
     report("timeline")
     timeline = build_timeline(sc, grid, edges)
-    return Replay(sc, element_set, age_days, grid, track, sun_teme, shadow, sunlit, elevation,
-                  beta, edges, timeline, sun, beta_around(orbit, sky, sc.eva.hatch_open_utc),
-                  warnings)
+    return Replay(
+        sc,
+        element_set,
+        age_days,
+        grid,
+        track,
+        sun_teme,
+        shadow,
+        sunlit,
+        elevation,
+        beta,
+        edges,
+        timeline,
+        sun,
+        beta_around(orbit, sky, sc.eva.hatch_open_utc),
+        warnings,
+    )
 
 
-def beta_around(orbit: Orbit, sky: Sky, centre_utc, days: float = BETA_CONTEXT_DAYS,
-                step_s: float = 7200.0) -> tuple[TimeGrid, np.ndarray]:
+def beta_around(
+    orbit: Orbit, sky: Sky, centre_utc, days: float = BETA_CONTEXT_DAYS, step_s: float = 7200.0
+) -> tuple[TimeGrid, np.ndarray]:
     """Beta angle (deg) every ``step_s`` over +/- ``days`` around ``centre_utc``.
 
     The orbit plane from one element set drifts correctly with J2 over weeks; the along-track

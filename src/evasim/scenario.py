@@ -287,18 +287,28 @@ def _check_consistency(sc: Scenario) -> list[tuple[tuple, str]]:
         return t.strftime("%Y-%m-%dT%H:%M:%SZ")
 
     if span.end_utc <= span.start_utc:
-        problems.append((("span", "end_utc"), f"expected a time after span.start_utc "
-                         f"({fmt(span.start_utc)})"))
+        problems.append(
+            (("span", "end_utc"), f"expected a time after span.start_utc ({fmt(span.start_utc)})")
+        )
     if eva.hatch_close_utc <= eva.hatch_open_utc:
-        problems.append((("eva", "hatch_close_utc"), f"expected a time after hatch_open_utc "
-                         f"({fmt(eva.hatch_open_utc)})"))
+        problems.append(
+            (
+                ("eva", "hatch_close_utc"),
+                f"expected a time after hatch_open_utc ({fmt(eva.hatch_open_utc)})",
+            )
+        )
     if eva.depress_start_utc and eva.depress_start_utc > eva.hatch_open_utc:
         problems.append((("eva", "depress_start_utc"), "expected a time before hatch_open_utc"))
     if eva.repress_end_utc and eva.repress_end_utc < eva.hatch_close_utc:
         problems.append((("eva", "repress_end_utc"), "expected a time after hatch_close_utc"))
     if not (span.start_utc <= eva.hatch_open_utc and eva.hatch_close_utc <= span.end_utc):
-        problems.append((("span",), f"expected the span to contain the hatch times "
-                         f"({fmt(eva.hatch_open_utc)} .. {fmt(eva.hatch_close_utc)})"))
+        problems.append(
+            (
+                ("span",),
+                f"expected the span to contain the hatch times "
+                f"({fmt(eva.hatch_open_utc)} .. {fmt(eva.hatch_close_utc)})",
+            )
+        )
     if (span.end_utc - span.start_utc) > timedelta(days=3):
         problems.append((("span", "end_utc"), "expected a span of at most 3 days"))
     roles = [m.role for m in sc.crew]
@@ -323,23 +333,34 @@ def _check_consistency(sc: Scenario) -> list[tuple[tuple, str]]:
         for ref in task.crew:
             if ref != "all" and sc.crew_by_ref(ref) is None:
                 names = ", ".join([*(m.role for m in sc.crew), "all"])
-                problems.append(((*loc, "crew"), f"unknown crew member {ref!r}; expected one "
-                                 f"of {names} or a crew name"))
+                problems.append(
+                    (
+                        (*loc, "crew"),
+                        f"unknown crew member {ref!r}; expected one of {names} or a crew name",
+                    )
+                )
         if task.start_utc is not None and task.start_elapsed is not None:
             problems.append(((*loc, "start_elapsed"), "give start_utc or start_elapsed, not both"))
         if task.start_utc is None and task.start_elapsed is None:
             problems.append(((*loc,), "expected start_utc or start_elapsed"))
-        ends = [k for k in ("end_utc", "end_elapsed", "duration_min") if getattr(task, k) is not None]
+        ends = [
+            k for k in ("end_utc", "end_elapsed", "duration_min") if getattr(task, k) is not None
+        ]
         if len(ends) != 1:
-            problems.append(((*loc, ends[1] if len(ends) > 1 else "name"),
-                             "expected exactly one of end_utc, end_elapsed, duration_min"))
+            problems.append(
+                (
+                    (*loc, ends[1] if len(ends) > 1 else "name"),
+                    "expected exactly one of end_utc, end_elapsed, duration_min",
+                )
+            )
         if problems:
             continue
         start, end = sc.task_window(task)
         if end <= start:
             field = ends[0]
-            problems.append(((*loc, field), f"expected the task to end after it starts "
-                             f"({fmt(start)})"))
+            problems.append(
+                ((*loc, field), f"expected the task to end after it starts ({fmt(start)})")
+            )
         elif start < span.start_utc or end > span.end_utc:
             problems.append(((*loc,), f"task {fmt(start)} .. {fmt(end)} lies outside the span"))
     return problems
@@ -358,20 +379,25 @@ def parse_scenario(text: str, source: str) -> Scenario:
         line = int(m.group(1)) if m else None
         raise EvasimInputError(f"invalid TOML: {message}", source=source, line=line) from None
     if "origin" in raw:
-        raise EvasimInputError("origin: unknown field", source=source,
-                               line=locate_line(text, ("origin",)))
+        raise EvasimInputError(
+            "origin: unknown field", source=source, line=locate_line(text, ("origin",))
+        )
     try:
         scenario = Scenario.model_validate({**raw, "origin": source})
     except ValidationError as exc:
         first = exc.errors()[0]
         loc = tuple(first["loc"])
-        raise EvasimInputError(f"{_dotted(loc) or 'file'}: {_friendly(first)}", source=source,
-                               line=locate_line(text, loc)) from None
+        raise EvasimInputError(
+            f"{_dotted(loc) or 'file'}: {_friendly(first)}",
+            source=source,
+            line=locate_line(text, loc),
+        ) from None
     problems = _check_consistency(scenario)
     if problems:
         loc, message = problems[0]
-        raise EvasimInputError(f"{_dotted(loc)}: {message}", source=source,
-                               line=locate_line(text, loc))
+        raise EvasimInputError(
+            f"{_dotted(loc)}: {message}", source=source, line=locate_line(text, loc)
+        )
     return scenario
 
 
@@ -384,8 +410,11 @@ def load_scenario(path_or_name: str | Path) -> Scenario:
     path = Path(text_arg)
     if not path.exists():
         names = ", ".join(BUILTIN_SCENARIOS)
-        raise EvasimInputError(f"no such file, nor a built-in scenario; expected one of {names} "
-                               "or a path to a .toml file", source=text_arg)
+        raise EvasimInputError(
+            f"no such file, nor a built-in scenario; expected one of {names} "
+            "or a path to a .toml file",
+            source=text_arg,
+        )
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:

@@ -69,8 +69,13 @@ def build_timeline(sc: Scenario, grid: TimeGrid, edges: LightingEdges) -> Timeli
     ):
         if grid.seconds[0] <= s <= grid.seconds[-1]:
             penumbra = abs(outer - inner)
-            events.append(Event(grid.datetime_at(s), str(kind),
-                                f"Sun centre on the limb; penumbra {penumbra:.1f} s"))
+            events.append(
+                Event(
+                    grid.datetime_at(s),
+                    str(kind),
+                    f"Sun centre on the limb; penumbra {penumbra:.1f} s",
+                )
+            )
 
     tasks: list[TaskWindow] = []
     active = {m.role: np.full(len(grid), "", dtype=object) for m in sc.crew}
@@ -85,8 +90,18 @@ def build_timeline(sc: Scenario, grid: TimeGrid, edges: LightingEdges) -> Timeli
         i0 = np.searchsorted(grid.seconds, grid.seconds_of(start), side="left")
         i1 = np.searchsorted(grid.seconds, grid.seconds_of(end), side="left")
         for m in members:
-            tasks.append(TaskWindow(m.role, m.name, task.name, start, end, task.worksite,
-                                    tuple(task.effects), task.estimated))
+            tasks.append(
+                TaskWindow(
+                    m.role,
+                    m.name,
+                    task.name,
+                    start,
+                    end,
+                    task.worksite,
+                    tuple(task.effects),
+                    task.estimated,
+                )
+            )
             active[m.role][i0:i1] = task.name
     order = {k: i for i, k in enumerate(_SAME_TIME_ORDER)}
     events.sort(key=lambda e: (e.utc, order[e.kind]))
@@ -99,8 +114,9 @@ def build_timeline(sc: Scenario, grid: TimeGrid, edges: LightingEdges) -> Timeli
     return Timeline(events, tasks, active, elapsed, suit_left, flags)
 
 
-def _flags(sc: Scenario, edges: LightingEdges, s_open: float, s_close: float,
-           autonomy_s: float) -> list[str]:
+def _flags(
+    sc: Scenario, edges: LightingEdges, s_open: float, s_close: float, autonomy_s: float
+) -> list[str]:
     flags: list[str] = []
     rises, sets = edges.sunrises_s, edges.sunsets_s
 
@@ -114,14 +130,18 @@ def _flags(sc: Scenario, edges: LightingEdges, s_open: float, s_close: float,
 
     for label, s in (("opened", s_open), ("closed", s_close)):
         state = light_at(s)
-        prev = (sets if state == "darkness" else rises)
+        prev = sets if state == "darkness" else rises
         prev = prev[prev <= s]
         nxt = rises[rises > s] if state == "darkness" else sets[sets > s]
         parts = []
         if prev.size:
-            parts.append(f"{hm(s - prev[-1])} after {'sunset' if state == 'darkness' else 'sunrise'}")
+            parts.append(
+                f"{hm(s - prev[-1])} after {'sunset' if state == 'darkness' else 'sunrise'}"
+            )
         if nxt.size:
-            parts.append(f"{hm(nxt[0] - s)} before {'sunrise' if state == 'darkness' else 'sunset'}")
+            parts.append(
+                f"{hm(nxt[0] - s)} before {'sunrise' if state == 'darkness' else 'sunset'}"
+            )
         flags.append(f"Hatch {label} in {state}" + (", " + " and ".join(parts) if parts else ""))
     n_sets = int(np.sum((sets >= s_open) & (sets <= s_close)))
     n_rises = int(np.sum((rises >= s_open) & (rises <= s_close)))
@@ -134,11 +154,13 @@ def _flags(sc: Scenario, edges: LightingEdges, s_open: float, s_close: float,
         flags.append(f"Ran {hm(abs(over))} {word} the planned {hm(planned)}")
     margin = autonomy_s - duration
     level = "WARNING: " if margin < 30 * 60 else ""
-    flags.append(f"{level}Suit margin at hatch close: {hm(margin)} of the "
-                 f"~{sc.eva.suit_autonomy_h:g} h Orlan-MKS autonomy (counted from hatch open)")
+    flags.append(
+        f"{level}Suit margin at hatch close: {hm(margin)} of the "
+        f"~{sc.eva.suit_autonomy_h:g} h Orlan-MKS autonomy (counted from hatch open)"
+    )
     if any(t.estimated for t in sc.tasks):
-        flags.append("Task times inside the spacewalk are estimates: published sources give "
-                     "what was done, not minute-by-minute times")
+        flags.append(
+            "Task times inside the spacewalk are estimates: published sources give "
+            "what was done, not minute-by-minute times"
+        )
     return flags
-
-

@@ -59,24 +59,28 @@ def _epoch_of(sat: Satrec) -> datetime:
 def _check_line(line: str, number: int, source: str, lineno: int) -> None:
     if len(line) < 69:
         raise EvasimInputError(
-            f"TLE line {number} is {len(line)} characters long; expected 69", source=source,
+            f"TLE line {number} is {len(line)} characters long; expected 69",
+            source=source,
             line=lineno,
         )
     if not line.startswith(f"{number} "):
         raise EvasimInputError(
             f"expected TLE line {number} to start with '{number} ', got {line[:2]!r}",
-            source=source, line=lineno,
+            source=source,
+            line=lineno,
         )
     if not line[68].isdigit():
         raise EvasimInputError(
             f"TLE line {number}: checksum column 69 is {line[68]!r}; expected a digit",
-            source=source, line=lineno,
+            source=source,
+            line=lineno,
         )
     expected = tle_checksum(line)
     if int(line[68]) != expected:
         raise EvasimInputError(
             f"TLE line {number}: bad checksum {line[68]}; expected {expected}",
-            source=source, line=lineno,
+            source=source,
+            line=lineno,
         )
 
 
@@ -103,7 +107,8 @@ def parse_tle_text(text: str, source: str = "inline TLE", first_line: int = 1) -
             if line[2:7] != line2[2:7]:
                 raise EvasimInputError(
                     f"TLE lines 1 and 2 name different satellites ({line[2:7]} and {line2[2:7]})",
-                    source=source, line=lineno2,
+                    source=source,
+                    line=lineno2,
                 )
             try:
                 sat = Satrec.twoline2rv(line[:69], line2[:69], WGS72)
@@ -117,21 +122,27 @@ def parse_tle_text(text: str, source: str = "inline TLE", first_line: int = 1) -
                 )
             sets.append(
                 ElementSet(
-                    name=name, satrec=sat, epoch_utc=_epoch_of(sat), line1=line[:69],
-                    line2=line2[:69], origin=f"{source}:{lineno}",
+                    name=name,
+                    satrec=sat,
+                    epoch_utc=_epoch_of(sat),
+                    line1=line[:69],
+                    line2=line2[:69],
+                    origin=f"{source}:{lineno}",
                 )
             )
             name = "satellite"
             i += 2
         elif line.startswith("2 ") and len(line) >= 60:
-            raise EvasimInputError("TLE line 2 without a line 1 before it", source=source,
-                                   line=lineno)
+            raise EvasimInputError(
+                "TLE line 2 without a line 1 before it", source=source, line=lineno
+            )
         else:
             name = line[2:].strip() if line.startswith("0 ") else line
             i += 1
     if not sets:
-        raise EvasimInputError("no two-line element set found; expected lines '1 ...' and '2 ...'",
-                               source=source)
+        raise EvasimInputError(
+            "no two-line element set found; expected lines '1 ...' and '2 ...'", source=source
+        )
     return sets
 
 
@@ -158,8 +169,17 @@ def nearest(sets: list[ElementSet], when_utc: datetime) -> ElementSet:
 
 
 _OMM_FIELDS = (
-    "OBJECT_NAME", "EPOCH", "MEAN_MOTION", "ECCENTRICITY", "INCLINATION", "RA_OF_ASC_NODE",
-    "ARG_OF_PERICENTER", "MEAN_ANOMALY", "NORAD_CAT_ID", "BSTAR", "MEAN_MOTION_DOT",
+    "OBJECT_NAME",
+    "EPOCH",
+    "MEAN_MOTION",
+    "ECCENTRICITY",
+    "INCLINATION",
+    "RA_OF_ASC_NODE",
+    "ARG_OF_PERICENTER",
+    "MEAN_ANOMALY",
+    "NORAD_CAT_ID",
+    "BSTAR",
+    "MEAN_MOTION_DOT",
 )
 
 
@@ -171,8 +191,12 @@ def parse_omm_record(record: dict, source: str = "OMM record") -> ElementSet:
     if missing:
         raise EvasimInputError(f"OMM record lacks {', '.join(missing)}", source=source)
     fields = {
-        "CLASSIFICATION_TYPE": "U", "OBJECT_ID": "0000-000A", "EPHEMERIS_TYPE": 0,
-        "ELEMENT_SET_NO": 999, "REV_AT_EPOCH": 0, "MEAN_MOTION_DDOT": 0.0,
+        "CLASSIFICATION_TYPE": "U",
+        "OBJECT_ID": "0000-000A",
+        "EPHEMERIS_TYPE": 0,
+        "ELEMENT_SET_NO": 999,
+        "REV_AT_EPOCH": 0,
+        "MEAN_MOTION_DDOT": 0.0,
     }
     fields.update(record)
     epoch = str(fields["EPOCH"]).rstrip("Z")
@@ -183,13 +207,15 @@ def parse_omm_record(record: dict, source: str = "OMM record") -> ElementSet:
     try:
         omm.initialize(sat, fields)
     except (ValueError, TypeError, KeyError) as exc:
-        raise EvasimInputError(f"OMM record: {exc}; expected CelesTrak OMM JSON fields",
-                               source=source) from None
+        raise EvasimInputError(
+            f"OMM record: {exc}; expected CelesTrak OMM JSON fields", source=source
+        ) from None
     if sat.error:
         raise EvasimInputError(f"OMM elements rejected by SGP4 (error {sat.error})", source=source)
     epoch_dt = datetime.strptime(epoch, "%Y-%m-%dT%H:%M:%S.%f").replace(tzinfo=UTC)
-    return ElementSet(name=str(fields["OBJECT_NAME"]), satrec=sat, epoch_utc=epoch_dt,
-                      origin=source)
+    return ElementSet(
+        name=str(fields["OBJECT_NAME"]), satrec=sat, epoch_utc=epoch_dt, origin=source
+    )
 
 
 def load_omm_json(path: Path) -> list[ElementSet]:
@@ -198,8 +224,9 @@ def load_omm_json(path: Path) -> list[ElementSet]:
     except OSError as exc:
         raise EvasimInputError(f"cannot read OMM file: {exc.strerror}", source=str(path)) from None
     except json.JSONDecodeError as exc:
-        raise EvasimInputError(f"invalid JSON: {exc.msg}", source=str(path), line=exc.lineno) \
-            from None
+        raise EvasimInputError(
+            f"invalid JSON: {exc.msg}", source=str(path), line=exc.lineno
+        ) from None
     records = data if isinstance(data, list) else [data]
     if not records:
         raise EvasimInputError("no OMM record in the file", source=str(path))

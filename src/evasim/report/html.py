@@ -54,20 +54,24 @@ def render_report(replay: Replay) -> str:
     sc, s = replay.scenario, replay.summary()
     timeline_png, key = plots.timeline_png(replay)
     cards = [
-        (f"{sc.eva.hatch_open_utc:%H:%M} - {sc.eva.hatch_close_utc:%H:%M} UTC",
-         f"hatch open - closed, {sc.eva.hatch_open_utc:%Y-%m-%d}"),
+        (
+            f"{sc.eva.hatch_open_utc:%H:%M} - {sc.eva.hatch_close_utc:%H:%M} UTC",
+            f"hatch open - closed, {sc.eva.hatch_open_utc:%Y-%m-%d}",
+        ),
         (s["duration_hm"], "hatch-to-hatch"),
-        (f"{len(s['sunsets_during_eva_utc'])} / {len(s['sunrises_during_eva_utc'])}",
-         "sunsets / sunrises during the EVA"),
+        (
+            f"{len(s['sunsets_during_eva_utc'])} / {len(s['sunrises_during_eva_utc'])}",
+            "sunsets / sunrises during the EVA",
+        ),
         (hm(s["daylight_during_eva_s"]), f"in sunlight ({s['daylight_fraction_during_eva']:.0%})"),
         (f"{s['beta_angle_deg']['at_hatch_open']:.1f} deg", "beta angle at hatch open"),
-        (f"{s['altitude_km']['min']:.0f}-{s['altitude_km']['max']:.0f} km",
-         "altitude above WGS84"),
+        (f"{s['altitude_km']['min']:.0f}-{s['altitude_km']['max']:.0f} km", "altitude above WGS84"),
         (f"{s['orbital_period_min']:.2f} min", "nodal period"),
         (f"{s['inclination_from_track_deg']:.2f} deg", "inclination (ground track)"),
     ]
-    cards_html = "".join(f"<div class='card'><b>{escape(v)}</b><span>{escape(k)}</span></div>"
-                         for v, k in cards)
+    cards_html = "".join(
+        f"<div class='card'><b>{escape(v)}</b><span>{escape(k)}</span></div>" for v, k in cards
+    )
     flags = "".join(
         f"<li class='{'warn' if f.startswith('WARNING') else ''}'>{escape(f)}</li>"
         for f in [*s["flags"], *(f"WARNING: {w}" for w in s["warnings"])]
@@ -77,24 +81,45 @@ def render_report(replay: Replay) -> str:
         windows = [t for t in replay.timeline.tasks if t.name == name]
         who = ", ".join(dict.fromkeys(f"{t.role} {t.crew_name}" for t in windows))
         t0 = windows[0]
-        status_html = ("<span class='est'>estimated</span>" if status == "estimated"
-                       else "published")
-        task_rows.append([
-            str(number), escape(name), escape(who),
-            f"{t0.start_utc:%H:%M} - {t0.end_utc:%H:%M}", status_html, escape(t0.worksite),
-            escape("; ".join(t0.effects)),
-        ])
+        status_html = "<span class='est'>estimated</span>" if status == "estimated" else "published"
+        task_rows.append(
+            [
+                str(number),
+                escape(name),
+                escape(who),
+                f"{t0.start_utc:%H:%M} - {t0.end_utc:%H:%M}",
+                status_html,
+                escape(t0.worksite),
+                escape("; ".join(t0.effects)),
+            ]
+        )
     event_rows = [[utc_iso(e.utc, 1), e.kind, e.detail] for e in replay.timeline.events]
-    fact_rows = [[escape(f.label), escape(f.value), escape(f.source),
-                  f"<span class='conf'>{escape(f.confidence)}</span>"] for f in sc.facts]
+    fact_rows = [
+        [
+            escape(f.label),
+            escape(f.value),
+            escape(f.source),
+            f"<span class='conf'>{escape(f.confidence)}</span>",
+        ]
+        for f in sc.facts
+    ]
     computed = [
-        ["Element set", replay.element_set.describe(),
-         f"{replay.element_set.origin}; {s['tle']['age_days_at_hatch_open']:+.2f} days to hatch "
-         "open"],
-        ["Sunset/sunrise definition", "Sun's centre on the WGS84 limb, refined to 1 ms",
-         "evasim conical umbra/penumbra model; penumbra ~9 s"],
-        ["Sun and frames", "DE421 (skyfield-data); SGP4 TEME -> GCRS/ITRS via skyfield",
-         "computed"],
+        [
+            "Element set",
+            replay.element_set.describe(),
+            f"{replay.element_set.origin}; {s['tle']['age_days_at_hatch_open']:+.2f} days to hatch "
+            "open",
+        ],
+        [
+            "Sunset/sunrise definition",
+            "Sun's centre on the WGS84 limb, refined to 1 ms",
+            "evasim conical umbra/penumbra model; penumbra ~9 s",
+        ],
+        [
+            "Sun and frames",
+            "DE421 (skyfield-data); SGP4 TEME -> GCRS/ITRS via skyfield",
+            "computed",
+        ],
     ]
     tle_text = escape(f"{replay.element_set.line1}\n{replay.element_set.line2}")
     mask = replay.eva_mask()
@@ -111,10 +136,10 @@ def render_report(replay: Replay) -> str:
 <section><h2>Timeline</h2>{_img(timeline_png, "image/png", "timeline")}
 {_table(["#", "task", "crew", "UTC", "timing", "worksite", "effects"], task_rows, raw=True)}
 </section>
-<section><h2>Ground track</h2>{_img(plots.ground_track_jpg(replay), "image/jpeg",
-                                     "ground track")}</section>
-<section><h2>Orbit</h2><div class="row">{_img(plots.altitude_png(replay), "image/png",
-                                               "altitude")}
+<section><h2>Ground track</h2>{
+        _img(plots.ground_track_jpg(replay), "image/jpeg", "ground track")
+    }</section>
+<section><h2>Orbit</h2><div class="row">{_img(plots.altitude_png(replay), "image/png", "altitude")}
 {_img(plots.beta_png(replay), "image/png", "beta angle")}</div>
 <p>Sun elevation above the station's local horizontal during the EVA: from
 {lowest_sun:.1f} to {float(np.max(replay.sun_elevation_deg[mask])):.1f} deg (the Earth's limb

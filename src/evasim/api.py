@@ -1,0 +1,72 @@
+"""evasim's public API. Everything else is private and may change.
+
+>>> from evasim import api
+>>> replay = api.replay("vkd-49")                       # doctest: +SKIP
+>>> replay.summary()["sunsets_during_eva_utc"]          # doctest: +SKIP
+>>> api.write_products(replay, "out/vkd-49")            # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+from .errors import EvasimInputError
+from .lighting import LightingEdges, find_edges
+from .orbit import Orbit, StationTrack
+from .outputs import write_products as _write_products
+from .replay import Replay, run_replay
+from .report import render_report
+from .scenario import Scenario, builtin_scenarios, load_scenario, parse_scenario
+from .sky import Sky
+from .sun import SunTable
+from .timegrid import TimeGrid
+from .tle import ElementSet, bundled_set, load_omm_json, load_tle_file, nearest, parse_tle_text
+
+
+def replay(scenario: str | Path | Scenario, sky: Sky | None = None) -> Replay:
+    """Run a replay from a built-in name, a TOML path or a :class:`Scenario`."""
+    sc = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
+    return run_replay(sc, sky)
+
+
+def write_products(replay: Replay, out_dir: str | Path, report: bool = True) -> dict[str, Path]:
+    """Write telemetry.parquet, events.csv, summary.json (and report.html) atomically."""
+    return _write_products(replay, Path(out_dir), render_report if report else None)
+
+
+def lighting_edges(
+    element_set: ElementSet,
+    start_utc: datetime,
+    end_utc: datetime,
+    sampling_s: float = 30.0,
+    sky: Sky | None = None,
+) -> LightingEdges:
+    """Orbital sunrises and sunsets (Sun centre on the WGS84 limb, 1 ms) over any span."""
+    sky = sky or Sky.load()
+    grid = TimeGrid.span(start_utc, end_utc, sampling_s)
+    return find_edges(Orbit(element_set, sky), SunTable.build(sky, grid), grid)
+
+
+__all__ = [
+    "ElementSet",
+    "EvasimInputError",
+    "LightingEdges",
+    "Orbit",
+    "Replay",
+    "Scenario",
+    "Sky",
+    "StationTrack",
+    "TimeGrid",
+    "builtin_scenarios",
+    "bundled_set",
+    "lighting_edges",
+    "load_omm_json",
+    "load_scenario",
+    "load_tle_file",
+    "nearest",
+    "parse_scenario",
+    "parse_tle_text",
+    "replay",
+    "write_products",
+]
