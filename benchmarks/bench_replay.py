@@ -1,4 +1,4 @@
-"""Replay benchmarks; prints one JSON object. Run: make bench (or python benchmarks/bench_replay.py).
+"""Replay benchmarks; prints one JSON object. Run: make bench.
 
 Measured side by side in one run:
 * ``vkd49_compute``: orbit + day/night (with edges refined to 1 ms) + timeline, 1 s over the
