@@ -103,3 +103,42 @@ def test_vkd50_lighting(vkd50):
     s = vkd50.summary()
     assert s["tle"]["epoch_utc"] == "2021-09-09T12:13:40Z"
     assert s["flags"][0].startswith("Hatch opened in darkness")
+
+
+def test_far_element_set_warns_and_omm_file_works(tmp_path, sky):
+    """A scenario 40 days after the newest bundled set warns; an OMM file replays."""
+    from pathlib import Path
+
+    from evasim.replay import run_replay
+    from evasim.scenario import load_scenario, parse_scenario
+
+    text = (Path(__file__).parents[1] / "src/evasim/data/scenarios/vkd-49.toml").read_text()
+    text = text.replace("2021-09-03T", "2021-10-20T").replace("step_s = 1.0", "step_s = 30.0")
+    late = run_replay(parse_scenario(text, "late.toml"), sky)
+    assert late.warnings and "days from hatch open" in late.warnings[0]
+    assert "WARNING" not in late.summary()["flags"][0]
+
+    es = run_replay(load_scenario("vkd-49"), sky).element_set
+    record = {
+        "OBJECT_NAME": "ISS (ZARYA)",
+        "NORAD_CAT_ID": 25544,
+        "EPOCH": es.epoch_utc.strftime("%Y-%m-%dT%H:%M:%S.%f"),
+        "MEAN_MOTION": 15.48587491,
+        "ECCENTRICITY": 0.0003041,
+        "INCLINATION": 51.6442,
+        "RA_OF_ASC_NODE": 320.2331,
+        "ARG_OF_PERICENTER": 346.4163,
+        "MEAN_ANOMALY": 145.5195,
+        "BSTAR": 0.81292e-4,
+        "MEAN_MOTION_DOT": 0.00003969,
+    }
+    (tmp_path / "iss.json").write_text(json.dumps([record]))
+    base = (Path(__file__).parents[1] / "src/evasim/data/scenarios/vkd-49.toml").read_text()
+    omm_text = base.replace('source = "bundled"', 'source = "omm"\nomm_file = "iss.json"')
+    omm_text = omm_text.replace('set = "iss_2021"', "").replace("step_s = 1.0", "step_s = 30.0")
+    (tmp_path / "omm.toml").write_text(omm_text)
+    omm = run_replay(load_scenario(str(tmp_path / "omm.toml")), sky)
+    assert (
+        omm.summary()["sunsets_during_eva_utc"]
+        == run_replay(load_scenario("vkd-49"), sky).summary()["sunsets_during_eva_utc"]
+    )
