@@ -67,7 +67,7 @@ def replay(
     from .sky import Sky
 
     started = time.perf_counter()
-    steps = ["scenario", "ephemeris", "orbit", "day/night", "timeline", "telemetry"]
+    steps = ["scenario", "ephemeris", "orbit", "day/night", "timeline", "station", "telemetry"]
     if report:
         steps.append("report")
     try:

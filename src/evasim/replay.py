@@ -21,6 +21,7 @@ from .lighting import (
 from .orbit import Orbit, StationTrack, sgp4_teme
 from .scenario import Scenario, locate_line
 from .sky import Sky
+from .station.context import StationContext, station_context
 from .sun import SunTable
 from .timegrid import TimeGrid, utc_iso
 from .timeline import Timeline, build_timeline, hm
@@ -59,6 +60,7 @@ class Replay:
     timeline: Timeline
     sun: SunTable = field(repr=False)
     beta_context: tuple[TimeGrid, np.ndarray] = field(repr=False, default=None)
+    station: StationContext | None = field(repr=False, default=None)
     warnings: list[str] = field(default_factory=list)
 
     def eva_mask(self) -> np.ndarray:
@@ -118,6 +120,7 @@ class Replay:
                 "line2": self.element_set.line2,
                 "origin": self.element_set.origin,
             },
+            "station": self.station.to_json() if self.station else None,
             "flags": list(self.timeline.flags),
             "warnings": list(self.warnings),
             "step_s": step,
@@ -177,6 +180,7 @@ def run_replay(sc: Scenario, sky: Sky | None = None, progress: Progress | None =
     edges = find_edges(orbit, sun, coarse).on(grid)
     report("timeline")
     timeline = build_timeline(sc, grid, edges)
+    report("station")
     return Replay(
         sc,
         element_set,
@@ -192,6 +196,7 @@ def run_replay(sc: Scenario, sky: Sky | None = None, progress: Progress | None =
         timeline,
         sun,
         beta_around(orbit, sky, sc.eva.hatch_open_utc),
+        station_context(sc, warnings),
         warnings,
     )
 

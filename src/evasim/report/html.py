@@ -50,6 +50,39 @@ def _table(headers: list[str], rows: list[list[str]], raw: bool = False) -> str:
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
+def _station_section(replay: Replay) -> str:
+    st = replay.station
+    if st is None:
+        return ""
+    after = {(x["kind"], x["from"], x["to"]): x for x in st.links_after}
+    rows = []
+    for b in st.links_before:
+        a = after[(b["kind"], b["from"], b["to"])]
+        changed = " class='est'" if a["state"] != b["state"] else ""
+        rows.append(
+            [
+                escape(b["kind"]),
+                escape(f"{b['from']} -> {b['to']}"),
+                escape(b["state"]),
+                f"<span{changed}>{escape(a['state'])}</span>",
+                escape(", ".join(a["mates_done"]) or "-"),
+            ]
+        )
+    ports = ", ".join(
+        f"{p['module']} {p['port']}" + (f" ({p['occupant']})" if p["occupant"] else " (free)")
+        for p in st.soyuz_progress_ports
+    )
+    power = {True: "yes", False: "no", None: "n/a"}
+    return f"""<section><h2>Station links before and after the spacewalk</h2>
+<p>Station on {st.date_utc:%Y-%m-%d}: {len(st.modules)} modules. Russian-segment ports a
+Soyuz or Progress could use: {len(st.soyuz_progress_ports)}: {escape(ports)}.</p>
+<p>Nauka on US-segment power: before <b>{power[st.nauka_on_us_power_before]}</b>, after
+<b>{power[st.nauka_on_us_power_after]}</b>.</p>
+{_table(["kind", "link", "before", "after", "mates made"], rows, raw=True)}
+<p>Links change at the end of the task whose effect makes them (task times are
+estimates); baseline links between modules integrated earlier are not listed.</p></section>"""
+
+
 def render_report(replay: Replay) -> str:
     sc, s = replay.scenario, replay.summary()
     timeline_png, key = plots.timeline_png(replay)
@@ -145,6 +178,7 @@ def render_report(replay: Replay) -> str:
 {lowest_sun:.1f} to {float(np.max(replay.sun_elevation_deg[mask])):.1f} deg (the Earth's limb
 lies ~20 deg below that plane at this altitude).</p>
 <pre>{tle_text}</pre></section>
+{_station_section(replay)}
 <section><h2>Events</h2>{_table(["UTC", "kind", "detail"], event_rows)}</section>
 <section><h2>Facts and sources</h2>
 <p>Confidence: <b>H</b> agency statement or several sources; <b>M</b> one good source;

@@ -391,3 +391,10 @@ def mass_add_ons() -> tuple[MassAddOn, ...]:
         if e.host:
             out.append(MassAddOn(e.name, "estimate", e.value, e.host, None, "est", e.derivation))
     return tuple(out)
+
+
+def array_wing_mass_kg() -> float:
+    """Mass given to each solar-array wing: 0, since no public source gives a wing's mass;
+    the arrays' mass stays inside their truss segment (P3/P4, S3/S4, P6, S6 "with solar array
+    pair", NASA). Wings are drawn and meshed but carry no separate mass."""
+    return 0.0
