@@ -98,6 +98,107 @@ def replay(
     _print_summary(result, written, time.perf_counter() - started)
 
 
+@app.command()
+def station(
+    date: Annotated[
+        str, typer.Option(help="UTC date or date-time, e.g. 2021-11-27 or 2021-07-29T14:00")
+    ],
+    format: Annotated[str, typer.Option("--format", help="table or json")] = "table",
+    draw: Annotated[
+        Path | None, typer.Option(help="write a labelled schematic (.png/.svg)")
+    ] = None,
+    mesh: Annotated[Path | None, typer.Option(help="write a 3-D mesh (.glb/.gltf/.obj)")] = None,
+    relocate: Annotated[
+        str | None,
+        typer.Option(help="what-if: detach this module and what hangs from it into a new station"),
+    ] = None,
+    inclination: Annotated[float, typer.Option(help="new station's inclination (deg)")] = 97.5,
+    sarj_angle: Annotated[float, typer.Option(help="solar array angle about Y (deg)")] = 0.0,
+) -> None:
+    """The station on a date: modules, ports, links, mass properties (2021)."""
+    import json
+    from datetime import UTC, datetime
+
+    from .station import Station
+    from .station.draw import draw_schematic
+    from .station.layout import layout
+    from .station.mesh import export_mesh
+    from .station.report import describe
+    from .station.whatif import relocate as relocate_fn
+
+    try:
+        if format not in ("table", "json"):
+            raise EvasimInputError(f"--format: expected table or json, got {format!r}")
+        try:
+            when = datetime.fromisoformat(date.replace("Z", "+00:00"))
+        except ValueError:
+            raise EvasimInputError(
+                f"--date: expected a date like 2021-11-27, got {date!r}"
+            ) from None
+        when = when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)
+        st = Station()
+        config = st.at(when)
+        info = describe(st, config, when, sarj_angle)
+        if relocate:
+            info["relocation"] = relocate_fn(config, relocate, inclination).to_json()
+        placements = layout(config, sarj_angle)
+        if draw:
+            draw_schematic(placements, draw, f"ISS on {when:%Y-%m-%d %H:%M} UTC (schematic)")
+        if mesh:
+            export_mesh(placements, mesh)
+    except EvasimInputError as exc:
+        _fail(exc)
+    if format == "json":
+        print(json.dumps(info, indent=2))
+        return
+    _print_station(info)
+    for label, target in (("Schematic", draw), ("Mesh", mesh)):
+        if target:
+            console.print(f"{label} written to [bold]{target}[/]")
+
+
+def _print_station(info: dict) -> None:
+    table = Table(title=f"ISS on {info['date']}", title_justify="left")
+    for column in ("module", "port", "docking system", "Soyuz/Progress", "occupant"):
+        table.add_column(column)
+    for p in info["ports"]:
+        table.add_row(
+            p["module"],
+            p["port"],
+            p["docking_system"],
+            "yes" if p["soyuz_progress_capable"] else "",
+            p["occupant"] or "-",
+        )
+    console.print(table)
+    console.print(f"Modules ({len(info['modules'])}): {', '.join(info['modules'])}")
+    console.print(f"Vehicles: {', '.join(info['vehicles']) or 'none'}")
+    console.print(
+        f"Russian-segment Soyuz/Progress ports: {info['soyuz_progress_ports_russian_segment']}"
+    )
+    links = [x for x in info["links"] if not x["baseline"]]
+    for x in links:
+        console.print(f"Link {x['kind']:8s} {x['from']} -> {x['to']}: {x['state']}")
+    console.print(f"Nauka on US-segment power: {info['nauka_on_us_power']}")
+    com = ", ".join(f"{v:.2f}" for v in info["center_of_mass_m"])
+    console.print(
+        f"Mass {info['mass_kg'] / 1000:.1f} t (of which estimated "
+        f"{info['estimated_mass_kg'] / 1000:.1f} t); centre of mass ({com}) m"
+    )
+    moments = ", ".join(f"{v:.3g}" for v in info["principal_moments_kg_m2"])
+    console.print(f"Principal moments of inertia: {moments} kg m^2")
+    if "relocation" in info:
+        r = info["relocation"]
+        new = r["new_station"]
+        console.print(
+            f"What-if: new station {', '.join(new['modules'])} "
+            f"{new['mass_kg'] / 1000:.1f} t on {new['orbit']['inclination_deg']} deg, "
+            f"period {new['orbit']['period_min']:.2f} min, sun-synchronous: "
+            f"{new['orbit']['sun_synchronous']}; ISS left with "
+            f"{r['iss']['mass_kg'] / 1000:.1f} t; direct plane change would cost "
+            f"{r['direct_plane_change_delta_v_km_s']:.2f} km/s"
+        )
+
+
 def _print_summary(result, written: dict[str, Path], seconds: float) -> None:
     s = result.summary()
     table = Table(title=result.scenario.title, show_header=False, title_justify="left")

@@ -101,7 +101,9 @@ def layout(
     """Placements of every element of ``config`` (plus array wings), body frame, metres."""
     root = next(n for n in config.elements if n not in config.attachments)
     centre: dict[str, np.ndarray] = {root: np.zeros(3)}
-    axis: dict[str, np.ndarray] = {root: DIRECTIONS["forward"]}
+    # A sub-assembly's root keeps the direction it had on the whole station (Nauka: nadir).
+    root_port = config.elements[root].parent_port
+    axis: dict[str, np.ndarray] = {root: DIRECTIONS.get(root_port, DIRECTIONS["forward"])}
     children: dict[str, list[str]] = {}
     for child, (parent, _port) in config.attachments.items():
         children.setdefault(parent, []).append(child)
@@ -172,7 +174,7 @@ def _wings(
             c = c + np.array([0.0, sign * length / 4, 0.0])
         for side, label in ((1.0, "fore"), (-1.0, "aft")):
             wing_axis = side * along
-            rot = _frame(wing_axis, up_hint=np.array([0.0, 1.0, 0.0]))
+            rot = _frame(wing_axis)  # width along Y (the truss), faces normal to both
             centre_w = c + wing_axis * (gap + WING_LENGTH_M / 2)
             out.append(
                 Placement(
