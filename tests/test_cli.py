@@ -93,3 +93,54 @@ def test_user_file_with_inline_tle_replays(tmp_path):
         "summary.json",
         "telemetry.parquet",
     ]
+
+
+def test_station_json_and_drawings(tmp_path):
+    import json
+
+    result = evasim(
+        "station",
+        "--date",
+        "2021-11-27",
+        "--format",
+        "json",
+        "--draw",
+        "iss.svg",
+        "--mesh",
+        "iss.glb",
+        cwd=tmp_path,
+    )
+    assert result.returncode == 0, result.stderr
+    info = json.loads(result.stdout)
+    for key in (
+        "date",
+        "modules",
+        "ports",
+        "links",
+        "mass_kg",
+        "center_of_mass_m",
+        "inertia_kg_m2",
+    ):
+        assert key in info
+    assert "Prichal" in info["modules"]
+    port = next(p for p in info["ports"] if (p["module"], p["port"]) == ("Prichal", "nadir"))
+    assert port["soyuz_progress_capable"] is True
+    assert set(port) == {"module", "port", "docking_system", "soyuz_progress_capable", "occupant"}
+    assert {"from", "to", "kind", "state"} <= set(info["links"][0])
+    assert (tmp_path / "iss.svg").read_text().lstrip().startswith("<?xml")
+    import trimesh
+
+    scene = trimesh.load(tmp_path / "iss.glb")
+    extent = scene.bounds[1] - scene.bounds[0]
+    assert 100 < extent[1] < 115  # the truss with its arrays, ~109 m
+
+
+def test_station_bad_date_exit_2(tmp_path):
+    result = evasim("station", "--date", "yesterday", cwd=tmp_path)
+    assert result.returncode == 2
+    assert result.stderr.strip() == (
+        "error: --date: expected a date like 2021-11-27, got 'yesterday'"
+    )
+    result = evasim("station", "--date", "2021-09-03", "--mesh", "x.stl", cwd=tmp_path)
+    assert result.returncode == 2 and "expected .glb, .gltf or .obj" in result.stderr
+    assert not (tmp_path / "x.stl").exists()
