@@ -92,7 +92,7 @@ def test_operations_are_validated_and_change_nothing(station):
     dragon = vehicle_spec("Crew Dragon Test")
     with pytest.raises(StationError, match=r"cannot dock at Zvezda aft: the port is SSVP-G4000"):
         config.attach(dragon, "Zvezda", "aft")
-    with pytest.raises(StationError, match="Prichal hang|Soyuz|cannot detach Zvezda"):
+    with pytest.raises(StationError, match=r"^cannot detach Zvezda: .*Nauka.* hang from it"):
         config.detach("Zvezda")
     module = ElementSpec("Test module", "module", 1000.0, 5.0, 3.0, docking_system="SSVP-M active")
     with pytest.raises(StationError, match="the port is SSVP-M passive \\+ SSVPA-GM"):
