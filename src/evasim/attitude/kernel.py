@@ -1,0 +1,394 @@
+"""Numba kernels: rigid-body attitude with CMGs, gravity gradient, thrusters, RS thruster control.
+
+State ``y = [q_ib (4), omega_b (3, rad/s), h_cmg_b (3, N m s), propellant (k, kg)]``, where
+``q_ib`` rotates body vectors into the inertial frame. The inertial frame of the kernel is the
+orbit-plane frame of a circular reference orbit (orbital rate ``n``): the station at angle
+``n t`` from +X, orbit normal +Z. LVLH (ISS convention): x along velocity, z to nadir, y
+opposite the orbit normal. Callers turn kernel attitudes into real frames (GCRS) with the
+actual orbit (``evasim.attitude.model``).
+
+Euler's equation with internal momentum: ``I w' = tau_ext + tau_c - w x (I w)``, where the
+CMG torque on the body is ``tau_c = -h' - w x h``. Fixed-step RK4; discrete modes (CMGs
+active or not) change between steps. Parameters are packed in arrays so one compiled kernel
+serves every caller (see ``model.py`` for their meaning).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit, prange
+
+# ctrl array layout
+C_CMG_ON, C_CAP, C_TMAX, C_KP, C_KD, C_RS_KP, C_RS_KD, C_HANDOVER, C_RS_ALWAYS, C_DESAT = range(10)
+N_CTRL = 10
+# thruster row layout: pos(3) dir(3) force t_on t_off mdot
+N_THR = 10
+# aero: on, rho, speed, cd_area, cp(3)
+N_AERO = 7
+
+
+@njit(cache=True)
+def lvlh_quaternion(n, t):
+    """q_il: LVLH axes in the kernel's inertial frame at time t."""
+    th = n * t
+    # columns: x = velocity dir, y = -orbit normal, z = -radial
+    c, s = np.cos(th), np.sin(th)
+    m = np.array([[-s, 0.0, -c], [c, 0.0, -s], [0.0, -1.0, 0.0]])
+    tr = m[0, 0] + m[1, 1] + m[2, 2]
+    if tr > 0:
+        w = np.sqrt(1.0 + tr) * 2
+        q = np.array(
+            [0.25 * w, (m[2, 1] - m[1, 2]) / w, (m[0, 2] - m[2, 0]) / w, (m[1, 0] - m[0, 1]) / w]
+        )
+    elif m[0, 0] > m[1, 1] and m[0, 0] > m[2, 2]:
+        w = np.sqrt(1.0 + m[0, 0] - m[1, 1] - m[2, 2]) * 2
+        q = np.array(
+            [(m[2, 1] - m[1, 2]) / w, 0.25 * w, (m[0, 1] + m[1, 0]) / w, (m[0, 2] + m[2, 0]) / w]
+        )
+    elif m[1, 1] > m[2, 2]:
+        w = np.sqrt(1.0 + m[1, 1] - m[0, 0] - m[2, 2]) * 2
+        q = np.array(
+            [(m[0, 2] - m[2, 0]) / w, (m[0, 1] + m[1, 0]) / w, 0.25 * w, (m[1, 2] + m[2, 1]) / w]
+        )
+    else:
+        w = np.sqrt(1.0 + m[2, 2] - m[0, 0] - m[1, 1]) * 2
+        q = np.array(
+            [(m[1, 0] - m[0, 1]) / w, (m[0, 2] + m[2, 0]) / w, (m[1, 2] + m[2, 1]) / w, 0.25 * w]
+        )
+    if q[0] < 0:
+        q = -q
+    return q
+
+
+@njit(cache=True, inline="always")
+def _qmul(a0, a1, a2, a3, b0, b1, b2, b3):
+    return (
+        a0 * b0 - a1 * b1 - a2 * b2 - a3 * b3,
+        a0 * b1 + a1 * b0 + a2 * b3 - a3 * b2,
+        a0 * b2 - a1 * b3 + a2 * b0 + a3 * b1,
+        a0 * b3 + a1 * b2 - a2 * b1 + a3 * b0,
+    )
+
+
+@njit(cache=True, inline="always")
+def _clip3(x, y, z, limit):
+    nrm = np.sqrt(x * x + y * y + z * z)
+    if limit >= 0.0 and nrm > limit:
+        f = limit / nrm
+        return x * f, y * f, z * f
+    return x, y, z
+
+
+@njit(cache=True)
+def _rhs(
+    t, y, dy, cmg_active, inertia, inertia_inv, n, gg_on, thr, ctrl, rs, q_ref, tau_const, aero
+):
+    """Time derivative of the state into ``dy`` (scalar code: no allocation per call)."""
+    q0, q1, q2, q3 = y[0], y[1], y[2], y[3]
+    w0, w1, w2 = y[4], y[5], y[6]
+    h0, h1, h2 = y[7], y[8], y[9]
+    i00, i01, i02 = inertia[0, 0], inertia[0, 1], inertia[0, 2]
+    i10, i11, i12 = inertia[1, 0], inertia[1, 1], inertia[1, 2]
+    i20, i21, i22 = inertia[2, 0], inertia[2, 1], inertia[2, 2]
+    # R_ib (body -> inertial)
+    r00 = 1 - 2 * (q2 * q2 + q3 * q3)
+    r01 = 2 * (q1 * q2 - q0 * q3)
+    r02 = 2 * (q1 * q3 + q0 * q2)
+    r10 = 2 * (q1 * q2 + q0 * q3)
+    r11 = 1 - 2 * (q1 * q1 + q3 * q3)
+    r12 = 2 * (q2 * q3 - q0 * q1)
+    r20 = 2 * (q1 * q3 - q0 * q2)
+    r21 = 2 * (q2 * q3 + q0 * q1)
+    r22 = 1 - 2 * (q1 * q1 + q2 * q2)
+    th = n * t
+    c, s = np.cos(th), np.sin(th)
+    tx, ty, tz = tau_const[0], tau_const[1], tau_const[2]
+    if gg_on:
+        b0 = r00 * c + r10 * s
+        b1 = r01 * c + r11 * s
+        b2 = r02 * c + r12 * s
+        j0 = i00 * b0 + i01 * b1 + i02 * b2
+        j1 = i10 * b0 + i11 * b1 + i12 * b2
+        j2 = i20 * b0 + i21 * b1 + i22 * b2
+        k = 3.0 * n * n
+        tx += k * (b1 * j2 - b2 * j1)
+        ty += k * (b2 * j0 - b0 * j2)
+        tz += k * (b0 * j1 - b1 * j0)
+    # LVLH: q_il = qz(th) * q_m0, q_m0 = (0.5, -0.5, -0.5, 0.5)
+    ch, sh = np.cos(th / 2), np.sin(th / 2)
+    l0, l1, l2, l3 = _qmul(ch, 0.0, 0.0, sh, 0.5, -0.5, -0.5, 0.5)
+    a0, a1, a2, a3 = _qmul(l0, -l1, -l2, -l3, q0, q1, q2, q3)  # q_lb
+    e0, e1, e2, e3 = _qmul(q_ref[0], -q_ref[1], -q_ref[2], -q_ref[3], a0, a1, a2, a3)
+    sgn = 2.0 if e0 >= 0 else -2.0
+    ex, ey, ez = sgn * e1, sgn * e2, sgn * e3
+    # rate error: body rate minus LVLH rate (n about inertial +Z) in body axes
+    ux, uy, uz = w0 - n * r20, w1 - n * r21, w2 - n * r22
+    hd0, hd1, hd2 = 0.0, 0.0, 0.0
+    cx = w1 * h2 - w2 * h1
+    cy = w2 * h0 - w0 * h2
+    cz = w0 * h1 - w1 * h0
+    if ctrl[C_CMG_ON] > 0 and cmg_active:
+        kp, kd = ctrl[C_KP], ctrl[C_KD]
+        v0, v1, v2 = kp * ex + kd * ux, kp * ey + kd * uy, kp * ez + kd * uz
+        m0, m1, m2 = _clip3(
+            -(i00 * v0 + i01 * v1 + i02 * v2),
+            -(i10 * v0 + i11 * v1 + i12 * v2),
+            -(i20 * v0 + i21 * v1 + i22 * v2),
+            ctrl[C_TMAX],
+        )
+        hd0, hd1, hd2 = -m0 - cx, -m1 - cy, -m2 - cz
+        hn = np.sqrt(h0 * h0 + h1 * h1 + h2 * h2)
+        if hn >= ctrl[C_CAP] * (1.0 - 1e-9):
+            along = (hd0 * h0 + hd1 * h1 + hd2 * h2) / hn
+            if along > 0:
+                hd0 -= along * h0 / hn
+                hd1 -= along * h1 / hn
+                hd2 -= along * h2 / hn
+    tx += -hd0 - cx
+    ty += -hd1 - cy
+    tz += -hd2 - cz
+    tmax_rs = 0.0
+    for j in range(rs.shape[0]):
+        if t >= rs[j, 0]:
+            tmax_rs += rs[j, 1]
+    if tmax_rs > 0:
+        if (not cmg_active) or ctrl[C_RS_ALWAYS] > 0 or ctrl[C_CMG_ON] <= 0:
+            kp, kd = ctrl[C_RS_KP], ctrl[C_RS_KD]
+            v0, v1, v2 = kp * ex + kd * ux, kp * ey + kd * uy, kp * ez + kd * uz
+            m0, m1, m2 = _clip3(
+                -(i00 * v0 + i01 * v1 + i02 * v2),
+                -(i10 * v0 + i11 * v1 + i12 * v2),
+                -(i20 * v0 + i21 * v1 + i22 * v2),
+                tmax_rs,
+            )
+            tx += m0
+            ty += m1
+            tz += m2
+        elif ctrl[C_DESAT] > 0:
+            hn = np.sqrt(h0 * h0 + h1 * h1 + h2 * h2)
+            if hn > ctrl[C_DESAT] * ctrl[C_CAP]:
+                tx -= tmax_rs * h0 / hn
+                ty -= tmax_rs * h1 / hn
+                tz -= tmax_rs * h2 / hn
+    for i in range(thr.shape[0]):
+        dy[10 + i] = 0.0
+        if thr[i, 7] <= t < thr[i, 8] and y[10 + i] > 0.0:
+            f = thr[i, 6]
+            fx, fy, fz = f * thr[i, 3], f * thr[i, 4], f * thr[i, 5]
+            px, py, pz = thr[i, 0], thr[i, 1], thr[i, 2]
+            tx += py * fz - pz * fy
+            ty += pz * fx - px * fz
+            tz += px * fy - py * fx
+            dy[10 + i] = -thr[i, 9]
+    if aero[0] > 0:
+        vb0 = -r00 * s + r10 * c
+        vb1 = -r01 * s + r11 * c
+        vb2 = -r02 * s + r12 * c
+        f = -0.5 * aero[1] * aero[2] ** 2 * aero[3]
+        fx, fy, fz = f * vb0, f * vb1, f * vb2
+        px, py, pz = aero[4], aero[5], aero[6]
+        tx += py * fz - pz * fy
+        ty += pz * fx - px * fz
+        tz += px * fy - py * fx
+    p0, p1, p2, p3 = _qmul(q0, q1, q2, q3, 0.0, w0, w1, w2)
+    dy[0], dy[1], dy[2], dy[3] = 0.5 * p0, 0.5 * p1, 0.5 * p2, 0.5 * p3
+    iw0 = i00 * w0 + i01 * w1 + i02 * w2
+    iw1 = i10 * w0 + i11 * w1 + i12 * w2
+    iw2 = i20 * w0 + i21 * w1 + i22 * w2
+    g0 = tx - (w1 * iw2 - w2 * iw1)
+    g1 = ty - (w2 * iw0 - w0 * iw2)
+    g2 = tz - (w0 * iw1 - w1 * iw0)
+    dy[4] = inertia_inv[0, 0] * g0 + inertia_inv[0, 1] * g1 + inertia_inv[0, 2] * g2
+    dy[5] = inertia_inv[1, 0] * g0 + inertia_inv[1, 1] * g1 + inertia_inv[1, 2] * g2
+    dy[6] = inertia_inv[2, 0] * g0 + inertia_inv[2, 1] * g1 + inertia_inv[2, 2] * g2
+    dy[7], dy[8], dy[9] = hd0, hd1, hd2
+
+
+@njit(cache=True)
+def _step(
+    t,
+    y,
+    dt,
+    cmg_active,
+    inertia,
+    inertia_inv,
+    n,
+    gg_on,
+    thr,
+    ctrl,
+    rs,
+    q_ref,
+    tau_c,
+    aero,
+    k1,
+    k2,
+    k3,
+    k4,
+    tmp,
+):
+    """One RK4 step from ``y`` (updated in place)."""
+    m = y.shape[0]
+    _rhs(t, y, k1, cmg_active, inertia, inertia_inv, n, gg_on, thr, ctrl, rs, q_ref, tau_c, aero)
+    for i in range(m):
+        tmp[i] = y[i] + dt / 2 * k1[i]
+    _rhs(
+        t + dt / 2,
+        tmp,
+        k2,
+        cmg_active,
+        inertia,
+        inertia_inv,
+        n,
+        gg_on,
+        thr,
+        ctrl,
+        rs,
+        q_ref,
+        tau_c,
+        aero,
+    )
+    for i in range(m):
+        tmp[i] = y[i] + dt / 2 * k2[i]
+    _rhs(
+        t + dt / 2,
+        tmp,
+        k3,
+        cmg_active,
+        inertia,
+        inertia_inv,
+        n,
+        gg_on,
+        thr,
+        ctrl,
+        rs,
+        q_ref,
+        tau_c,
+        aero,
+    )
+    for i in range(m):
+        tmp[i] = y[i] + dt * k3[i]
+    _rhs(
+        t + dt,
+        tmp,
+        k4,
+        cmg_active,
+        inertia,
+        inertia_inv,
+        n,
+        gg_on,
+        thr,
+        ctrl,
+        rs,
+        q_ref,
+        tau_c,
+        aero,
+    )
+    for i in range(m):
+        y[i] += dt / 6 * (k1[i] + 2 * k2[i] + 2 * k3[i] + k4[i])
+    qn = np.sqrt(y[0] ** 2 + y[1] ** 2 + y[2] ** 2 + y[3] ** 2)
+    for i in range(4):
+        y[i] /= qn
+    for i in range(10, m):
+        if y[i] < 0:
+            y[i] = 0.0
+    # gimbal stop: momentum beyond capacity goes into the body (total momentum conserved)
+    if ctrl[C_CMG_ON] > 0:
+        hn = np.sqrt(y[7] ** 2 + y[8] ** 2 + y[9] ** 2)
+        if hn > ctrl[C_CAP]:
+            f = 1.0 - ctrl[C_CAP] / hn
+            x0, x1, x2 = y[7] * f, y[8] * f, y[9] * f
+            y[7] -= x0
+            y[8] -= x1
+            y[9] -= x2
+            for i in range(3):
+                y[4 + i] += inertia_inv[i, 0] * x0 + inertia_inv[i, 1] * x1 + inertia_inv[i, 2] * x2
+
+
+@njit(cache=True)
+def simulate(
+    y0, t0, dt, steps, out_every, inertia, n, gg_on, thr, ctrl, rs, q_ref, tau_const, aero
+):
+    """Integrate one run. Returns (t, y, cmg_active) sampled every ``out_every`` steps."""
+    inertia_inv = np.linalg.inv(inertia)
+    n_out = steps // out_every + 1
+    ts = np.empty(n_out)
+    ys = np.empty((n_out, y0.shape[0]))
+    modes = np.empty(n_out, dtype=np.bool_)
+    y = y0.copy()
+    m = y.shape[0]
+    k1, k2, k3, k4, tmp = (np.empty(m), np.empty(m), np.empty(m), np.empty(m), np.empty(m))
+    t = t0
+    cmg_active = ctrl[C_CMG_ON] > 0
+    sat_since = -1.0
+    ts[0] = t
+    ys[0] = y
+    modes[0] = cmg_active
+    j = 1
+    for i in range(1, steps + 1):
+        _step(
+            t,
+            y,
+            dt,
+            cmg_active,
+            inertia,
+            inertia_inv,
+            n,
+            gg_on,
+            thr,
+            ctrl,
+            rs,
+            q_ref,
+            tau_const,
+            aero,
+            k1,
+            k2,
+            k3,
+            k4,
+            tmp,
+        )
+        t = t0 + i * dt
+        if cmg_active:
+            hn = np.sqrt(y[7] ** 2 + y[8] ** 2 + y[9] ** 2)
+            if hn >= ctrl[C_CAP] * (1.0 - 1e-6):
+                if sat_since < 0:
+                    sat_since = t
+                if ctrl[C_HANDOVER] >= 0 and t - sat_since >= ctrl[C_HANDOVER]:
+                    cmg_active = False
+            else:
+                sat_since = -1.0
+        if i % out_every == 0:
+            ts[j] = t
+            ys[j] = y
+            modes[j] = cmg_active
+            j += 1
+    return ts[:j], ys[:j], modes[:j]
+
+
+@njit(cache=True, parallel=True)
+def simulate_batch(
+    y0s, t0, dt, steps, out_every, inertias, n, gg_on, thr, ctrl, rs, q_ref, tau_consts, aero
+):
+    """N dispersed runs at once (per-run initial state, inertia and constant torque), in
+    parallel over runs. Returns sampled states (N, n_out, len(y))."""
+    runs = y0s.shape[0]
+    n_out = steps // out_every + 1
+    out = np.empty((runs, n_out, y0s.shape[1]))
+    for r in prange(runs):
+        _, ys, _ = simulate(
+            y0s[r],
+            t0,
+            dt,
+            steps,
+            out_every,
+            inertias[r],
+            n,
+            gg_on,
+            thr,
+            ctrl,
+            rs,
+            q_ref,
+            tau_consts[r],
+            aero,
+        )
+        out[r] = ys
+    return out
