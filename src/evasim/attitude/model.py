@@ -226,8 +226,8 @@ def simulate(
     t0: float = 0.0,
 ) -> AttitudeHistory:
     y0 = initial_state(config, t0=t0) if y0 is None else np.asarray(y0, float)
-    steps = int(round(duration_s / config.dt_s))
-    out_every = max(1, int(round(out_dt_s / config.dt_s)))
+    steps = round(duration_s / config.dt_s)
+    out_every = max(1, round(out_dt_s / config.dt_s))
     inertia, n, gg, thr, ctrl, rs, q_ref, tau, aero = config.arrays()
     t, y, modes = kernel.simulate(
         y0, t0, config.dt_s, steps, out_every, inertia, n, gg, thr, ctrl, rs, q_ref, tau, aero
@@ -244,8 +244,8 @@ def simulate_batch(
     out_dt_s: float = 10.0,
 ) -> np.ndarray:
     """N runs at once: states (N, n_out, len(y))."""
-    steps = int(round(duration_s / config.dt_s))
-    out_every = max(1, int(round(out_dt_s / config.dt_s)))
+    steps = round(duration_s / config.dt_s)
+    out_every = max(1, round(out_dt_s / config.dt_s))
     _, n, gg, thr, ctrl, rs, q_ref, _, aero = config.arrays()
     return kernel.simulate_batch(
         np.ascontiguousarray(y0s, float),
