@@ -131,7 +131,7 @@ class Replay:
 def choose_element_set(sc: Scenario) -> ElementSet:
     """The element set the scenario asks for (nearest epoch to hatch open for bundled sets)."""
     eph = sc.ephemeris
-    when = sc.eva.hatch_open_utc
+    when = sc.reference_utc
     if eph.source == "bundled":
         return nearest(bundled_set(eph.set), when)
     if eph.source == "tle":
@@ -152,7 +152,7 @@ def run_replay(sc: Scenario, sky: Sky | None = None, progress: Progress | None =
     sky = sky or Sky.load()
     report("ephemeris")
     element_set = choose_element_set(sc)
-    age_days = (sc.eva.hatch_open_utc - element_set.epoch_utc).total_seconds() / 86400.0
+    age_days = (sc.reference_utc - element_set.epoch_utc).total_seconds() / 86400.0
     warnings = []
     if abs(age_days) > TLE_AGE_WARN_DAYS:
         warnings.append(

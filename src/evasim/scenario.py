@@ -24,7 +24,7 @@ ELAPSED_RE = re.compile(r"^(\d{1,2}):([0-5]\d)(?::([0-5]\d))?$")
 EFFECT_RE = re.compile(
     r"^(connect|disconnect)\s+(power|ethernet|tv|kurs)\s+(\S+)\s*->\s*(\S+)(?:\s+at\s+(.+))?$"
 )
-BUILTIN_SCENARIOS = ("vkd-49", "vkd-50")
+BUILTIN_SCENARIOS = ("vkd-49", "vkd-50", "nauka-2021-07-29")
 
 
 def parse_elapsed(text: str) -> timedelta:
@@ -137,6 +137,61 @@ class Task(_Model):
         return [Effect.parse(t) for t in self.effects]
 
 
+class ThrusterSpec(_Model):
+    """A thruster (or a group acting as one) with an on/off schedule and a propellant load."""
+
+    name: str
+    module: str
+    point: Literal["far_end", "centre"] | list[float] = "far_end"
+    direction: list[float] = Field(min_length=3, max_length=3)
+    thrust_n: float = Field(gt=0.0)
+    start_utc: AwareDatetime
+    stop_utc: AwareDatetime | None = None
+    propellant_kg: float | None = Field(None, gt=0.0)
+    isp_s: float = Field(300.0, gt=0.0)
+    fit: list[Literal["thrust_n", "propellant_kg", "isp_s"]] = []
+    note: str = ""
+
+
+class ControllerSpec(_Model):
+    """Russian-segment thruster attitude control joining at ``start_utc`` with a torque limit."""
+
+    name: str
+    start_utc: AwareDatetime
+    max_torque_n_m: float = Field(gt=0.0)
+    fit: list[Literal["max_torque_n_m", "start_utc"]] = []
+    note: str = ""
+
+
+class TargetSpec(_Model):
+    """A published figure the simulation is compared with (and fitted to)."""
+
+    quantity: Literal[
+        "peak_rate_deg_s", "total_attitude_change_deg", "error_deg_at", "control_regained_utc"
+    ]
+    value: float | AwareDatetime
+    at_utc: AwareDatetime | None = None
+    sigma: float = Field(gt=0.0)
+    source: str = ""
+    confidence: Literal["H", "M", "L", "est"] = "M"
+
+
+class AttitudeSpec(_Model):
+    dt_s: float = Field(0.1, gt=0.0, le=1.0)
+    initial: Literal["tea", "lvlh"] = "tea"
+    initial_rpy_deg: list[float] = Field([0.0, 0.0, 0.0], min_length=3, max_length=3)
+    gravity_gradient: bool = True
+    cmg: bool = True
+    cmg_max_torque_n_m: float = Field(258.0, gt=0.0)
+    cmg_handover_s: float = -1.0
+    desat_fraction: float = Field(0.0, ge=0.0, lt=1.0)
+    rs_bandwidth_rad_s: float = Field(0.01, gt=0.0)
+    rs_max_rate_deg_s: float = Field(0.0, ge=0.0)
+    thrusters: list[ThrusterSpec] = []
+    controllers: list[ControllerSpec] = []
+    targets: list[TargetSpec] = []
+
+
 class Fact(_Model):
     label: str
     value: str
@@ -146,12 +201,14 @@ class Fact(_Model):
 
 class Scenario(_Model):
     name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+    kind: Literal["eva", "attitude"] = "eva"
     title: str
     description: str = ""
     station_date_utc: AwareDatetime | None = None
     span: Span
-    eva: Eva
-    crew: list[CrewMember] = Field(min_length=1)
+    eva: Eva | None = None
+    crew: list[CrewMember] = []
+    attitude: AttitudeSpec | None = None
     ephemeris: Ephemeris = Ephemeris()
     tasks: list[Task] = []
     facts: list[Fact] = []
@@ -160,8 +217,13 @@ class Scenario(_Model):
     origin: str = ""
 
     @property
+    def reference_utc(self) -> datetime:
+        """Hatch open for a spacewalk, else the span's start: picks the element set."""
+        return self.eva.hatch_open_utc if self.eva else self.span.start_utc
+
+    @property
     def station_date(self) -> datetime:
-        return self.station_date_utc or self.eva.hatch_open_utc
+        return self.station_date_utc or self.reference_utc
 
     def crew_by_ref(self, ref: str) -> CrewMember | None:
         for member in self.crew:
@@ -286,6 +348,17 @@ def _check_consistency(sc: Scenario) -> list[tuple[tuple, str]]:
     def fmt(t: datetime) -> str:
         return t.strftime("%Y-%m-%dT%H:%M:%SZ")
 
+    if sc.kind == "eva":
+        if eva is None:
+            return [(("eva",), "required for kind = 'eva' (a spacewalk)")]
+        if not sc.crew:
+            return [(("crew",), "expected at least one [[crew]] member for a spacewalk")]
+    else:
+        if sc.attitude is None:
+            return [(("attitude",), "required for kind = 'attitude'")]
+        if eva is not None:
+            return [(("eva",), "not used with kind = 'attitude'")]
+        return _check_attitude(sc, fmt)
     if span.end_utc <= span.start_utc:
         problems.append(
             (("span", "end_utc"), f"expected a time after span.start_utc ({fmt(span.start_utc)})")
@@ -363,6 +436,34 @@ def _check_consistency(sc: Scenario) -> list[tuple[tuple, str]]:
             )
         elif start < span.start_utc or end > span.end_utc:
             problems.append(((*loc,), f"task {fmt(start)} .. {fmt(end)} lies outside the span"))
+    return problems
+
+
+def _check_attitude(sc: Scenario, fmt) -> list[tuple[tuple, str]]:
+    span, att = sc.span, sc.attitude
+    problems: list[tuple[tuple, str]] = []
+    if span.end_utc <= span.start_utc:
+        problems.append((("span", "end_utc"), "expected a time after span.start_utc"))
+    if (span.end_utc - span.start_utc) > timedelta(days=1):
+        problems.append((("span", "end_utc"), "expected an attitude span of at most 1 day"))
+    for i, t in enumerate(att.thrusters):
+        loc = ("attitude", "thrusters", i)
+        if not span.start_utc <= t.start_utc <= span.end_utc:
+            problems.append(((*loc, "start_utc"), "expected a time inside the span"))
+        if t.stop_utc is not None and t.stop_utc <= t.start_utc:
+            problems.append(((*loc, "stop_utc"), f"expected a time after {fmt(t.start_utc)}"))
+        if sum(abs(x) for x in t.direction) == 0:
+            problems.append(((*loc, "direction"), "expected a non-zero vector"))
+        if "propellant_kg" in t.fit and t.propellant_kg is None:
+            problems.append(((*loc, "fit"), "propellant_kg must be given to be fitted"))
+    for i, t in enumerate(att.targets):
+        loc = ("attitude", "targets", i)
+        wants_time = t.quantity == "control_regained_utc"
+        if wants_time != isinstance(t.value, datetime):
+            kind = "a UTC date-time" if wants_time else "a number"
+            problems.append(((*loc, "value"), f"expected {kind} for {t.quantity}"))
+        if t.quantity == "error_deg_at" and t.at_utc is None:
+            problems.append(((*loc, "at_utc"), "required for error_deg_at"))
     return problems
 
 

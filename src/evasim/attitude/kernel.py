@@ -19,8 +19,20 @@ import numpy as np
 from numba import njit, prange
 
 # ctrl array layout
-C_CMG_ON, C_CAP, C_TMAX, C_KP, C_KD, C_RS_KP, C_RS_KD, C_HANDOVER, C_RS_ALWAYS, C_DESAT = range(10)
-N_CTRL = 10
+(
+    C_CMG_ON,
+    C_CAP,
+    C_TMAX,
+    C_KP,
+    C_KD,
+    C_RS_KP,
+    C_RS_KD,
+    C_HANDOVER,
+    C_RS_ALWAYS,
+    C_DESAT,
+    C_RS_MAXRATE,
+) = range(11)
+N_CTRL = 11
 # thruster row layout: pos(3) dir(3) force t_on t_off mdot
 N_THR = 10
 # aero: on, rho, speed, cd_area, cp(3)
@@ -154,7 +166,14 @@ def _rhs(
     if tmax_rs > 0:
         if (not cmg_active) or ctrl[C_RS_ALWAYS] > 0 or ctrl[C_CMG_ON] <= 0:
             kp, kd = ctrl[C_RS_KP], ctrl[C_RS_KD]
-            v0, v1, v2 = kp * ex + kd * ux, kp * ey + kd * uy, kp * ez + kd * uz
+            # rate-limited PD: track the rate command -kp/kd e, at most C_RS_MAXRATE
+            c0, c1, c2 = _clip3(
+                -kp / kd * ex,
+                -kp / kd * ey,
+                -kp / kd * ez,
+                ctrl[C_RS_MAXRATE] if ctrl[C_RS_MAXRATE] > 0 else -1.0,
+            )
+            v0, v1, v2 = kd * (ux - c0), kd * (uy - c1), kd * (uz - c2)
             m0, m1, m2 = _clip3(
                 -(i00 * v0 + i01 * v1 + i02 * v2),
                 -(i10 * v0 + i11 * v1 + i12 * v2),

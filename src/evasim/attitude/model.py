@@ -98,6 +98,7 @@ class AttitudeConfig:
     control_damping: float = 0.9
     rs_bandwidth_rad_s: float = 0.01
     rs_damping: float = 1.0
+    rs_max_rate_deg_s: float = 0.0  # slew-rate limit of the RS thruster control (0: none)
     cmg_handover_s: float = -1.0  # seconds saturated before CMGs are taken out (-1: never)
     rs_always: bool = False
     desat_fraction: float = 0.0  # RS thrusters dump CMG momentum above this fraction (0: off)
@@ -121,6 +122,7 @@ class AttitudeConfig:
         ctrl[kernel.C_HANDOVER] = self.cmg_handover_s
         ctrl[kernel.C_RS_ALWAYS] = 1.0 if self.rs_always else 0.0
         ctrl[kernel.C_DESAT] = self.desat_fraction
+        ctrl[kernel.C_RS_MAXRATE] = np.radians(self.rs_max_rate_deg_s)
         thr = (
             np.array([t.row() for t in self.thrusters])
             if self.thrusters

@@ -1,0 +1,163 @@
+"""From a scenario and the station model to an :class:`AttitudeConfig`.
+
+Mass properties come from the station model on the scenario's station date; thruster
+positions from the 3-D layout (relative to the composite centre of mass); the orbital rate
+from the element set's mean motion; the commanded attitude is the torque-equilibrium
+attitude (TEA) of the inertia unless the scenario says LVLH.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import datetime
+
+import numpy as np
+
+from ..scenario import Scenario
+from ..station import Station
+from ..station.layout import layout
+from ..station.mass import MassProperties, mass_properties
+from ..tle import ElementSet
+from .model import AttitudeConfig, RsController, Thruster, qmul
+from .quaternion import from_euler_321_deg, from_matrix
+
+
+def torque_equilibrium_attitude(inertia_kg_m2: np.ndarray) -> np.ndarray:
+    """Body attitude relative to LVLH (q, scalar first) that zeroes the gravity-gradient and
+    gyroscopic torques of an LVLH hold: the principal axes aligned with LVLH, taking for each
+    body axis the principal axis nearest to it (aerodynamic torque is not included)."""
+    _, vectors = np.linalg.eigh(inertia_kg_m2)
+    order = np.argmax(np.abs(vectors), axis=0)  # body axis each eigenvector is nearest to
+    principal = np.zeros((3, 3))
+    for col, axis in enumerate(order):
+        v = vectors[:, col]
+        principal[:, axis] = v if v[axis] > 0 else -v
+    if np.linalg.det(principal) < 0:
+        principal[:, 2] *= -1
+    # principal axis k (body coordinates) must point along LVLH axis k: R_lb = principal^T
+    return from_matrix(principal.T)
+
+
+def orbital_rate_rad_s(element_set: ElementSet) -> float:
+    return float(element_set.satrec.no_kozai) / 60.0
+
+
+@dataclass(frozen=True)
+class AttitudeSetup:
+    config: AttitudeConfig
+    t0_utc: datetime
+    mass: MassProperties
+    q0_lvlh: np.ndarray
+    fit_keys: tuple[str, ...]
+
+    def values(self) -> dict[str, float]:
+        """Current values of the fitted parameters."""
+        out = {}
+        for key in self.fit_keys:
+            group, index, name = _split(key)
+            item = getattr(self.config, group)[index]
+            out[key] = item.start_s if name == "start_utc" else getattr(item, _attr(name))
+        return out
+
+
+def _split(key: str) -> tuple[str, int, str]:
+    group, rest = key.split("[")
+    index, name = rest.split("].")
+    return group, int(index), name
+
+
+def _attr(name: str) -> str:
+    return {
+        "max_torque_n_m": "max_torque_n_m",
+        "thrust_n": "thrust_n",
+        "propellant_kg": "propellant_kg",
+        "isp_s": "isp_s",
+    }[name]
+
+
+def with_values(setup: AttitudeSetup, values: dict[str, float]) -> AttitudeSetup:
+    """The same setup with some fitted parameters replaced."""
+    config = setup.config
+    for key, value in values.items():
+        group, index, name = _split(key)
+        items = list(getattr(config, group))
+        field = "start_s" if name == "start_utc" else _attr(name)
+        items[index] = replace(items[index], **{field: float(value)})
+        config = replace(config, **{group: tuple(items)})
+    return replace(setup, config=config)
+
+
+def setup_from_scenario(
+    sc: Scenario, element_set: ElementSet, station: Station | None = None
+) -> AttitudeSetup:
+    spec = sc.attitude
+    station = station or Station()
+    config_st = station.at(sc.station_date)
+    placements = layout(config_st)
+    mass = mass_properties(config_st, placements=placements)
+    com = mass.center_of_mass_m
+    t0 = sc.span.start_utc
+
+    def seconds(when: datetime | None) -> float:
+        return np.inf if when is None else (when - t0).total_seconds()
+
+    where = {p.name: p for p in placements}
+    thrusters = []
+    fit_keys: list[str] = []
+    for i, t in enumerate(spec.thrusters):
+        from ..station.catalog import canonical
+
+        module = canonical(t.module)
+        if module not in where:
+            from ..errors import EvasimInputError
+
+            raise EvasimInputError(
+                f"attitude.thrusters[{i}].module: {t.module} is not on station"
+                f" on {sc.station_date:%Y-%m-%d}",
+                source=sc.origin,
+            )
+        p = where[module]
+        if t.point == "far_end":
+            point = p.centre_m + p.axis * p.size_m[0] / 2
+        elif t.point == "centre":
+            point = p.centre_m
+        else:
+            point = np.asarray(t.point, float)
+        thrusters.append(
+            Thruster(
+                t.name,
+                tuple(point - com),
+                tuple(t.direction),
+                t.thrust_n,
+                seconds(t.start_utc),
+                seconds(t.stop_utc),
+                t.propellant_kg if t.propellant_kg else np.inf,
+                t.isp_s,
+            )
+        )
+        fit_keys += [f"thrusters[{i}].{name}" for name in t.fit]
+    controllers = []
+    for j, c in enumerate(spec.controllers):
+        controllers.append(RsController(c.name, seconds(c.start_utc), c.max_torque_n_m))
+        fit_keys += [f"controllers[{j}].{name}" for name in c.fit]
+    inertia = mass.inertia_kg_m2
+    q_cmd = (
+        torque_equilibrium_attitude(inertia) if spec.initial == "tea" else np.array([1.0, 0, 0, 0])
+    )
+    q0 = qmul(q_cmd, from_euler_321_deg(*spec.initial_rpy_deg))[0]
+    config = AttitudeConfig(
+        inertia_kg_m2=inertia,
+        orbital_rate_rad_s=orbital_rate_rad_s(element_set),
+        gravity_gradient=spec.gravity_gradient,
+        cmg=spec.cmg,
+        cmg_max_torque_n_m=spec.cmg_max_torque_n_m,
+        cmg_handover_s=spec.cmg_handover_s,
+        desat_fraction=spec.desat_fraction,
+        rs_bandwidth_rad_s=spec.rs_bandwidth_rad_s,
+        rs_max_rate_deg_s=spec.rs_max_rate_deg_s,
+        controllers=tuple(controllers),
+        thrusters=tuple(thrusters),
+        q_ref_lvlh=tuple(q_cmd),
+        dt_s=spec.dt_s,
+    )
+    return AttitudeSetup(config, t0, mass, q0, tuple(fit_keys))
