@@ -394,7 +394,7 @@ class _Lines:
                 continue
             self.items.append((n, s))
         self.pos = 0
-        self.last_line = text.count("\n") + (0 if text.endswith("\n") or not text else 1)
+        self.last_line = max(1, text.count("\n") + (0 if text.endswith("\n") else 1))
 
     def error(self, message: str, line: int | None) -> EvasimInputError:
         return EvasimInputError(message, source=self.source, line=line)
@@ -486,7 +486,7 @@ def _read_header(lines: _Lines, kind: str, versions: tuple[str, ...]) -> tuple[d
     if m is None or not (m.group(1).startswith("CCSDS_") and m.group(1).endswith("_VERS")):
         raise lines.error(f"expected {key} = {versions[-1]} as the first keyword, got {s!r}", n)
     if m.group(1) != key:
-        raise lines.error(f"expected {key} (a CCSDS {kind}), got {m.group(1)}", n)
+        raise lines.error(f"expected {key}, got {m.group(1)}: this is not a CCSDS {kind}", n)
     try:
         ok = any(float(m.group(2)) == float(v) for v in versions)
     except ValueError:

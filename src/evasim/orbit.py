@@ -117,6 +117,11 @@ class StationTrack:
     def r_gcrs_km(self) -> np.ndarray:
         return np.einsum("jin,jn->in", self.gcrs_to_teme, self.r_teme_km)
 
+    @cached_property
+    def v_gcrs_km_s(self) -> np.ndarray:
+        """Velocity rotated into GCRS axes (the frame's own slow rotation is neglected)."""
+        return np.einsum("jin,jn->in", self.gcrs_to_teme, self.v_teme_km_s)
+
     def teme_to_gcrs(self, vectors_teme: np.ndarray) -> np.ndarray:
         return np.einsum("jin,jn->in", self.gcrs_to_teme, vectors_teme)
 

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .attitude.states import AttitudeStates, event_states, nominal_hold
 from .errors import EvasimInputError
 from .lighting import (
     LightingEdges,
@@ -57,11 +58,12 @@ class Replay:
     sun_elevation_deg: np.ndarray
     beta_deg: np.ndarray
     edges: LightingEdges
-    timeline: Timeline
+    timeline: Timeline | None
     sun: SunTable = field(repr=False)
     beta_context: tuple[TimeGrid, np.ndarray] = field(repr=False, default=None)
     station: StationContext | None = field(repr=False, default=None)
     warnings: list[str] = field(default_factory=list)
+    attitude: AttitudeStates | None = field(repr=False, default=None)
 
     def eva_mask(self) -> np.ndarray:
         eva = self.scenario.eva
@@ -178,9 +180,34 @@ def run_replay(sc: Scenario, sky: Sky | None = None, progress: Progress | None =
     pad = timedelta(seconds=EDGE_PAD_S)
     coarse = TimeGrid.span(sc.span.start_utc - pad, sc.span.end_utc + pad, EDGE_SAMPLING_S)
     edges = find_edges(orbit, sun, coarse).on(grid)
+    if sc.kind == "attitude":
+        report("attitude")
+        states = event_states(sc, element_set, track)
+        return Replay(
+            sc,
+            element_set,
+            age_days,
+            grid,
+            track,
+            sun_teme,
+            shadow,
+            sunlit,
+            elevation,
+            beta,
+            edges,
+            None,
+            sun,
+            beta_around(orbit, sky, sc.reference_utc),
+            None,
+            warnings,
+            states,
+        )
     report("timeline")
     timeline = build_timeline(sc, grid, edges)
     report("station")
+    context = station_context(sc, warnings)
+    report("attitude")
+    attitude = _nominal_attitude(sc, element_set, track, warnings)
     return Replay(
         sc,
         element_set,
@@ -196,9 +223,26 @@ def run_replay(sc: Scenario, sky: Sky | None = None, progress: Progress | None =
         timeline,
         sun,
         beta_around(orbit, sky, sc.eva.hatch_open_utc),
-        station_context(sc, warnings),
+        context,
         warnings,
+        attitude,
     )
+
+
+def _nominal_attitude(
+    sc: Scenario, element_set: ElementSet, track: StationTrack, warnings: list[str]
+) -> AttitudeStates | None:
+    """CMG attitude hold at the TEA of the station's inertia on the scenario's date."""
+    from .station import Station, StationError
+    from .station.mass import mass_properties
+
+    try:
+        inertia = mass_properties(Station().at(sc.station_date)).inertia_kg_m2
+    except StationError:
+        from .station.mass import JEOD_ISS_LIKE_INERTIA_KG_M2 as inertia
+
+        warnings.append("attitude uses the JEOD ISS-like inertia (no station model for the date)")
+    return nominal_hold(sc, element_set, track, inertia)
 
 
 def beta_around(

@@ -81,7 +81,7 @@ def _evaluate(setup, keys, x, targets, duration_s):
 
 
 def uncertainty(
-    setup: AttitudeSetup, targets: list[TargetSpec], duration_s: float, rel_step: float = 0.03
+    setup: AttitudeSetup, targets: list[TargetSpec], duration_s: float, rel_step: float = 0.005
 ) -> tuple[dict[str, float], np.ndarray]:
     """1-sigma uncertainty of the fitted parameters from the Jacobian of the normalised
     residuals (Gauss-Newton covariance; pseudo-inverse where the data do not constrain)."""

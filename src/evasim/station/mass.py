@@ -21,6 +21,12 @@ from . import catalog
 from .config import Configuration
 from .layout import Placement, layout
 
+JEOD_ISS_LIKE_INERTIA_KG_M2 = np.array(
+    [[1.02e8, -6.96e6, -5.48e6], [-6.96e6, 0.91e8, 5.90e5], [-5.48e6, 5.90e5, 1.64e8]]
+)
+"""ISS-like inertia of NASA JEOD's verification sim (SIM_dyncomp, set_mass_iss), body frame,
+kg m^2; no date or configuration given (nauka_event_2021-07-29.md, conf M). Fallback only."""
+
 
 @dataclass(frozen=True)
 class MassItem:
