@@ -67,7 +67,16 @@ def replay(
     from .sky import Sky
 
     started = time.perf_counter()
-    steps = ["scenario", "ephemeris", "orbit", "day/night", "timeline", "station", "telemetry"]
+    steps = [
+        "scenario",
+        "ephemeris",
+        "orbit",
+        "day/night",
+        "timeline",
+        "station",
+        "attitude",
+        "telemetry",
+    ]
     if report:
         steps.append("report")
     try:
@@ -83,7 +92,8 @@ def replay(
             task = progress.add_task("loading scenario", total=len(steps))
 
             def step(name: str) -> None:
-                progress.update(task, description=name, completed=steps.index(name))
+                done = steps.index(name) if name in steps else 0
+                progress.update(task, description=name, completed=done)
 
             step("scenario")
             sc = load_scenario(scenario)
@@ -95,7 +105,10 @@ def replay(
             progress.update(task, completed=len(steps), description="done")
     except EvasimInputError as exc:
         _fail(exc)
-    _print_summary(result, written, time.perf_counter() - started)
+    if result.scenario.kind == "attitude":
+        _print_attitude_summary(result, written, time.perf_counter() - started)
+    else:
+        _print_summary(result, written, time.perf_counter() - started)
 
 
 @app.command()
@@ -197,6 +210,40 @@ def _print_station(info: dict) -> None:
             f"{r['iss']['mass_kg'] / 1000:.1f} t; direct plane change would cost "
             f"{r['direct_plane_change_delta_v_km_s']:.2f} km/s"
         )
+
+
+def _print_attitude_summary(result, written: dict[str, Path], seconds: float) -> None:
+    s = result.summary()
+    table = Table(title=result.scenario.title, title_justify="left")
+    for column in ("figure", "published", "simulated"):
+        table.add_column(column)
+    pub = s["published"]
+
+    def p(key):
+        return "-" if pub.get(key) is None else f"{pub[key]['value']} +/- {pub[key]['sigma']:g}"
+
+    table.add_row("peak rate (deg/s)", p("peak_rate_deg_s"), f"{s['peak_rate_deg_s']:.3f}")
+    table.add_row(
+        "total attitude change (deg)",
+        p("total_attitude_change_deg"),
+        f"{s['total_attitude_change_deg']:.1f}",
+    )
+    for when, value in s["error_deg_at"].items():
+        table.add_row(f"error at {when[11:16]} (deg)", p("error_deg_at"), f"{value:.1f}")
+    table.add_row(
+        "control regained (UTC)", p("control_regained_utc"), s["control_regained_utc"] or "-"
+    )
+    console.print(table)
+    fit = Table(title="Fitted parameters (1-sigma)", title_justify="left")
+    for column in ("parameter", "value", "sigma"):
+        fit.add_column(column)
+    for key, v in s["fitted_parameters"].items():
+        fit.add_row(key, str(v["value"]), f"{v['sigma']:g} {v['unit']}")
+    console.print(fit)
+    console.print(f"[italic]{s['reconstruction_note']}[/]")
+    folder = next(iter(written.values())).parent if written else Path(".")
+    console.print(f"Outputs in [bold]{folder}/[/]: " + ", ".join(sorted(written)))
+    console.print(f"Done in {seconds:.1f} s.")
 
 
 def _print_summary(result, written: dict[str, Path], seconds: float) -> None:

@@ -14,13 +14,21 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
 from .replay import Replay
 from .timegrid import utc_iso
 
-PRODUCTS = ("telemetry.parquet", "events.csv", "summary.json", "report.html")
+PRODUCTS = (
+    "telemetry.parquet",
+    "events.csv",
+    "summary.json",
+    "report.html",
+    "attitude.aem",
+    "orbit.oem",
+)
 
 
 def telemetry_table(replay: Replay) -> pa.Table:
@@ -28,8 +36,9 @@ def telemetry_table(replay: Replay) -> pa.Table:
     tr = replay.track
     columns: dict[str, pa.Array] = {
         "utc": pa.array(replay.grid.datetimes64(), type=pa.timestamp("ms", tz="UTC")),
-        "eva_elapsed_s": pa.array(replay.timeline.eva_elapsed_s),
     }
+    if replay.timeline is not None:
+        columns["eva_elapsed_s"] = pa.array(replay.timeline.eva_elapsed_s)
     for frame, r in (("gcrs", tr.r_gcrs_km), ("itrs", tr.r_itrs_km)):
         for axis, values in zip("xyz", r, strict=True):
             columns[f"{axis}_{frame}_km"] = pa.array(values)
@@ -40,10 +49,13 @@ def telemetry_table(replay: Replay) -> pa.Table:
         "sunlit_fraction": pa.array(replay.sunlit_fraction),
         "sun_elevation_deg": pa.array(replay.sun_elevation_deg),
         "beta_angle_deg": pa.array(replay.beta_deg),
-        "suit_time_left_s": pa.array(replay.timeline.suit_time_left_s, from_pandas=True),
     }
-    for role, names in replay.timeline.active_task.items():
-        columns[f"task_{role.lower()}"] = pa.array(names.tolist(), type=pa.string())
+    if replay.timeline is not None:
+        columns["suit_time_left_s"] = pa.array(replay.timeline.suit_time_left_s, from_pandas=True)
+        for role, names in replay.timeline.active_task.items():
+            columns[f"task_{role.lower()}"] = pa.array(names.tolist(), type=pa.string())
+    if replay.attitude is not None:
+        columns |= attitude_columns(replay.attitude, len(replay.grid))
     meta = {
         b"evasim.scenario": replay.scenario.name.encode(),
         b"evasim.tle_epoch_utc": utc_iso(replay.element_set.epoch_utc).encode(),
@@ -52,12 +64,106 @@ def telemetry_table(replay: Replay) -> pa.Table:
     return pa.table(columns).replace_schema_metadata(meta)
 
 
+def attitude_columns(states, n: int) -> dict[str, pa.Array]:
+    """Attitude telemetry: body relative to LVLH and to GCRS, rates, CMG momentum."""
+
+    def pad(values: np.ndarray) -> np.ndarray:
+        values = np.asarray(values, float)
+        if len(values) >= n:
+            return values[:n]
+        fill = np.full((n - len(values), *values.shape[1:]), np.nan)
+        return np.concatenate([values, fill])
+
+    cols: dict[str, pa.Array] = {}
+    q, qg, w = pad(states.q_lvlh), pad(states.q_gcrs), pad(states.omega_body_rad_s)
+    for k, axis in enumerate("wxyz"):
+        cols[f"q_lvlh_{axis}"] = pa.array(q[:, k])
+    for k, axis in enumerate("xyz"):
+        cols[f"omega_body_{axis}_rad_s"] = pa.array(w[:, k])
+    roll, pitch, yaw = states.rpy_deg()
+    cols["roll_deg"], cols["pitch_deg"], cols["yaw_deg"] = (
+        pa.array(pad(x)) for x in (roll, pitch, yaw)
+    )
+    cols["h_cmg_n_m_s"] = pa.array(pad(states.h_cmg_norm))
+    cols["cmg_active"] = pa.array(pad(states.cmg_active.astype(float)) > 0.5)
+    cols["attitude_error_deg"] = pa.array(pad(states.error_deg))
+    cols["pitch_error_unwrapped_deg"] = pa.array(pad(states.pitch_error_unwrapped_deg))
+    cols["rate_rel_lvlh_deg_s"] = pa.array(pad(states.rate_rel_lvlh_deg_s))
+    for k, axis in enumerate("wxyz"):
+        cols[f"q_gcrs_{axis}"] = pa.array(qg[:, k])
+    for i, name in enumerate(states.thruster_names):
+        slug = "".join(ch if ch.isalnum() else "_" for ch in name.lower()).strip("_")
+        cols[f"propellant_{slug}_kg"] = pa.array(pad(states.propellant_kg[:, i]))
+    return cols
+
+
+def replay_events(replay: Replay) -> list:
+    """Timeline events of a spacewalk, or attitude and lighting events of an attitude replay."""
+    if replay.timeline is not None:
+        return replay.timeline.events
+    from .attitude.events import attitude_events
+    from .timeline import Event
+
+    events = attitude_events(replay.attitude, replay.grid)
+    for s, kind, outer, inner in zip(
+        replay.edges.seconds,
+        replay.edges.kind,
+        replay.edges.penumbra_outer_s,
+        replay.edges.penumbra_inner_s,
+        strict=True,
+    ):
+        if replay.grid.seconds[0] <= s <= replay.grid.seconds[-1]:
+            events.append(
+                Event(
+                    replay.grid.datetime_at(s),
+                    str(kind),
+                    f"Sun centre on the limb; penumbra {abs(outer - inner):.1f} s",
+                )
+            )
+    return sorted(events, key=lambda e: e.utc)
+
+
 def write_events_csv(replay: Replay, path: Path) -> None:
     with open(path, "w", newline="", encoding="utf-8") as f:
         writer = csv.writer(f)
         writer.writerow(["utc", "kind", "detail"])
-        for event in replay.timeline.events:
+        for event in replay_events(replay):
             writer.writerow([utc_iso(event.utc, 1), event.kind, event.detail])
+
+
+def write_ccsds(replay: Replay, folder: Path) -> None:
+    """attitude.aem (body in GCRS/ICRF axes) and orbit.oem (GCRF) in CCSDS KVN."""
+    from .ccsds import AttitudeEphemeris, OrbitEphemeris, write_aem, write_oem
+
+    name, norad = "ISS (ZARYA)", "1998-067A"
+    epochs = replay.grid.datetimes64()
+    comment = (f"evasim replay {replay.scenario.name}",)
+    write_oem(
+        OrbitEphemeris(
+            name,
+            norad,
+            "GCRF",
+            epochs,
+            replay.track.r_gcrs_km.T.copy(),
+            replay.track.v_gcrs_km_s.T.copy(),
+            comment=comment,
+        ),
+        folder / "orbit.oem",
+    )
+    if replay.attitude is not None:
+        q = replay.attitude.q_gcrs
+        write_aem(
+            AttitudeEphemeris(
+                name,
+                norad,
+                "ICRF",
+                "SC_BODY_1",
+                epochs[: len(q)],
+                q,
+                comment=(*comment, "REF_FRAME_A axes: GCRS (ICRF-aligned)"),
+            ),
+            folder / "attitude.aem",
+        )
 
 
 def write_products(
@@ -75,6 +181,7 @@ def write_products(
         report("telemetry")
         pq.write_table(telemetry_table(replay), tmp / "telemetry.parquet", compression="zstd")
         write_events_csv(replay, tmp / "events.csv")
+        write_ccsds(replay, tmp)
         (tmp / "summary.json").write_text(
             json.dumps(replay.summary(), indent=2) + "\n", encoding="utf-8"
         )

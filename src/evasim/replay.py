@@ -74,6 +74,8 @@ class Replay:
 
     def summary(self) -> dict:
         """Key figures, JSON-ready."""
+        if self.scenario.kind == "attitude":
+            return self._attitude_summary()
         sc, eva = self.scenario, self.scenario.eva
         s_open = self.grid.seconds_of(eva.hatch_open_utc)
         s_close = self.grid.seconds_of(eva.hatch_close_utc)
@@ -123,11 +125,118 @@ class Replay:
                 "origin": self.element_set.origin,
             },
             "station": self.station.to_json() if self.station else None,
+            "attitude": self._attitude_hold_summary(),
             "flags": list(self.timeline.flags),
             "warnings": list(self.warnings),
             "step_s": step,
             "samples": len(self.grid),
         }
+
+    def _attitude_hold_summary(self) -> dict | None:
+        a = self.attitude
+        if a is None:
+            return None
+        from .attitude.quaternion import to_euler_321_deg
+
+        roll, pitch, yaw = to_euler_321_deg(np.asarray(a.config.q_ref_lvlh))
+        return {
+            "mode": "CMG attitude hold at the torque-equilibrium attitude (TEA)",
+            "tea_roll_pitch_yaw_deg": [round(float(x[0]), 3) for x in (roll, pitch, yaw)],
+            "max_attitude_error_deg": round(float(np.max(a.error_deg)), 6),
+            "max_h_cmg_n_m_s": round(float(np.max(a.h_cmg_norm)), 3),
+            "cmg_capacity_n_m_s": a.config.cmg_capacity_n_m_s,
+        }
+
+    def _attitude_summary(self) -> dict:
+        sc, a = self.scenario, self.attitude
+        f = a.figures
+        t0 = self.grid.t0_utc
+        published = {t.quantity: t for t in sc.attitude.targets}
+
+        def pub(q):
+            t = published.get(q)
+            if t is None:
+                return None
+            value = utc_iso(t.value) if q == "control_regained_utc" else t.value
+            return {
+                "value": value,
+                "sigma": t.sigma,
+                "source": t.source,
+                "confidence": t.confidence,
+            }
+
+        regained = (
+            utc_iso(self.grid.datetime_at(f["control_regained_s"]))
+            if np.isfinite(f["control_regained_s"])
+            else None
+        )
+        error_at = {utc_iso(k): round(v, 2) for k, v in f["error_deg_at"].items()}
+        fitted = {}
+        for key, value in (a.fit_values or {}).items():
+            shown = utc_iso(self.grid.datetime_at(value)) if key.endswith("start_utc") else value
+            fitted[key] = {
+                "value": shown if isinstance(shown, str) else round(float(shown), 3),
+                "sigma": round(float((a.fit_sigma or {}).get(key, np.nan)), 3),
+                "unit": _unit(key),
+            }
+        return {
+            "scenario": sc.name,
+            "title": sc.title,
+            "kind": "attitude",
+            "span_utc": [utc_iso(sc.span.start_utc), utc_iso(sc.span.end_utc)],
+            "peak_rate_deg_s": round(f["peak_rate_deg_s"], 4),
+            "peak_rate_utc": utc_iso(self.grid.datetime_at(f["peak_rate_s"])),
+            "total_attitude_change_deg": round(f["total_attitude_change_deg"], 2),
+            "error_deg_at": error_at,
+            "control_regained_utc": regained,
+            "max_h_cmg_n_m_s": round(f["max_h_cmg_n_m_s"], 3),
+            "published": {
+                "peak_rate_deg_s": pub("peak_rate_deg_s"),
+                "total_attitude_change_deg": pub("total_attitude_change_deg"),
+                "error_deg_at": pub("error_deg_at"),
+                "control_regained_utc": pub("control_regained_utc"),
+            },
+            "fitted_parameters": fitted,
+            "normalised_residuals": [
+                round(float(x), 3) for x in (a.residuals if a.residuals is not None else [])
+            ],
+            "mass_properties": {
+                "mass_kg": round(a.setup.mass.mass_kg, 1),
+                "center_of_mass_m": [round(float(x), 3) for x in a.setup.mass.center_of_mass_m],
+                "inertia_kg_m2": [
+                    [round(float(x), 1) for x in row] for row in a.setup.mass.inertia_kg_m2
+                ],
+            },
+            "tle": {
+                "epoch_utc": utc_iso(self.element_set.epoch_utc),
+                "age_days": round(self.tle_age_days, 3),
+            },
+            "reconstruction_note": RECONSTRUCTION_NOTE,
+            "warnings": list(self.warnings),
+            "start_utc": utc_iso(t0),
+        }
+
+
+RECONSTRUCTION_NOTE = (
+    "Reconstructed, not recorded: no attitude telemetry of the event is public. The thrusters, "
+    "their thrust, Nauka's propellant and the Zvezda/Progress counter-torques are model "
+    "parameters fitted to the published figures (peak rate, total attitude change, 45 deg at "
+    "16:42, control regained ~17:29); only net torques are observable, so Nauka's thrust and "
+    "Zvezda's counter-torque trade off against each other (see their uncertainties)."
+)
+
+
+def _unit(key: str) -> str:
+    for suffix, unit in (
+        ("thrust_n", "N"),
+        ("propellant_kg", "kg"),
+        ("max_torque_n_m", "N m"),
+        ("start_utc", "UTC"),
+        ("isp_s", "s"),
+    ):
+        if key.endswith(suffix):
+            return unit
+    return ""
 
 
 def choose_element_set(sc: Scenario) -> ElementSet:

@@ -1,5 +1,17 @@
 """The self-contained HTML replay report."""
 
-from .html import render_report
+from __future__ import annotations
+
+
+def render_report(replay) -> str:
+    """Spacewalk or attitude report, by the scenario's kind."""
+    if replay.scenario.kind == "attitude":
+        from .attitude_html import render_attitude_report
+
+        return render_attitude_report(replay)
+    from .html import render_spacewalk_report
+
+    return render_spacewalk_report(replay)
+
 
 __all__ = ["render_report"]

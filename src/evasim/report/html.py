@@ -83,7 +83,7 @@ Soyuz or Progress could use: {len(st.soyuz_progress_ports)}: {escape(ports)}.</p
 estimates); baseline links between modules integrated earlier are not listed.</p></section>"""
 
 
-def render_report(replay: Replay) -> str:
+def render_spacewalk_report(replay: Replay) -> str:
     sc, s = replay.scenario, replay.summary()
     timeline_png, key = plots.timeline_png(replay)
     cards = [

@@ -154,13 +154,22 @@ def _blue_marble() -> np.ndarray:
         return plt.imread(path)[::2, ::2]  # 2700 x 1350: still finer than the figure
 
 
+def _marks(sc) -> tuple[tuple, tuple]:
+    """(time, label) of the two instants marked on the map: hatch open/close or span ends."""
+    if sc.eva is not None:
+        return (sc.eva.hatch_open_utc, "hatch open"), (sc.eva.hatch_close_utc, "hatch closed")
+    return (sc.span.start_utc, "replay start"), (sc.span.end_utc, "replay end")
+
+
 def ground_track_jpg(replay: Replay) -> bytes:
-    """Ground track over Blue Marble with the terminator at hatch open."""
+    """Ground track over Blue Marble with the terminator at hatch open (or replay start)."""
     sc = replay.scenario
     fig, ax = plt.subplots(figsize=(13, 6.8))
     ax.imshow(_blue_marble(), extent=(-180, 180, -90, 90), origin="upper", interpolation="bilinear")
-    i_open = int(
-        np.searchsorted(replay.grid.seconds, replay.grid.seconds_of(sc.eva.hatch_open_utc))
+    first, last = _marks(sc)
+    i_open = min(
+        int(np.searchsorted(replay.grid.seconds, replay.grid.seconds_of(first[0]))),
+        len(replay.grid) - 1,
     )
     sun_itrs = rotate_z(
         replay.sun_teme_km[:, i_open : i_open + 1], replay.track.gmst_rad[i_open : i_open + 1]
@@ -178,14 +187,17 @@ def ground_track_jpg(replay: Replay) -> bytes:
         origin="lower",
     )
     ax.contour(lon, lat, elev, levels=[0.0], colors="orange", linewidths=1.0)
-    mask = replay.eva_mask()
+    mask = replay.eva_mask() if sc.eva else np.ones(len(replay.grid), bool)
+    what = "EVA, " if sc.eva else ""
     lat_t, lon_t = replay.track.latitude_deg, replay.track.longitude_deg
     lit = replay.sunlit_fraction >= 0.5
     for sel, colour, label in (
-        (mask & lit, DAY, "EVA, station sunlit"),
-        (mask & ~lit, "#5ad1ff", "EVA, station in shadow"),
+        (mask & lit, DAY, f"{what}station sunlit"),
+        (mask & ~lit, "#5ad1ff", f"{what}station in shadow"),
         (~mask, "white", "outside hatch time"),
     ):
+        if not sel.any():
+            continue
         lo_p = np.where(sel, lon_t, np.nan)
         jumps = np.abs(np.diff(lon_t)) > 180
         lo_p[1:][jumps] = np.nan
@@ -197,10 +209,7 @@ def ground_track_jpg(replay: Replay) -> bytes:
             label=label,
             alpha=0.95,
         )
-    for when, marker, label in (
-        (sc.eva.hatch_open_utc, "o", "hatch open"),
-        (sc.eva.hatch_close_utc, "s", "hatch closed"),
-    ):
+    for (when, label), marker in ((first, "o"), (last, "s")):
         i = int(
             np.clip(
                 np.searchsorted(replay.grid.seconds, replay.grid.seconds_of(when)),
@@ -224,7 +233,7 @@ def ground_track_jpg(replay: Replay) -> bytes:
         color="yellow",
         ms=16,
         mec="black",
-        label="subsolar point at hatch open",
+        label=f"subsolar point at {first[1]}",
         ls="none",
     )
     ax.set_xlim(-180, 180)
@@ -237,7 +246,7 @@ def ground_track_jpg(replay: Replay) -> bytes:
     ax.legend(loc="lower left", fontsize=8, framealpha=0.8)
     ax.set_title(
         "Ground track (WGS84) on NASA Blue Marble; shading and orange line: "
-        "terminator at hatch open",
+        f"terminator at {first[1]}",
         loc="left",
         fontsize=11,
     )
