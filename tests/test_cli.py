@@ -78,7 +78,7 @@ def test_missing_file_exit_2(tmp_path):
     assert result.returncode == 2
     assert result.stderr.strip().splitlines() == [
         "error: missing.toml: no such file, nor a built-in scenario; expected one of vkd-49, "
-        "vkd-50 or a path to a .toml file"
+        "vkd-50, nauka-2021-07-29 or a path to a .toml file"
     ]
 
 
@@ -89,7 +89,9 @@ def test_user_file_with_inline_tle_replays(tmp_path):
     result = evasim("replay", "mine.toml", "--out", "res", "--no-report", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert sorted(p.name for p in (tmp_path / "res").iterdir()) == [
+        "attitude.aem",
         "events.csv",
+        "orbit.oem",
         "summary.json",
         "telemetry.parquet",
     ]

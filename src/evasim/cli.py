@@ -37,13 +37,13 @@ def scenarios() -> None:
     for column in ("name", "date", "hatch open - close (UTC)", "crew", "title"):
         table.add_column(column)
     for sc in builtin_scenarios():
-        table.add_row(
-            sc.name,
-            f"{sc.eva.hatch_open_utc:%Y-%m-%d}",
-            f"{sc.eva.hatch_open_utc:%H:%M} - {sc.eva.hatch_close_utc:%H:%M}",
-            ", ".join(f"{m.role} {m.name}" for m in sc.crew),
-            sc.title,
-        )
+        if sc.eva is not None:
+            when = f"{sc.eva.hatch_open_utc:%H:%M} - {sc.eva.hatch_close_utc:%H:%M}"
+            who = ", ".join(f"{m.role} {m.name}" for m in sc.crew)
+        else:
+            when = f"{sc.span.start_utc:%H:%M} - {sc.span.end_utc:%H:%M} (attitude)"
+            who = "-"
+        table.add_row(sc.name, f"{sc.span.start_utc:%Y-%m-%d}", when, who, sc.title)
     console.print(table)
     console.print(
         "Run one with [bold]evasim replay NAME[/] or your own file with "
