@@ -112,6 +112,57 @@ def replay(
 
 
 @app.command()
+def fit(
+    scenario: Annotated[str, typer.Argument(help="an attitude scenario (built-in or .toml)")],
+) -> None:
+    """Fit an attitude scenario's unknown parameters (its `fit` lists) to its published
+    figures (its [[attitude.targets]]) and print the result with 1-sigma uncertainties."""
+    from .attitude import event
+    from .attitude.setup import setup_from_scenario, with_values
+    from .replay import choose_element_set
+    from .scenario import load_scenario
+
+    try:
+        sc = load_scenario(scenario)
+        if sc.kind != "attitude":
+            raise EvasimInputError(
+                "expected an attitude scenario (kind = 'attitude')", source=scenario
+            )
+        setup = setup_from_scenario(sc, choose_element_set(sc))
+        if not setup.fit_keys:
+            raise EvasimInputError("no parameter has a `fit` list", source=scenario)
+        duration = (sc.span.end_utc - sc.span.start_utc).total_seconds()
+        with console.status("fitting (scipy least squares)..."):
+            result = event.fit(setup, sc.attitude.targets, duration)
+    except EvasimInputError as exc:
+        _fail(exc)
+    table = Table(
+        title=f"Fit of {sc.name}: cost {result.cost:.3f} after {result.evaluations} runs",
+        title_justify="left",
+    )
+    for column in ("parameter", "start", "fitted", "1-sigma"):
+        table.add_column(column)
+    start = setup.values()
+    for key, value in result.values.items():
+        table.add_row(key, f"{start[key]:.4g}", f"{value:.4g}", f"{result.sigma[key]:.3g}")
+    console.print(table)
+    console.print(
+        "Normalised residuals (simulated - published) / sigma: "
+        + ", ".join(f"{r:+.2f}" for r in result.residuals)
+    )
+    fitted = event.figures(
+        event.run(with_values(setup, result.values), duration),
+        setup.t0_utc,
+        [t.at_utc for t in sc.attitude.targets if t.at_utc],
+    )
+    console.print(
+        f"Peak rate {fitted['peak_rate_deg_s']:.3f} deg/s, total attitude change "
+        f"{fitted['total_attitude_change_deg']:.1f} deg. Put the fitted values in the "
+        "scenario file to replay them."
+    )
+
+
+@app.command()
 def station(
     date: Annotated[
         str, typer.Option(help="UTC date or date-time, e.g. 2021-11-27 or 2021-07-29T14:00")

@@ -187,6 +187,9 @@ class AttitudeSpec(_Model):
     desat_fraction: float = Field(0.0, ge=0.0, lt=1.0)
     rs_bandwidth_rad_s: float = Field(0.01, gt=0.0)
     rs_max_rate_deg_s: float = Field(0.0, ge=0.0)
+    aero: bool = False
+    aero_cd_area_m2: float = Field(0.0, ge=0.0)
+    aero_cp_minus_cm_m: list[float] = Field([0.0, 0.0, 0.0], min_length=3, max_length=3)
     thrusters: list[ThrusterSpec] = []
     controllers: list[ControllerSpec] = []
     targets: list[TargetSpec] = []

@@ -18,7 +18,7 @@ from ..station import Station
 from ..station.layout import layout
 from ..station.mass import MassProperties, mass_properties
 from ..tle import ElementSet
-from .model import AttitudeConfig, RsController, Thruster, qmul
+from .model import AeroModel, AttitudeConfig, RsController, Thruster, qmul
 from .quaternion import from_euler_321_deg, from_matrix
 
 
@@ -36,6 +36,27 @@ def torque_equilibrium_attitude(inertia_kg_m2: np.ndarray) -> np.ndarray:
         principal[:, 2] *= -1
     # principal axis k (body coordinates) must point along LVLH axis k: R_lb = principal^T
     return from_matrix(principal.T)
+
+
+def aero_model(element_set: ElementSet, cd_area_m2: float, cp_minus_cm_m) -> AeroModel:
+    """Drag torque at the element set's mean altitude, exponential density model."""
+    n = orbital_rate_rad_s(element_set)
+    a_km = (MU_KM3_S2 / n**2) ** (1 / 3)
+    return AeroModel(
+        exponential_density_kg_m3(a_km - 6378.137), n * a_km * 1e3, cd_area_m2, tuple(cp_minus_cm_m)
+    )
+
+
+MU_KM3_S2 = 398600.4418
+USSA76_400KM_KG_M3 = 2.803e-12
+USSA76_SCALE_HEIGHT_KM = 58.2
+"""US Standard Atmosphere 1976 density at 400 km and the scale height from its 400/450 km
+values (2.803e-12 and 1.184e-12 kg/m^3). Real thermospheric density varies several-fold with
+solar activity: a documented, crude model for an optional torque."""
+
+
+def exponential_density_kg_m3(altitude_km: float) -> float:
+    return USSA76_400KM_KG_M3 * float(np.exp(-(altitude_km - 400.0) / USSA76_SCALE_HEIGHT_KM))
 
 
 def orbital_rate_rad_s(element_set: ElementSet) -> float:
@@ -155,6 +176,9 @@ def setup_from_scenario(
         desat_fraction=spec.desat_fraction,
         rs_bandwidth_rad_s=spec.rs_bandwidth_rad_s,
         rs_max_rate_deg_s=spec.rs_max_rate_deg_s,
+        aero=aero_model(element_set, spec.aero_cd_area_m2, spec.aero_cp_minus_cm_m)
+        if spec.aero
+        else None,
         controllers=tuple(controllers),
         thrusters=tuple(thrusters),
         q_ref_lvlh=tuple(q_cmd),
