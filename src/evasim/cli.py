@@ -58,6 +58,16 @@ def replay(
     ],
     out: Annotated[Path | None, typer.Option(help="output folder [default: out/NAME]")] = None,
     report: Annotated[bool, typer.Option(help="write report.html")] = True,
+    video: Annotated[
+        bool, typer.Option(help="write one helmet-camera MP4 per crew member")
+    ] = False,
+    video_span: Annotated[
+        str | None,
+        typer.Option(help="HH:MM-HH:MM (UTC) [default: the first 10 min after hatch open]"),
+    ] = None,
+    fps: Annotated[float, typer.Option(help="video frames per second")] = 30.0,
+    video_speed: Annotated[float, typer.Option(help="replay seconds per video second")] = 10.0,
+    video_size: Annotated[str, typer.Option(help="WIDTHxHEIGHT")] = "1280x720",
 ) -> None:
     """Replay a spacewalk: telemetry.parquet, events.csv, summary.json and report.html."""
     from .outputs import write_products
@@ -105,10 +115,140 @@ def replay(
             progress.update(task, completed=len(steps), description="done")
     except EvasimInputError as exc:
         _fail(exc)
+    if video:
+        try:
+            written |= _write_videos(
+                result,
+                out or Path("out") / result.scenario.name,
+                video_span,
+                fps,
+                video_speed,
+                video_size,
+            )
+        except EvasimInputError as exc:
+            _fail(exc)
     if result.scenario.kind == "attitude":
         _print_attitude_summary(result, written, time.perf_counter() - started)
     else:
         _print_summary(result, written, time.perf_counter() - started)
+
+
+def _parse_size(text: str, option: str) -> tuple[int, int]:
+    try:
+        w, h = (int(x) for x in text.lower().split("x"))
+    except ValueError:
+        raise EvasimInputError(
+            f"{option}: expected WIDTHxHEIGHT like 1280x720, got {text!r}"
+        ) from None
+    return w, h
+
+
+def _write_videos(
+    result, out_dir: Path, span: str | None, fps: float, speed: float, size: str
+) -> dict[str, Path]:
+    from datetime import datetime, timedelta
+
+    from .render.frame import HelmetCamera
+    from .render.video import write_mp4
+
+    sc = result.scenario
+    if sc.kind != "eva":
+        raise EvasimInputError("--video: helmet cameras need a spacewalk scenario")
+    if fps <= 0 or speed <= 0:
+        raise EvasimInputError("--fps/--video-speed: expected positive numbers")
+    width, height = _parse_size(size, "--video-size")
+    day = sc.eva.hatch_open_utc
+    if span:
+        try:
+            a, b = (datetime.strptime(x.strip(), "%H:%M").time() for x in span.split("-"))
+        except ValueError:
+            raise EvasimInputError(f"--video-span: expected HH:MM-HH:MM, got {span!r}") from None
+        start = day.replace(hour=a.hour, minute=a.minute, second=0)
+        end = day.replace(hour=b.hour, minute=b.minute, second=0)
+    else:
+        start, end = day, day + timedelta(minutes=10)
+    if end <= start:
+        raise EvasimInputError("--video-span: expected the end after the start")
+    frames = int((end - start).total_seconds() / speed * fps) + 1
+    times = [start + timedelta(seconds=k * speed / fps) for k in range(frames)]
+    cam = HelmetCamera(result, width, height, look="limb")
+    written = {}
+    with Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description:<22}"),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total}"),
+        TimeElapsedColumn(),
+        console=err_console,
+        transient=True,
+    ) as progress:
+        for member in sc.crew:
+            task = progress.add_task(f"video {member.role}", total=frames)
+            path = out_dir / f"helmet_{member.role.lower()}.mp4"
+            write_mp4(
+                (cam.frame(member.role, t).image for t in times),
+                path,
+                fps,
+                width,
+                height,
+                on_frame=lambda task=task: progress.advance(task),
+            )
+            written[path.name] = path
+    return written
+
+
+@app.command()
+def render(
+    scenario: Annotated[str, typer.Argument(help="a spacewalk scenario (built-in or .toml)")],
+    crew: Annotated[str, typer.Option(help="crew member: EV1/EV2 or part of the name")],
+    at: Annotated[str, typer.Option(help="UTC time, e.g. 2021-09-03T16:00:00Z")],
+    o: Annotated[Path, typer.Option("-o", help="output image (.png or .jpg)")] = Path("frame.png"),
+    width: Annotated[int, typer.Option()] = 1280,
+    height: Annotated[int, typer.Option()] = 720,
+    fov: Annotated[float, typer.Option(help="horizontal field of view, deg")] = 120.0,
+    fisheye: Annotated[bool, typer.Option(help="equidistant fisheye lens")] = False,
+    look: Annotated[str, typer.Option(help="worksite, limb, nadir or free:YAW,PITCH")] = "limb",
+) -> None:
+    """Render what a spacewalker's helmet camera sees at an instant."""
+    import os
+    import tempfile
+    from datetime import UTC, datetime
+
+    from PIL import Image
+
+    from .render.camera import Lens
+    from .render.frame import HelmetCamera
+    from .replay import run_replay
+    from .scenario import load_scenario
+    from .sky import Sky
+
+    try:
+        if o.suffix.lower() not in (".png", ".jpg", ".jpeg"):
+            raise EvasimInputError(f"-o {o}: expected a .png or .jpg file name")
+        if not 1.0 <= fov <= (360.0 if fisheye else 170.0):
+            raise EvasimInputError("--fov: expected 1..170 deg (1..360 with --fisheye)")
+        try:
+            when = datetime.fromisoformat(at.replace("Z", "+00:00"))
+        except ValueError:
+            raise EvasimInputError(
+                f"--at: expected a UTC time like 2021-09-03T16:00:00Z, got {at!r}"
+            ) from None
+        when = when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)
+        with console.status("replaying and rendering..."):
+            result = run_replay(load_scenario(scenario), Sky.load())
+            cam = HelmetCamera(result, width, height, Lens(fov, fisheye), look)
+            frame = cam.frame(cam.role_of(crew), when)
+        o.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{o.stem}.", suffix=o.suffix, dir=o.parent)
+        os.close(fd)
+        Image.fromarray(frame.image).save(tmp)
+        os.replace(tmp, o)
+    except EvasimInputError as exc:
+        _fail(exc)
+    console.print(
+        f"Wrote [bold]{o}[/] ({width}x{height}, exposure {frame.exposure:.3g}, "
+        f"{frame.stars_drawn} stars visible)"
+    )
 
 
 @app.command()

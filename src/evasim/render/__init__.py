@@ -1,0 +1,1 @@
+"""Helmet-camera rendering: Earth, atmosphere, Sun, stars, station; frames and video."""

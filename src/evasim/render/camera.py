@@ -1,0 +1,153 @@
+"""Where a spacewalker's helmet camera is and where it looks, at any instant of a replay.
+
+Position: on the exterior of the task's worksite module in the 3-D layout (1 m off the hull on
+its zenith side, or its starboard side for modules hanging along Z), EV1 and EV2 1.5 m apart
+along the module; between tasks the crew member translates in a straight line to the next
+worksite during the first ``TRANSIT_S`` of the task (routes along handrails and the Strela boom
+are not modelled). Before hatch open and after hatch close: at the Poisk hatch.
+
+Orientation presets (``look``): ``worksite`` (toward the worksite module's centre), ``limb``
+(forward along the velocity, tilted down to the Earth's limb), ``nadir`` (straight down),
+``free:YAW,PITCH`` (degrees, relative to the LVLH forward direction; pitch positive down).
+Image "up" is the local zenith as far as the look direction allows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import numpy as np
+
+from ..attitude.quaternion import matrices
+from ..errors import EvasimInputError
+from ..station.layout import Placement
+
+TRANSIT_S = 10 * 60.0
+HULL_OFFSET_M = 1.0
+CREW_SPACING_M = 1.5
+HATCH_MODULE = "Poisk"
+
+
+@dataclass(frozen=True)
+class Lens:
+    fov_deg: float = 120.0  # horizontal field of view
+    fisheye: bool = False
+
+    def focal_px(self, width: int) -> float:
+        half = np.radians(self.fov_deg) / 2
+        return (width / 2) / half if self.fisheye else (width / 2) / np.tan(half)
+
+
+@dataclass(frozen=True)
+class CameraPose:
+    position_itrs_km: np.ndarray
+    rotation_itrs: np.ndarray  # columns: image right, image down, forward (ITRS)
+
+
+def worksite_point(placements: dict[str, Placement], module: str, index: int) -> np.ndarray:
+    """A point 1 m off the module's hull (body frame, m); crew ``index`` offsets along it."""
+    p = placements[module]
+    axis = p.axis
+    side = np.array([0.0, 0.0, -1.0]) if abs(axis[2]) < 0.9 else np.array([0.0, 1.0, 0.0])
+    side = side - np.dot(side, axis) * axis
+    side /= np.linalg.norm(side)
+    along = (index - 0.5) * CREW_SPACING_M
+    return p.centre_m + side * (p.size_m[1] / 2 + HULL_OFFSET_M) + axis * along
+
+
+def crew_position_body(
+    sc, placements: dict[str, Placement], role: str, when: datetime
+) -> tuple[np.ndarray, str]:
+    """Body-frame position (m) and the module being looked at, for crew ``role``."""
+    from ..station.catalog import canonical
+
+    index = [m.role for m in sc.crew].index(role)
+    hatch = placements.get(HATCH_MODULE)
+    hatch_point = (
+        hatch.centre_m + hatch.axis * (hatch.size_m[0] / 2 + HULL_OFFSET_M)
+        if hatch
+        else np.zeros(3)
+    )
+    windows = []
+    for task in sc.tasks:
+        if role in [m.role for m in sc.task_crew(task)]:
+            module = canonical(task.worksite) if task.worksite else HATCH_MODULE
+            if module not in placements:
+                module = HATCH_MODULE
+            start, end = sc.task_window(task)
+            windows.append((start, end, module))
+    windows.sort()
+    previous, previous_module = hatch_point, HATCH_MODULE
+    for start, end, module in windows:
+        target = worksite_point(placements, module, index)
+        if when < start:
+            break
+        if when <= end:
+            f = min(
+                1.0, (when - start).total_seconds() / min(TRANSIT_S, (end - start).total_seconds())
+            )
+            return previous + (target - previous) * f, module
+        previous, previous_module = target, module
+    if sc.eva and (when < sc.eva.hatch_open_utc or when > sc.eva.hatch_close_utc):
+        return hatch_point, HATCH_MODULE
+    return previous, previous_module
+
+
+def _orthonormal(forward: np.ndarray, up: np.ndarray) -> np.ndarray:
+    f = forward / np.linalg.norm(forward)
+    u = up - np.dot(up, f) * f
+    if np.linalg.norm(u) < 1e-6:
+        u = np.array([0.0, 0.0, 1.0]) - f[2] * f
+        if np.linalg.norm(u) < 1e-6:
+            u = np.array([0.0, 1.0, 0.0]) - f[1] * f
+    u /= np.linalg.norm(u)
+    right = np.cross(f, u)  # right = forward x up (image x), image down = -up
+    return np.column_stack([right, -u, f])
+
+
+def look_direction(
+    look: str,
+    r_itrs_km: np.ndarray,
+    v_itrs_km_s: np.ndarray,
+    target_itrs_km: np.ndarray,
+    cam_itrs_km: np.ndarray,
+) -> np.ndarray:
+    zenith = r_itrs_km / np.linalg.norm(r_itrs_km)
+    forward_h = v_itrs_km_s - np.dot(v_itrs_km_s, zenith) * zenith
+    forward_h /= np.linalg.norm(forward_h)
+    if look == "worksite":
+        d = target_itrs_km - cam_itrs_km
+        return d / np.linalg.norm(d) if np.linalg.norm(d) > 1e-9 else -zenith
+    if look == "nadir":
+        return -zenith
+    if look == "limb":
+        dip = np.arccos(6371.0 / np.linalg.norm(r_itrs_km))
+        return np.cos(dip) * forward_h - np.sin(dip) * zenith
+    if look.startswith("free:"):
+        try:
+            yaw, pitch = (np.radians(float(x)) for x in look[5:].split(","))
+        except ValueError:
+            raise EvasimInputError(f"--look {look!r}: expected free:YAW,PITCH in degrees") from None
+        left = np.cross(zenith, forward_h)
+        h = np.cos(yaw) * forward_h - np.sin(yaw) * left
+        return np.cos(pitch) * h - np.sin(pitch) * zenith
+    raise EvasimInputError(f"--look {look!r}: expected worksite, limb, nadir or free:YAW,PITCH")
+
+
+def camera_pose(
+    position_body_m: np.ndarray,
+    target_body_m: np.ndarray,
+    look: str,
+    q_gcrs_body: np.ndarray,
+    r_itrs_gcrs: np.ndarray,
+    r_com_itrs_km: np.ndarray,
+    v_itrs_km_s: np.ndarray,
+    com_body_m: np.ndarray,
+) -> CameraPose:
+    r_itrs_body = r_itrs_gcrs @ matrices(q_gcrs_body[None])[0]
+    cam = r_com_itrs_km + r_itrs_body @ (position_body_m - com_body_m) / 1000.0
+    target = r_com_itrs_km + r_itrs_body @ (target_body_m - com_body_m) / 1000.0
+    forward = look_direction(look, r_com_itrs_km, v_itrs_km_s, target, cam)
+    zenith = r_com_itrs_km / np.linalg.norm(r_com_itrs_km)
+    return CameraPose(cam, _orthonormal(forward, zenith))

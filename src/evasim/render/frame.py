@@ -1,0 +1,265 @@
+"""Render helmet-camera frames for a replay: :class:`HelmetCamera`.
+
+One object per replay and image size holds what is reused between frames (textures, stars, the
+atmosphere table, the station's solids, frame rotations); ``frame(role, utc)`` renders one image.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from functools import cached_property
+
+import numpy as np
+
+from ..errors import EvasimInputError
+from ..orbit import rotate_z
+from ..replay import Replay
+from ..station import Station
+from ..station.layout import layout
+from ..station.mass import mass_properties
+from . import raycast
+from .atmosphere import build_lut
+from .camera import CameraPose, Lens, camera_pose, crew_position_body
+from .stars import StarCatalog
+from .textures import EarthTexture
+
+SUN_MAGNITUDE = -26.74
+EXPOSURE_RANGE = (2.0, 30000.0)
+EXPOSURE_KEY = 0.8
+COLOURS = {
+    "module": (0.80, 0.80, 0.78),
+    "truss": (0.55, 0.55, 0.56),
+    "vehicle": (0.85, 0.78, 0.55),
+    "array": (0.10, 0.13, 0.35),
+}
+
+
+@dataclass
+class Frame:
+    image: np.ndarray  # (H, W, 3) uint8, overlay included
+    radiance: np.ndarray  # (H, W, 3) float32 linear radiance (units of solar irradiance)
+    ids: np.ndarray  # (H, W) uint8: 0 space, 1 Earth, 2 station, 3 Sun
+    exposure: float
+    pose: CameraPose
+    utc: datetime
+    role: str
+    stars_drawn: int
+
+
+class HelmetCamera:
+    def __init__(
+        self,
+        replay: Replay,
+        width: int = 1280,
+        height: int = 720,
+        lens: Lens | None = None,
+        look: str = "limb",
+        overlay: bool = True,
+        atmosphere: bool = True,
+        station: bool = True,
+    ):
+        if replay.scenario.kind != "eva":
+            raise EvasimInputError("the helmet camera needs a spacewalk scenario")
+        if not (16 <= width <= 7680 and 16 <= height <= 4320):
+            raise EvasimInputError("--width/--height: expected 16..7680 x 16..4320 pixels")
+        self.replay = replay
+        self.width, self.height = width, height
+        self.lens = lens or Lens()
+        self.look = look
+        self.overlay = overlay
+        self.atmosphere = atmosphere
+        config = Station().at(replay.scenario.station_date)
+        placements = layout(config)
+        self.placements = {p.name: p for p in placements}
+        self.com_body_m = mass_properties(config, placements=placements).center_of_mass_m
+        self._solids = [p for p in placements if p.size_m[0] > 0] if station else []
+
+    @cached_property
+    def texture(self) -> EarthTexture:
+        return EarthTexture.load()
+
+    @cached_property
+    def stars(self) -> StarCatalog:
+        return StarCatalog.load()
+
+    @cached_property
+    def lut(self):
+        return build_lut(float(np.mean(self.replay.track.altitude_km)))
+
+    def role_of(self, crew: str) -> str:
+        """A crew member by role (EV1) or by any part of the name (dubrov)."""
+        for m in self.replay.scenario.crew:
+            if crew.lower() in (m.role.lower(), m.name.lower()) or crew.lower() in m.name.lower():
+                return m.role
+        names = ", ".join(f"{m.role} {m.name}" for m in self.replay.scenario.crew)
+        raise EvasimInputError(f"--crew {crew!r}: expected one of {names}")
+
+    def _index(self, when: datetime) -> int:
+        s = self.replay.grid.seconds_of(when)
+        if not self.replay.grid.seconds[0] <= s <= self.replay.grid.seconds[-1]:
+            raise EvasimInputError(
+                f"--at {when:%Y-%m-%dT%H:%M:%SZ}: expected a time inside the replay span "
+                f"{self.replay.grid.t0_utc:%H:%M}-"
+                f"{self.replay.grid.datetime_at(self.replay.grid.seconds[-1]):%H:%M} UTC"
+            )
+        return int(
+            np.clip(np.searchsorted(self.replay.grid.seconds, s), 0, len(self.replay.grid) - 1)
+        )
+
+    def _itrs_from_gcrs(self, i: int) -> np.ndarray:
+        tr = self.replay.track
+        m = tr.gcrs_to_teme[:, :, i]
+        c, s = np.cos(tr.gmst_rad[i]), np.sin(tr.gmst_rad[i])
+        rz = np.array([[c, s, 0.0], [-s, c, 0.0], [0.0, 0.0, 1.0]])
+        return rz @ m
+
+    def pose(self, role: str, when: datetime) -> tuple[CameraPose, int, np.ndarray]:
+        i = self._index(when)
+        tr = self.replay.track
+        r_ig = self._itrs_from_gcrs(i)
+        pos, module = crew_position_body(self.replay.scenario, self.placements, role, when)
+        target = self.placements[module].centre_m
+        v_itrs = r_ig @ tr.v_gcrs_km_s[:, i]
+        q = self.replay.attitude.q_gcrs[min(i, len(self.replay.attitude.q_gcrs) - 1)]
+        pose = camera_pose(
+            pos, target, self.look, q, r_ig, tr.r_itrs_km[:, i], v_itrs, self.com_body_m
+        )
+        return pose, i, r_ig
+
+    def _solids_itrs(self, r_ig: np.ndarray, i: int):
+        from ..attitude.quaternion import matrices
+
+        q = self.replay.attitude.q_gcrs[min(i, len(self.replay.attitude.q_gcrs) - 1)]
+        r_ib = r_ig @ matrices(q[None])[0]
+        r_com = self.replay.track.r_itrs_km[:, i]
+        n = len(self._solids)
+        centres = np.empty((n, 3))
+        rots = np.empty((n, 3, 3))
+        halves = np.empty((n, 3))
+        kinds = np.empty(n, np.int64)
+        colours = np.empty((n, 3))
+        radii = np.empty(n)
+        for k, p in enumerate(self._solids):
+            centres[k] = r_com + r_ib @ (p.centre_m - self.com_body_m) / 1000.0
+            rots[k] = r_ib @ p.rotation
+            halves[k] = np.array(p.size_m) / 2000.0
+            kinds[k] = 0 if p.shape == "cylinder" else 1
+            colours[k] = COLOURS.get(p.kind, (0.7, 0.7, 0.7))
+            radii[k] = np.linalg.norm(halves[k]) * 1.0001
+        return centres, rots, halves, kinds, colours, radii
+
+    def frame(self, role: str, when: datetime) -> Frame:
+        pose, i, r_ig = self.pose(role, when)
+        rp = self.replay
+        sun_itrs = rotate_z(rp.sun_teme_km[:, i : i + 1], rp.track.gmst_rad[i : i + 1])[:, 0]
+        sun = sun_itrs - pose.position_itrs_km
+        sun /= np.linalg.norm(sun)
+        sun_frac = float(rp.sunlit_fraction[i])
+        focal = self.lens.focal_px(self.width)
+        radiance = np.zeros((self.height, self.width, 3), np.float32)
+        ids = np.zeros((self.height, self.width), np.uint8)
+        ins, tra, params = self.lut.inscatter, self.lut.transmittance, self.lut.params
+        if not self.atmosphere:
+            ins = np.zeros_like(ins)
+            tra = np.ones_like(tra)
+        raycast.render(
+            self.width,
+            self.height,
+            1 if self.lens.fisheye else 0,
+            focal,
+            pose.position_itrs_km,
+            pose.rotation_itrs,
+            sun,
+            sun_frac,
+            self.texture.rgb,
+            self.texture.ocean,
+            *self._solids_itrs(r_ig, i),
+            ins,
+            tra,
+            params,
+            radiance,
+            ids,
+        )
+        lum = radiance[ids != raycast.ID_SUN].mean(axis=1)
+        p99 = float(np.percentile(lum, 99)) if lum.size else 0.0
+        exposure = float(np.clip(EXPOSURE_KEY / max(p99, 1e-12), *EXPOSURE_RANGE))
+        drawn = self._draw_stars(radiance, ids, pose, r_ig, focal, exposure)
+        image = np.empty((self.height, self.width, 3), np.uint8)
+        raycast.tone_map(radiance, exposure, image)
+        if self.overlay:
+            image = self._overlay(image, role, when, i)
+        return Frame(image, radiance, ids, exposure, pose, when, role, drawn)
+
+    def _draw_stars(self, radiance, ids, pose: CameraPose, r_ig, focal, exposure) -> int:
+        d = (pose.rotation_itrs.T @ (r_ig @ self.stars.directions_icrs.T)).T  # camera frame
+        if self.lens.fisheye:
+            theta = np.arccos(np.clip(d[:, 2], -1, 1))
+            rho = np.hypot(d[:, 0], d[:, 1])
+            ok = rho > 0
+            scale = np.where(ok, focal * theta / np.where(ok, rho, 1), 0)
+            x, y = d[:, 0] * scale, d[:, 1] * scale
+            visible = theta < np.radians(self.lens.fov_deg) / 2
+            pixel_sr = (1.0 / focal) ** 2
+        else:
+            visible = d[:, 2] > 1e-6
+            z = np.where(visible, d[:, 2], 1)
+            x, y = focal * d[:, 0] / z, focal * d[:, 1] / z
+            pixel_sr = (1.0 / focal) ** 2
+        px = np.floor(x + self.width / 2).astype(np.int64)
+        py = np.floor(y + self.height / 2).astype(np.int64)
+        inside = visible & (px >= 0) & (px < self.width) & (py >= 0) & (py < self.height)
+        px, py, mag = px[inside], py[inside], self.stars.magnitude[inside]
+        sky = ids[py, px] == raycast.ID_SPACE
+        px, py, mag = px[sky], py[sky], mag[sky]
+        flux = 10.0 ** (-0.4 * (mag - SUN_MAGNITUDE))  # in units of the Sun's irradiance
+        add = flux / pixel_sr
+        radiance[py, px, :] += add[:, None].astype(np.float32)
+        return int(np.sum(exposure * add > 0.05))
+
+    def _overlay(self, image: np.ndarray, role: str, when: datetime, i: int) -> np.ndarray:
+        from PIL import Image, ImageDraw
+
+        from .fonts import font
+
+        sc, rp = self.replay.scenario, self.replay
+        member = next(m for m in sc.crew if m.role == role)
+        elapsed = (when - sc.eva.hatch_open_utc).total_seconds()
+        sign = "-" if elapsed < 0 else ""
+        el = timedelta(seconds=round(abs(elapsed)))
+        img = Image.fromarray(image)
+        draw = ImageDraw.Draw(img)
+        size = max(12, self.height // 36)
+        f = font(size)
+        stripe = (
+            (220, 40, 40)
+            if "red" in member.marking
+            else ((40, 90, 230) if "blue" in member.marking else (200, 200, 200))
+        )
+        lines = [
+            f"{when:%Y-%m-%d %H:%M:%S} UTC   EVA {sign}{el}",
+            f"{member.role} {member.name}  {member.suit} ({member.marking})",
+        ]
+        y = size // 2
+        for line in lines:
+            draw.text(
+                (size + size // 2, y),
+                line,
+                fill=(255, 255, 255),
+                font=f,
+                stroke_width=2,
+                stroke_fill=(0, 0, 0),
+            )
+            y += int(size * 1.3)
+        draw.rectangle((size // 2, size // 2, size, y), fill=stripe)
+        lat, lon = rp.track.latitude_deg[i], rp.track.longitude_deg[i]
+        below = f"{abs(lat):.2f}{'N' if lat >= 0 else 'S'} {abs(lon):.2f}{'E' if lon >= 0 else 'W'}"
+        draw.text(
+            (size, self.height - int(size * 1.8)),
+            f"below: {below}   {'day' if rp.sunlit_fraction[i] > 0.5 else 'night'}",
+            fill=(255, 255, 255),
+            font=f,
+            stroke_width=2,
+            stroke_fill=(0, 0, 0),
+        )
+        return np.asarray(img)
