@@ -211,6 +211,8 @@ def _reference_inscatter(mu: float, mus: float, phi: float, n: int = 3000) -> np
         (_mu_for_tangent_altitude(12.0), 0.8, math.pi / 2),
         (_mu_for_tangent_altitude(25.0), 0.3, 0.5),
         (_mu_for_tangent_altitude(0.0) - 0.01, 0.9, 2.5),
+        (_mu_for_tangent_altitude(8.0), 0.1, 0.3),  # low Sun, forward scattering
+        (_mu_for_tangent_altitude(8.0), -0.15, 0.0),  # Sun below the camera horizon
     ],
 )
 def test_against_brute_force(lut: AtmosphereLUT, mu: float, mus: float, phi: float) -> None:
@@ -218,7 +220,7 @@ def test_against_brute_force(lut: AtmosphereLUT, mu: float, mus: float, phi: flo
     nu = mu * mus + sv * math.sqrt(1.0 - mus * mus) * math.cos(phi)
     ref = _reference_inscatter(mu, mus, phi)
     got, _ = _look(lut, mu, mus, nu)
-    np.testing.assert_allclose(got, ref, rtol=0.04, atol=2e-5)
+    np.testing.assert_allclose(got, ref, rtol=0.02, atol=2e-5)
 
 
 @njit(cache=True)

@@ -25,8 +25,10 @@ from .stars import StarCatalog
 from .textures import EarthTexture
 
 SUN_MAGNITUDE = -26.74
-EXPOSURE_RANGE = (2.0, 30000.0)
+EXPOSURE_RANGE = (2.0, 30000.0)  # in sunlight the cap is EXPOSURE_DAY_CAP
+EXPOSURE_DAY_CAP = 60.0
 EXPOSURE_KEY = 0.8
+VISIBLE_STAR = (8 / 255) ** 2.2  # tone value that maps to 8/255 after the gamma curve
 COLOURS = {
     "module": (0.80, 0.80, 0.78),
     "truss": (0.55, 0.55, 0.56),
@@ -183,7 +185,12 @@ class HelmetCamera:
         )
         lum = radiance[ids != raycast.ID_SUN].mean(axis=1)
         p99 = float(np.percentile(lum, 99)) if lum.size else 0.0
-        exposure = float(np.clip(EXPOSURE_KEY / max(p99, 1e-12), *EXPOSURE_RANGE))
+        # Auto exposure on the 99th percentile, capped lower in sunlight: the sunlit hull and
+        # suit dominate a real helmet camera's metering, so stars show only at night.
+        cap = float(
+            np.exp(np.interp(sun_frac, [0.0, 1.0], np.log([EXPOSURE_RANGE[1], EXPOSURE_DAY_CAP])))
+        )
+        exposure = float(np.clip(EXPOSURE_KEY / max(p99, 1e-12), EXPOSURE_RANGE[0], cap))
         drawn = self._draw_stars(radiance, ids, pose, r_ig, focal, exposure)
         image = np.empty((self.height, self.width, 3), np.uint8)
         raycast.tone_map(radiance, exposure, image)
@@ -215,7 +222,7 @@ class HelmetCamera:
         flux = 10.0 ** (-0.4 * (mag - SUN_MAGNITUDE))  # in units of the Sun's irradiance
         add = flux / pixel_sr
         radiance[py, px, :] += add[:, None].astype(np.float32)
-        return int(np.sum(exposure * add > 0.05))
+        return int(np.sum(1.0 - np.exp(-exposure * add) >= VISIBLE_STAR))
 
     def _overlay(self, image: np.ndarray, role: str, when: datetime, i: int) -> np.ndarray:
         from PIL import Image, ImageDraw

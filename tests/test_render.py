@@ -1,0 +1,235 @@
+"""The helmet camera, checked on rendered arrays against geometry and the ephemeris."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import numpy as np
+import pytest
+from skyfield.api import EarthSatellite
+from skyfield.framelib import itrs
+
+from evasim.render import raycast
+from evasim.render.camera import Lens
+from evasim.render.frame import HelmetCamera
+
+A, B = raycast.A_KM, raycast.B_KM
+DAY = datetime(2021, 9, 3, 15, 30, tzinfo=UTC)  # sunrise 15:00:05, sunset 15:58:31
+NIGHT = datetime(2021, 9, 3, 16, 15, tzinfo=UTC)
+
+
+def _grazing_theta(cam, fwd, side, lo=0.5, hi=1.6):
+    """Off-axis angle where a ray in the plane (fwd, side) grazes the WGS84 ellipsoid."""
+
+    def hits(theta):
+        d = np.cos(theta) * fwd + np.sin(theta) * side
+        k = A / B
+        o = cam * [1, 1, k]
+        e = d * [1, 1, k]
+        b = o @ e
+        return b * b - (e @ e) * (o @ o - A * A) >= 0 and b < 0
+
+    for _ in range(60):
+        mid = 0.5 * (lo + hi)
+        lo, hi = (mid, hi) if hits(mid) else (lo, mid)
+    return 0.5 * (lo + hi)
+
+
+@pytest.fixture(scope="module")
+def nadir_fisheye(vkd49):
+    return HelmetCamera(
+        vkd49, 1280, 720, Lens(180.0, fisheye=True), look="nadir", overlay=False, station=False
+    )
+
+
+def test_limb_circle_within_one_pixel(nadir_fisheye):
+    """Nadir fisheye: the limb lies acos(R/(R+h)) ~ 20 deg above the horizontal."""
+    frame = nadir_fisheye.frame("EV1", DAY)
+    pose = frame.pose
+    cam = pose.position_itrs_km
+    rot = pose.rotation_itrs
+    focal = nadir_fisheye.lens.focal_px(1280)
+    h = np.linalg.norm(cam) - 6371.0
+    dip = np.degrees(np.arccos(6371.0 / (6371.0 + h)))
+    assert 19.5 < dip < 21.0
+    # expected limb radius (px) by azimuth in the image, from a grazing-ray bisection
+    phis = np.radians(np.arange(0.0, 360.0, 2.0))
+    limb_px = []
+    for phi in phis:
+        side = np.cos(phi) * rot[:, 0] + np.sin(phi) * rot[:, 1]
+        limb_px.append(focal * _grazing_theta(cam, rot[:, 2], side))
+    limb_px = np.array(limb_px)
+    yy, xx = np.mgrid[0:720, 0:1280]
+    u, v = xx + 0.5 - 640, yy + 0.5 - 360
+    r = np.hypot(u, v)
+    az = np.arctan2(v, u) % (2 * np.pi)
+    expected = np.interp(az, phis, limb_px, period=2 * np.pi)
+    earth = frame.ids == raycast.ID_EARTH
+    near = np.abs(r - expected) < 4
+    assert near.sum() > 1000  # the limb crosses the frame
+    # every pixel more than 1 px inside the limb is Earth, every one more than 1 px outside
+    # is not: the rendered limb lies within 1 pixel of the geometric one
+    assert earth[near & (r < expected - 1.0)].all()
+    assert not earth[near & (r > expected + 1.0)].any()
+
+
+def test_sub_satellite_point_has_its_texture_colour(vkd49):
+    cam = HelmetCamera(
+        vkd49, 1281, 721, Lens(60.0), look="nadir", overlay=False, atmosphere=False, station=False
+    )
+    frame = cam.frame("EV1", DAY)
+    i = cam._index(DAY)
+    lat, lon = vkd49.track.latitude_deg[i], vkd49.track.longitude_deg[i]
+    assert frame.ids[360, 640] == raycast.ID_EARTH
+    sun = vkd49.sun_teme_km[:, i]
+    # reflected radiance = albedo * mu_sun / pi  ->  albedo at the centre pixel
+    from evasim.orbit import geodetic_up_itrs, rotate_z
+
+    up = geodetic_up_itrs(np.array([lat]), np.array([lon]))[:, 0]
+    s = rotate_z(sun[:, None], vkd49.track.gmst_rad[i : i + 1])[:, 0]
+    mu = up @ (s / np.linalg.norm(s))
+    albedo = frame.radiance[360, 640] * np.pi / mu
+    neighbourhood = [
+        cam.texture.colour_at(lat + dy, lon + dx)
+        for dy in (-0.07, 0, 0.07)
+        for dx in (-0.07, 0, 0.07)
+    ]
+    lo, hi = np.min(neighbourhood, axis=0), np.max(neighbourhood, axis=0)
+    assert np.all(albedo >= lo - 0.01) and np.all(albedo <= hi + 0.01)
+
+
+def test_day_bright_night_dark(nadir_fisheye, vkd49):
+    day = HelmetCamera(
+        vkd49, 640, 360, Lens(90.0), look="nadir", overlay=False, station=False
+    ).frame("EV1", DAY)
+    night = HelmetCamera(
+        vkd49, 640, 360, Lens(90.0), look="nadir", overlay=False, station=False
+    ).frame("EV1", NIGHT)
+    assert (
+        vkd49.sunlit_fraction[np.searchsorted(vkd49.grid.seconds, vkd49.grid.seconds_of(NIGHT))]
+        == 0
+    )
+    assert day.image.mean() > 60
+    assert night.image.mean() < 15
+    assert np.all(day.ids == raycast.ID_EARTH) and np.all(night.ids == raycast.ID_EARTH)
+
+
+def test_sun_where_the_ephemeris_puts_it(vkd49, sky):
+    """Aim 10 deg beside the Sun (direction from skyfield, independently) and find its disc."""
+    cam = HelmetCamera(vkd49, 1280, 720, Lens(90.0), look="limb", overlay=False, station=False)
+    when = datetime(2021, 9, 3, 15, 40, tzinfo=UTC)
+    i = cam._index(when)
+    es = vkd49.element_set
+    sat = EarthSatellite(es.line1, es.line2, ts=sky.ts)
+    t = sky.ts.from_datetime(when)
+    sun_dir = (sky.earth + sat).at(t).observe(sky.sun).frame_xyz(itrs).au
+    sun_dir /= np.linalg.norm(sun_dir)
+    pose, _, _ = cam.pose("EV1", when)
+    up = pose.position_itrs_km / np.linalg.norm(pose.position_itrs_km)
+    right = np.cross(sun_dir, up)
+    right /= np.linalg.norm(right)
+    fwd = np.cos(np.radians(10)) * sun_dir + np.sin(np.radians(10)) * right
+    down = np.cross(fwd, right)
+    down /= np.linalg.norm(down)
+    down = -down if down @ up > 0 else down
+    rot = np.column_stack([np.cross(down, fwd), down, fwd])
+    focal = cam.lens.focal_px(1280)
+    out = np.zeros((720, 1280, 3), np.float32)
+    ids = np.zeros((720, 1280), np.uint8)
+    s = raycast.ID_SUN
+    sun_model = vkd49.sun_teme_km[:, i]
+    from evasim.orbit import rotate_z
+
+    sun_itrs = rotate_z(sun_model[:, None], vkd49.track.gmst_rad[i : i + 1])[:, 0]
+    model_dir = sun_itrs - pose.position_itrs_km
+    model_dir /= np.linalg.norm(model_dir)
+    lut = cam.lut
+    raycast.render(
+        1280,
+        720,
+        0,
+        focal,
+        pose.position_itrs_km,
+        rot,
+        model_dir,
+        1.0,
+        cam.texture.rgb,
+        cam.texture.ocean,
+        *(x[:0] for x in cam._solids_itrs(np.eye(3), i)),
+        lut.inscatter,
+        lut.transmittance,
+        lut.params,
+        out,
+        ids,
+    )
+    ys, xs = np.nonzero(ids == s)
+    assert xs.size > 0
+    c = rot.T @ sun_dir
+    expected = (focal * c[0] / c[2] + 640, focal * c[1] / c[2] + 360)
+    assert abs(xs.mean() + 0.5 - expected[0]) < 1.0 and abs(ys.mean() + 0.5 - expected[1]) < 1.0
+
+
+def test_stars_only_against_dark_sky(vkd49):
+    cam = HelmetCamera(
+        vkd49, 960, 540, Lens(120.0), look="free:0,-40", overlay=False, station=False
+    )
+    day = cam.frame("EV1", DAY)
+    night = cam.frame("EV1", NIGHT)
+    assert day.stars_drawn == 0
+    assert night.stars_drawn > 3
+    assert night.exposure > 100 * day.exposure
+    bright = night.radiance.max(axis=2) * night.exposure > 0.05
+    assert np.all(night.ids[bright & (night.ids != raycast.ID_SUN)] != raycast.ID_EARTH)
+
+
+def test_render_cli_frame(tmp_path):
+    import subprocess
+    import sys
+
+    from PIL import Image
+
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "evasim",
+            "render",
+            "vkd-49",
+            "--crew",
+            "dubrov",
+            "--at",
+            "2021-09-03T15:30:00Z",
+            "-o",
+            str(tmp_path / "f.png"),
+            "--width",
+            "320",
+            "--height",
+            "180",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert result.returncode == 0, result.stderr
+    img = np.asarray(Image.open(tmp_path / "f.png"))
+    assert img.shape == (180, 320, 3) and img.std() > 10
+    bad = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "evasim",
+            "render",
+            "vkd-49",
+            "--crew",
+            "nobody",
+            "--at",
+            "2021-09-03T15:30:00Z",
+            "-o",
+            str(tmp_path / "g.png"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert bad.returncode == 2 and bad.stderr.strip().startswith("error: --crew 'nobody'")
+    assert not (tmp_path / "g.png").exists()
