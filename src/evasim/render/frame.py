@@ -118,6 +118,7 @@ class HelmetCamera:
 
     def pose(self, role: str, when: datetime) -> tuple[CameraPose, int, np.ndarray]:
         i = self._index(when)
+        self._last_index = i
         tr = self.replay.track
         r_ig = self._itrs_from_gcrs(i)
         pos, module = crew_position_body(self.replay.scenario, self.placements, role, when)
@@ -161,7 +162,7 @@ class HelmetCamera:
         focal = self.lens.focal_px(self.width)
         radiance = np.zeros((self.height, self.width, 3), np.float32)
         ids = np.zeros((self.height, self.width), np.uint8)
-        ins, tra, params = self.lut.inscatter, self.lut.transmittance, self.lut.params
+        ins, tra, params = self._atmosphere_slice(pose), self.lut.transmittance, self.lut.params
         if not self.atmosphere:
             ins = np.zeros_like(ins)
             tra = np.ones_like(tra)
@@ -183,8 +184,8 @@ class HelmetCamera:
             radiance,
             ids,
         )
-        lum = radiance[ids != raycast.ID_SUN].mean(axis=1)
-        p99 = float(np.percentile(lum, 99)) if lum.size else 0.0
+        sub = radiance[::4, ::4].mean(axis=2)[ids[::4, ::4] != raycast.ID_SUN]
+        p99 = float(np.percentile(sub, 99)) if sub.size else 0.0
         # Auto exposure on the 99th percentile, capped lower in sunlight: the sunlit hull and
         # suit dominate a real helmet camera's metering, so stars show only at night.
         cap = float(
@@ -197,6 +198,22 @@ class HelmetCamera:
         if self.overlay:
             image = self._overlay(image, role, when, i)
         return Frame(image, radiance, ids, exposure, pose, when, role, drawn)
+
+    def _atmosphere_slice(self, pose: CameraPose) -> np.ndarray:
+        """The in-scatter table at this frame's Sun zenith cosine (constant over a frame), as a
+        two-layer table the lookup interpolates trivially: a small, cache-friendly array."""
+        rp = self.replay
+        i = self._last_index
+        sun_itrs = rotate_z(rp.sun_teme_km[:, i : i + 1], rp.track.gmst_rad[i : i + 1])[:, 0]
+        zen = pose.position_itrs_km / np.linalg.norm(pose.position_itrs_km)
+        mus = float(zen @ (sun_itrs / np.linalg.norm(sun_itrs)))
+        table = self.lut.inscatter
+        n = table.shape[1]
+        y = (min(max(mus, -1.0), 1.0) + 1.0) * 0.5 * (n - 1)
+        j = min(int(y), n - 2)
+        f = y - j
+        layer = (1 - f) * table[:, j] + f * table[:, j + 1]
+        return np.ascontiguousarray(np.stack([layer, layer], axis=1), dtype=np.float32)
 
     def _draw_stars(self, radiance, ids, pose: CameraPose, r_ig, focal, exposure) -> int:
         d = (pose.rotation_itrs.T @ (r_ig @ self.stars.directions_icrs.T)).T  # camera frame
@@ -249,24 +266,17 @@ class HelmetCamera:
         ]
         y = size // 2
         for line in lines:
-            draw.text(
-                (size + size // 2, y),
-                line,
-                fill=(255, 255, 255),
-                font=f,
-                stroke_width=2,
-                stroke_fill=(0, 0, 0),
-            )
+            _shadowed_text(draw, (size + size // 2, y), line, f)
             y += int(size * 1.3)
         draw.rectangle((size // 2, size // 2, size, y), fill=stripe)
         lat, lon = rp.track.latitude_deg[i], rp.track.longitude_deg[i]
         below = f"{abs(lat):.2f}{'N' if lat >= 0 else 'S'} {abs(lon):.2f}{'E' if lon >= 0 else 'W'}"
-        draw.text(
-            (size, self.height - int(size * 1.8)),
-            f"below: {below}   {'day' if rp.sunlit_fraction[i] > 0.5 else 'night'}",
-            fill=(255, 255, 255),
-            font=f,
-            stroke_width=2,
-            stroke_fill=(0, 0, 0),
-        )
+        day = "day" if rp.sunlit_fraction[i] > 0.5 else "night"
+        _shadowed_text(draw, (size, self.height - int(size * 1.8)), f"below: {below}   {day}", f)
         return np.asarray(img)
+
+
+def _shadowed_text(draw, xy: tuple[int, int], text: str, font) -> None:
+    """White text with a 1-pixel dark drop shadow (cheaper than a stroked outline)."""
+    draw.text((xy[0] + 1, xy[1] + 1), text, fill=(0, 0, 0), font=font)
+    draw.text(xy, text, fill=(255, 255, 255), font=font)
