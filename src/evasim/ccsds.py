@@ -50,6 +50,7 @@ from pathlib import Path
 import numpy as np
 
 from .errors import EvasimInputError
+from .fileutil import publish
 
 __all__ = [
     "AttitudeEphemeris",
@@ -287,7 +288,7 @@ def _write_atomic(text: str, path) -> Path:
     try:
         with os.fdopen(fd, "w", encoding="ascii", newline="\n") as f:
             f.write(text)
-        os.replace(tmp, path)
+        publish(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise

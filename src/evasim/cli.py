@@ -216,6 +216,7 @@ def render(
 
     from PIL import Image
 
+    from .fileutil import publish
     from .render.camera import Lens
     from .render.frame import HelmetCamera
     from .replay import run_replay
@@ -242,7 +243,7 @@ def render(
         fd, tmp = tempfile.mkstemp(prefix=f".{o.stem}.", suffix=o.suffix, dir=o.parent)
         os.close(fd)
         Image.fromarray(frame.image).save(tmp)
-        os.replace(tmp, o)
+        publish(tmp, o)
     except EvasimInputError as exc:
         _fail(exc)
     console.print(

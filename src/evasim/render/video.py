@@ -9,6 +9,8 @@ from pathlib import Path
 
 import numpy as np
 
+from ..fileutil import publish
+
 
 def write_mp4(
     frames: Iterable[np.ndarray],
@@ -51,7 +53,7 @@ def write_mp4(
             if on_frame:
                 on_frame()
         writer.close()
-        os.replace(tmp, path)
+        publish(tmp, path)
     finally:
         if os.path.exists(tmp):
             os.remove(tmp)

@@ -15,6 +15,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.patches import Rectangle
 
+from ..fileutil import publish
 from .layout import Placement
 
 FILL = {"module": "#d9dde3", "truss": "#9aa0a6", "vehicle": "#f2cf7a", "array": "#2c4a8c"}
@@ -73,7 +74,7 @@ def draw_schematic(placements: list[Placement], path: Path, title: str = "") -> 
     os.close(fd)
     try:
         fig.savefig(tmp, dpi=110, bbox_inches="tight", format=path.suffix.lstrip(".") or "png")
-        os.replace(tmp, path)
+        publish(tmp, path)
     finally:
         plt.close(fig)
         if os.path.exists(tmp):

@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 import trimesh
 
+from ..fileutil import publish
 from .layout import Placement
 
 COLOURS = {
@@ -67,5 +68,5 @@ def export_mesh(placements: list[Placement], path: Path) -> Path:
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     with os.fdopen(fd, "wb") as f:
         f.write(payload)
-    os.replace(tmp, path)
+    publish(tmp, path)
     return path
