@@ -291,32 +291,15 @@ def run_replay(sc: Scenario, sky: Sky | None = None, progress: Progress | None =
     edges = find_edges(orbit, sun, coarse).on(grid)
     if sc.kind == "attitude":
         report("attitude")
-        states = event_states(sc, element_set, track)
-        return Replay(
-            sc,
-            element_set,
-            age_days,
-            grid,
-            track,
-            sun_teme,
-            shadow,
-            sunlit,
-            elevation,
-            beta,
-            edges,
-            None,
-            sun,
-            beta_around(orbit, sky, sc.reference_utc),
-            None,
-            warnings,
-            states,
-        )
-    report("timeline")
-    timeline = build_timeline(sc, grid, edges)
-    report("station")
-    context = station_context(sc, warnings)
-    report("attitude")
-    attitude = _nominal_attitude(sc, element_set, track, warnings)
+        timeline, context = None, None
+        attitude = event_states(sc, element_set, track)
+    else:
+        report("timeline")
+        timeline = build_timeline(sc, grid, edges)
+        report("station")
+        context = station_context(sc, warnings)
+        report("attitude")
+        attitude = _nominal_attitude(sc, element_set, track, warnings)
     return Replay(
         sc,
         element_set,
@@ -331,7 +314,7 @@ def run_replay(sc: Scenario, sky: Sky | None = None, progress: Progress | None =
         edges,
         timeline,
         sun,
-        beta_around(orbit, sky, sc.eva.hatch_open_utc),
+        beta_around(orbit, sky, sc.reference_utc),
         context,
         warnings,
         attitude,
