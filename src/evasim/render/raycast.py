@@ -502,7 +502,7 @@ def render(
 GAMMA_TABLE = np.round(255.0 * np.linspace(0.0, 1.0, 4097) ** (1 / 2.2)).astype(np.uint8)
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, parallel=True, fastmath=True)
 def tone_map(radiance, exposure, image, table=GAMMA_TABLE):
     """Exposure, filmic curve 1 - exp(-E L), gamma 1/2.2 (4,096-step table), to uint8."""
     h, w = radiance.shape[0], radiance.shape[1]
