@@ -160,8 +160,8 @@ class HelmetCamera:
         sun /= np.linalg.norm(sun)
         sun_frac = float(rp.sunlit_fraction[i])
         focal = self.lens.focal_px(self.width)
-        radiance = np.zeros((self.height, self.width, 3), np.float32)
-        ids = np.zeros((self.height, self.width), np.uint8)
+        radiance = np.empty((self.height, self.width, 3), np.float32)  # kernel writes all
+        ids = np.empty((self.height, self.width), np.uint8)
         ins, tra, params = self._atmosphere_slice(pose), self.lut.transmittance, self.lut.params
         if not self.atmosphere:
             ins = np.zeros_like(ins)
