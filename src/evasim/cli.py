@@ -362,6 +362,64 @@ def station(
             console.print(f"{label} written to [bold]{target}[/]")
 
 
+@app.command()
+def serve(
+    scenario: Annotated[str, typer.Argument(help="a spacewalk scenario (built-in or .toml)")],
+    speed: Annotated[
+        float, typer.Option(help="replay seconds per wall-clock second, 1..120")
+    ] = 10.0,
+    start: Annotated[
+        str | None, typer.Option(help="UTC start, e.g. 2021-09-03T15:00:00Z [default: hatch open]")
+    ] = None,
+    host: Annotated[str, typer.Option(help="address to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="TCP port")] = 8000,
+    token: Annotated[
+        str | None, typer.Option(help="operator token for /api/control [default: random]")
+    ] = None,
+    fps: Annotated[float, typer.Option(help="helmet-camera frames per second")] = 5.0,
+    video_size: Annotated[str, typer.Option(help="WIDTHxHEIGHT of the camera frames")] = "640x360",
+) -> None:
+    """Broadcast a spacewalk live: a web page with both helmet cameras, the EVA clock, the
+    ground track, tasks and attitude (see docs/broadcast.md)."""
+    from datetime import UTC, datetime
+
+    from .broadcast.server import SPEED_RANGE
+    from .broadcast.server import serve as serve_broadcast
+
+    try:
+        lo, hi = SPEED_RANGE
+        if not lo <= speed <= hi:
+            raise EvasimInputError(f"--speed: expected {lo:g}..{hi:g}, got {speed:g}")
+        if not 0 < port < 65536:
+            raise EvasimInputError(f"--port: expected 1..65535, got {port}")
+        if not 0.1 <= fps <= 30:
+            raise EvasimInputError(f"--fps: expected 0.1..30, got {fps:g}")
+        width, height = _parse_size(video_size, "--video-size")
+        when = None
+        if start is not None:
+            try:
+                when = datetime.fromisoformat(start.replace("Z", "+00:00"))
+            except ValueError:
+                raise EvasimInputError(
+                    f"--start: expected a UTC time like 2021-09-03T15:00:00Z, got {start!r}"
+                ) from None
+            when = when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)
+        serve_broadcast(
+            scenario,
+            host=host,
+            port=port,
+            speed=speed,
+            start=when,
+            token=token,
+            width=width,
+            height=height,
+            fps=fps,
+            announce=lambda line: console.print(line, highlight=False, soft_wrap=True),
+        )
+    except EvasimInputError as exc:
+        _fail(exc)
+
+
 def _print_station(info: dict) -> None:
     table = Table(title=f"ISS on {info['date']}", title_justify="left")
     for column in ("module", "port", "docking system", "Soyuz/Progress", "occupant"):
