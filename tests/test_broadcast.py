@@ -409,3 +409,43 @@ def test_real_helmet_camera_frames(vkd49):
     image = Image.open(BytesIO(data))
     assert image.size == (W, H)
     assert np.asarray(image).std() > 2.0  # not a blank frame
+
+
+def test_hls_playlist_and_segments(vkd49):
+    """HLS: ffmpeg turns the shared frames into a playlist of H.264 segments; only whitelisted
+    names are served."""
+    app = create_app(
+        vkd49,
+        speed=10.0,
+        width=W,
+        height=H,
+        fps=10.0,
+        token=TOKEN,
+        camera_factory=fake_factory,
+        hls=True,
+    )
+    with TestClient(app) as c:
+        deadline = time.monotonic() + 30
+        playlist = None
+        while time.monotonic() < deadline:
+            r = c.get("/hls/EV1/index.m3u8")
+            if r.status_code == 200 and ".ts" in r.text:
+                playlist = r.text
+                break
+            time.sleep(0.5)
+        assert playlist is not None and playlist.startswith("#EXTM3U")
+        assert r.headers["content-type"].startswith("application/vnd.apple.mpegurl")
+        segment = next(line for line in playlist.splitlines() if line.endswith(".ts"))
+        seg = c.get(f"/hls/EV1/{segment}")
+        assert seg.status_code == 200 and seg.content[:1] == b"\x47"  # MPEG-TS sync byte
+        for bad in (
+            "/hls/EV1/..%2f..%2fpyproject.toml",
+            "/hls/EV1/../../etc/passwd",
+            "/hls/EV9/index.m3u8",
+            "/hls/EV1/seg_1.ts",
+            "/hls/EV1/index.m3u8.bak",
+        ):
+            r = c.get(bad)
+            assert r.status_code == 404 and b"[project]" not in r.content
+        root = app.state.broadcast.hls.root
+    assert not root.exists()  # removed on shutdown

@@ -378,6 +378,7 @@ def serve(
     ] = None,
     fps: Annotated[float, typer.Option(help="helmet-camera frames per second")] = 5.0,
     video_size: Annotated[str, typer.Option(help="WIDTHxHEIGHT of the camera frames")] = "640x360",
+    hls: Annotated[bool, typer.Option(help="also serve HLS streams (ffmpeg segments)")] = True,
 ) -> None:
     """Broadcast a spacewalk live: a web page with both helmet cameras, the EVA clock, the
     ground track, tasks and attitude (see docs/broadcast.md)."""
@@ -414,6 +415,7 @@ def serve(
             width=width,
             height=height,
             fps=fps,
+            hls=hls,
             announce=lambda line: console.print(line, highlight=False, soft_wrap=True),
         )
     except EvasimInputError as exc:

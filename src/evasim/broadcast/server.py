@@ -37,6 +37,7 @@ from starlette.websockets import WebSocketState
 from ..errors import EvasimInputError
 from ..replay import Replay
 from .clock import PlaybackClock
+from .hls import MEDIA_TYPES, HlsOutput
 from .hub import Hub, LatestSlot
 from .model import BroadcastModel
 
@@ -126,8 +127,11 @@ class Broadcast:
         token: str,
         camera_factory: CameraFactory,
         telemetry_hz: float = TELEMETRY_HZ,
+        hls: bool = False,
     ):
         self.model = BroadcastModel(replay)
+        self.hls_enabled = hls
+        self.hls: HlsOutput | None = None
         self.replay = replay
         m = self.model
         if start_utc is None:
@@ -195,6 +199,8 @@ class Broadcast:
     async def start(self) -> None:
         self.loop = asyncio.get_running_loop()
         self.stop.clear()
+        if self.hls_enabled:
+            self.hls = HlsOutput(list(self.model.roles), self.width, self.height, self.fps)
         self._telemetry_task = asyncio.create_task(self._telemetry_loop())
         self.thread = threading.Thread(target=self._render_loop, name="evasim-render", daemon=True)
         self.thread.start()
@@ -209,6 +215,8 @@ class Broadcast:
             hub.close()
         if self.thread is not None:
             await asyncio.to_thread(self.thread.join, 10.0)
+        if self.hls is not None:
+            await asyncio.to_thread(self.hls.close)
 
     async def _telemetry_loop(self) -> None:
         period = 1.0 / self.telemetry_hz
@@ -245,7 +253,10 @@ class Broadcast:
                 try:
                     for role in self.model.roles:
                         t0 = time.perf_counter()
-                        data = encode_jpeg(camera.frame(role, when).image)
+                        image = camera.frame(role, when).image
+                        data = encode_jpeg(image)
+                        if self.hls is not None:
+                            self.hls.submit(role, image)
                         self.last_render_ms = round((time.perf_counter() - t0) * 1000.0, 2)
                         if self.stop.is_set():
                             return
@@ -362,6 +373,7 @@ def create_app(
     token: str | None = None,
     camera_factory: CameraFactory | None = None,
     telemetry_hz: float = TELEMETRY_HZ,
+    hls: bool = False,
 ) -> FastAPI:
     """The broadcast app for ``replay``. ``app.state.broadcast`` holds its state and
     ``app.state.token`` the operator token (random unless given)."""
@@ -382,6 +394,7 @@ def create_app(
         token=token,
         camera_factory=camera_factory or _helmet_camera,
         telemetry_hz=telemetry_hz,
+        hls=hls,
     )
 
     @contextlib.asynccontextmanager
@@ -419,6 +432,15 @@ def create_app(
         if target is None:
             return JSONResponse({"detail": "Not Found"}, status_code=404)
         return FileResponse(target, headers={"Cache-Control": "no-cache"})
+
+    @app.get("/hls/{role}/{name}")
+    async def hls_file(role: str, name: str) -> Response:
+        target = bc.hls.file(role, name) if bc.hls is not None else None
+        if target is None:
+            return JSONResponse({"detail": "Not Found"}, status_code=404)
+        return FileResponse(
+            target, media_type=MEDIA_TYPES[target.suffix], headers={"Cache-Control": "no-cache"}
+        )
 
     @app.get("/api/earth.jpg")
     async def earth() -> Response:
@@ -517,6 +539,7 @@ def serve(
     width: int = 640,
     height: int = 360,
     fps: float = 5.0,
+    hls: bool = True,
     announce: Callable[[str], None] = print,
 ) -> None:
     """Load and replay a scenario, then serve its broadcast until Ctrl-C."""
@@ -544,11 +567,23 @@ def serve(
         raise EvasimInputError("the broadcast needs a spacewalk scenario (kind = 'eva')")
     token = token or secrets.token_urlsafe(24)
     app = create_app(
-        replay, speed=speed, start_utc=start_utc, width=width, height=height, fps=fps, token=token
+        replay,
+        speed=speed,
+        start_utc=start_utc,
+        width=width,
+        height=height,
+        fps=fps,
+        token=token,
+        hls=hls,
     )
     shown = f"[{host}]" if ":" in host else host
     announce(f"evasim broadcast of {replay.scenario.name} at http://{shown}:{port}/")
     announce(f"operator token: {token}")
+    if hls:
+        roles = ", ".join(
+            f"http://{shown}:{port}/hls/{m.role}/index.m3u8" for m in replay.scenario.crew
+        )
+        announce(f"HLS (for many viewers, VLC, Safari): {roles}")
     announce("Ctrl-C stops the server.")
     config = uvicorn.Config(
         app,
