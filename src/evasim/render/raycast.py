@@ -316,7 +316,8 @@ def render(
             )
             if ok2:
                 cos_cone = min(cos_cone, cx * qx + cy * qy + cz * qz)
-        cone = np.arccos(max(min(cos_cone, 1.0), -1.0)) + 1e-3
+        cone_w = np.arccos(max(min(cos_cone, 1.0), -1.0)) + 1e-3
+        cos_cone_w, sin_cone_w = np.cos(cone_w), np.sin(cone_w)
         wcx = rot[0, 0] * cx + rot[0, 1] * cy + rot[0, 2] * cz
         wcy = rot[1, 0] * cx + rot[1, 1] * cy + rot[1, 2] * cz
         wcz = rot[2, 0] * cx + rot[2, 1] * cy + rot[2, 2] * cz
@@ -327,9 +328,13 @@ def render(
             vx, vy, vz = centres[p, 0] - ox, centres[p, 1] - oy, centres[p, 2] - oz
             dist = np.sqrt(vx * vx + vy * vy + vz * vz)
             keep = dist <= radii[p]
-            if not keep:
-                ang = np.arccos(max(min((vx * wcx + vy * wcy + vz * wcz) / dist, 1.0), -1.0))
-                keep = ang - np.arcsin(radii[p] / dist) <= cone
+            if not keep:  # angle(centre, axis) <= cone + asin(r / d), compared as cosines
+                sin_a = radii[p] / dist
+                cos_a = np.sqrt(1.0 - sin_a * sin_a)
+                cos_lim = cos_cone_w * cos_a - sin_cone_w * sin_a
+                keep = cone_w + np.arcsin(sin_a) >= np.pi or (
+                    (vx * wcx + vy * wcy + vz * wcz) / dist >= cos_lim
+                )
             if keep:  # insertion sort by the near side of the bounding sphere
                 d_near = dist - radii[p]
                 j = nc
