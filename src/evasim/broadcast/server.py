@@ -140,7 +140,7 @@ class Broadcast:
             begin = replay.grid.seconds_of(start_utc)
             if not m.start_s <= begin <= m.end_s:
                 raise EvasimInputError(
-                    f"start {start_utc:%Y-%m-%dT%H:%M:%SZ}: expected a time inside the replay "
+                    f"--start {start_utc:%Y-%m-%dT%H:%M:%SZ}: expected a time inside the replay "
                     f"span {m.utc(m.start_s, 0)} - {m.utc(m.end_s, 0)}"
                 )
         self.clock = PlaybackClock(m.start_s, m.end_s, begin, speed)
