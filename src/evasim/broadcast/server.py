@@ -19,6 +19,7 @@ import functools
 import io
 import json
 import logging
+import os
 import secrets
 import threading
 import time
@@ -237,6 +238,12 @@ class Broadcast:
         self.video[role].publish(data)
 
     def _render_loop(self) -> None:
+        # One core for rendering, the other left to the event loop that serves the viewers:
+        # numba's thread count is per calling thread, so this affects only this loop.
+        with contextlib.suppress(Exception):
+            import numba
+
+            numba.set_num_threads(max(1, (os.cpu_count() or 2) - 1))
         try:
             camera = self.camera_factory(self.replay, self.width, self.height)
         except Exception as exc:
