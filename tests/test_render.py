@@ -156,6 +156,7 @@ def test_sun_where_the_ephemeris_puts_it(vkd49, sky):
         cam.texture.rgb,
         cam.texture.ocean,
         *(x[:0] for x in cam._solids_itrs(np.eye(3), i)),
+        np.zeros((0, 4)),
         lut.inscatter,
         lut.transmittance,
         lut.params,

@@ -152,6 +152,27 @@ class HelmetCamera:
             radii[k] = np.linalg.norm(halves[k]) * 1.0001
         return centres, rots, halves, kinds, colours, radii
 
+    def _screen_rects(self, pose: CameraPose, centres, rots, halves, focal) -> np.ndarray:
+        """Pixel rectangles (x0, y0, x1, y1) bounding each solid's projected corners, for tile
+        culling: the whole screen when a solid straddles the camera plane or the lens is a
+        fisheye, an empty rectangle when it is wholly behind the camera."""
+        n = len(centres)
+        full = np.tile([-1e9, -1e9, 1e9, 1e9], (n, 1))
+        if n == 0 or self.lens.fisheye:
+            return full
+        signs = np.array([[i, j, k] for i in (-1, 1) for j in (-1, 1) for k in (-1, 1)], float)
+        local = signs[None, :, :] * halves[:, None, :]  # (n, 8, 3)
+        corners = centres[:, None, :] + np.einsum("nij,nkj->nki", rots, local)
+        cam = (corners - pose.position_itrs_km) @ pose.rotation_itrs  # camera frame
+        z = cam[..., 2]
+        front = z > 1e-9
+        x = focal * cam[..., 0] / np.where(front, z, 1) + self.width / 2
+        y = focal * cam[..., 1] / np.where(front, z, 1) + self.height / 2
+        rects = np.stack([x.min(1) - 2, y.min(1) - 2, x.max(1) + 2, y.max(1) + 2], axis=1)
+        rects[~front.all(axis=1)] = full[0]
+        rects[~front.any(axis=1)] = [1e9, 1e9, -1e9, -1e9]
+        return rects
+
     def frame(self, role: str, when: datetime) -> Frame:
         pose, i, r_ig = self.pose(role, when)
         rp = self.replay
@@ -166,6 +187,7 @@ class HelmetCamera:
         if not self.atmosphere:
             ins = np.zeros_like(ins)
             tra = np.ones_like(tra)
+        solids = self._solids_itrs(r_ig, i)
         raycast.render(
             self.width,
             self.height,
@@ -177,7 +199,8 @@ class HelmetCamera:
             sun_frac,
             self.texture.rgb,
             self.texture.ocean,
-            *self._solids_itrs(r_ig, i),
+            *solids,
+            self._screen_rects(pose, *solids[:3], focal),
             ins,
             tra,
             params,

@@ -278,6 +278,7 @@ def render(
     kinds,
     colours,
     radii,
+    rects,
     inscatter,
     transmit,
     params,
@@ -324,7 +325,11 @@ def render(
         cand = np.empty(n_prim, np.int64)
         near = np.empty(n_prim)
         nc = 0
+        tx1, ty1 = tx0 + TILE, ty0 + TILE
         for p in range(n_prim):
+            # screen rectangle of the solid (from its projected corners): a cheap first test
+            if rects[p, 0] > tx1 or rects[p, 2] < tx0 or rects[p, 1] > ty1 or rects[p, 3] < ty0:
+                continue
             vx, vy, vz = centres[p, 0] - ox, centres[p, 1] - oy, centres[p, 2] - oz
             dist = np.sqrt(vx * vx + vy * vy + vz * vz)
             keep = dist <= radii[p]
@@ -506,7 +511,7 @@ def render(
 
 TONE_SQRT_MAX = 3.6  # sqrt of the exposed radiance beyond which the curve is white
 TONE_TABLE = np.round(
-    255.0 * (1.0 - np.exp(-np.linspace(0.0, TONE_SQRT_MAX, 8193) ** 2)) ** (1 / 2.2)
+    255.0 * (1.0 - np.exp(-(np.linspace(0.0, TONE_SQRT_MAX, 8193) ** 2))) ** (1 / 2.2)
 ).astype(np.uint8)
 """Filmic curve 1 - exp(-E L) and gamma 1/2.2 in one table, indexed by sqrt(E L): fine steps in
 the shadows (the first step is E L = 2e-7), no exp or pow per pixel."""
