@@ -142,3 +142,15 @@ def test_far_element_set_warns_and_omm_file_works(tmp_path, sky):
         omm.summary()["sunsets_during_eva_utc"]
         == run_replay(load_scenario("vkd-49"), sky).summary()["sunsets_during_eva_utc"]
     )
+
+
+def test_public_api(vkd49):
+    from datetime import UTC, datetime
+
+    from evasim import api
+
+    config = api.station_at(datetime(2021, 9, 3, tzinfo=UTC))
+    assert "Nauka" in config.modules
+    cam = api.helmet_camera(vkd49, 64, 36, look="nadir")
+    image = cam.frame("EV1", datetime(2021, 9, 3, 15, 30, tzinfo=UTC)).image
+    assert image.shape == (36, 64, 3) and image.mean() > 30

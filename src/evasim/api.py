@@ -24,6 +24,28 @@ from .timegrid import TimeGrid
 from .tle import ElementSet, bundled_set, load_omm_json, load_tle_file, nearest, parse_tle_text
 
 
+def station_at(utc: datetime):
+    """The station's configuration on a date of 2021 (modules, ports, vehicles)."""
+    from .station import Station
+
+    return Station().at(utc)
+
+
+def helmet_camera(
+    replay: Replay,
+    width: int = 1280,
+    height: int = 720,
+    fov_deg: float = 120.0,
+    fisheye: bool = False,
+    look: str = "limb",
+):
+    """A helmet camera for a spacewalk replay: ``.frame(role, utc).image`` is an RGB array."""
+    from .render.camera import Lens
+    from .render.frame import HelmetCamera
+
+    return HelmetCamera(replay, width, height, Lens(fov_deg, fisheye), look)
+
+
 def replay(scenario: str | Path | Scenario, sky: Sky | None = None) -> Replay:
     """Run a replay from a built-in name, a TOML path or a :class:`Scenario`."""
     sc = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
@@ -60,6 +82,7 @@ __all__ = [
     "TimeGrid",
     "builtin_scenarios",
     "bundled_set",
+    "helmet_camera",
     "lighting_edges",
     "load_omm_json",
     "load_scenario",
@@ -68,5 +91,6 @@ __all__ = [
     "parse_scenario",
     "parse_tle_text",
     "replay",
+    "station_at",
     "write_products",
 ]
