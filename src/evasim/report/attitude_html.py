@@ -9,7 +9,7 @@ from ..outputs import replay_events
 from ..replay import Replay
 from ..timegrid import utc_iso
 from . import attitude_plots, plots
-from .html import _CSS, _img, _table
+from .html import _CSS, _img, _table, fact_table_rows
 
 _MEANING = {
     "thrust_n": "net thrust of the scheduled thruster group",
@@ -70,15 +70,7 @@ def render_attitude_report(replay: Replay) -> str:
             ]
         )
     events = [[utc_iso(e.utc, 1), e.kind, e.detail] for e in replay_events(replay)]
-    facts = [
-        [
-            escape(f.label),
-            escape(f.value),
-            escape(f.source),
-            f"<span class='conf'>{escape(f.confidence)}</span>",
-        ]
-        for f in sc.facts
-    ]
+    facts = fact_table_rows(sc)
     mp = s["mass_properties"]
     cards = [
         (f"{s['peak_rate_deg_s']:.2f} deg/s", "peak rate (published 0.56)"),

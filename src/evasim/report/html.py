@@ -41,6 +41,19 @@ def _img(data: bytes, mime: str, alt: str) -> str:
     return f'<img alt="{escape(alt)}" src="data:{mime};base64,{b64}">'
 
 
+def fact_table_rows(sc) -> list[list[str]]:
+    """Rows of the facts-and-sources table (HTML-escaped, confidence mark styled)."""
+    return [
+        [
+            escape(f.label),
+            escape(f.value),
+            escape(f.source),
+            f"<span class='conf'>{escape(f.confidence)}</span>",
+        ]
+        for f in sc.facts
+    ]
+
+
 def _table(headers: list[str], rows: list[list[str]], raw: bool = False) -> str:
     head = "".join(f"<th>{escape(h)}</th>" for h in headers)
     body = "".join(
@@ -127,15 +140,7 @@ def render_spacewalk_report(replay: Replay) -> str:
             ]
         )
     event_rows = [[utc_iso(e.utc, 1), e.kind, e.detail] for e in replay.timeline.events]
-    fact_rows = [
-        [
-            escape(f.label),
-            escape(f.value),
-            escape(f.source),
-            f"<span class='conf'>{escape(f.confidence)}</span>",
-        ]
-        for f in sc.facts
-    ]
+    fact_rows = fact_table_rows(sc)
     computed = [
         [
             "Element set",
