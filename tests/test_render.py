@@ -9,11 +9,11 @@ import pytest
 from skyfield.api import EarthSatellite
 from skyfield.framelib import itrs
 
-from evasim.render import raycast
+from evasim.render import raycast, shading
 from evasim.render.camera import Lens
 from evasim.render.frame import HelmetCamera
 
-A, B = raycast.A_KM, raycast.B_KM
+A, B = shading.A_KM, shading.B_KM
 DAY = datetime(2021, 9, 3, 15, 30, tzinfo=UTC)  # sunrise 15:00:05, sunset 15:58:31
 NIGHT = datetime(2021, 9, 3, 16, 15, tzinfo=UTC)
 
@@ -144,24 +144,14 @@ def test_sun_where_the_ephemeris_puts_it(vkd49, sky):
     model_dir = sun_itrs - pose.position_itrs_km
     model_dir /= np.linalg.norm(model_dir)
     lut = cam.lut
+    solids = tuple(x[:0] for x in cam._solids_itrs(np.eye(3), i))
+    solids = (
+        *solids,
+        *cam._screen_bounds(pose, *solids[:4], focal),
+    )
+    earth = (cam.texture.rgb, cam.texture.ocean, lut.inscatter, lut.transmittance, lut.params)
     raycast.render(
-        1280,
-        720,
-        0,
-        focal,
-        pose.position_itrs_km,
-        rot,
-        model_dir,
-        1.0,
-        cam.texture.rgb,
-        cam.texture.ocean,
-        *(x[:0] for x in cam._solids_itrs(np.eye(3), i)),
-        np.zeros((0, 4)),
-        lut.inscatter,
-        lut.transmittance,
-        lut.params,
-        out,
-        ids,
+        1280, 720, 0, focal, pose.position_itrs_km, rot, model_dir, 1.0, earth, solids, out, ids
     )
     ys, xs = np.nonzero(ids == s)
     assert xs.size > 0

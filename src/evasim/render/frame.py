@@ -18,7 +18,7 @@ from ..replay import Replay
 from ..station import Station
 from ..station.layout import layout
 from ..station.mass import mass_properties
-from . import raycast
+from . import culling, raycast
 from .atmosphere import build_lut
 from .camera import CameraPose, Lens, camera_pose, crew_position_body
 from .stars import StarCatalog
@@ -75,7 +75,17 @@ class HelmetCamera:
         placements = layout(config)
         self.placements = {p.name: p for p in placements}
         self.com_body_m = mass_properties(config, placements=placements).center_of_mass_m
-        self._solids = [p for p in placements if p.size_m[0] > 0] if station else []
+        solids = [p for p in placements if p.size_m[0] > 0] if station else []
+        self._solid_names = [p.name for p in solids]
+        self._body_centres_m = np.array([p.centre_m for p in solids]).reshape(-1, 3)
+        self._body_rotations = np.array([p.rotation for p in solids]).reshape(-1, 3, 3)
+        self._halves_km = np.array([p.size_m for p in solids], float).reshape(-1, 3) / 2000.0
+        self._kinds = np.array([0 if p.shape == "cylinder" else 1 for p in solids], np.int64)
+        self._colours = np.array(
+            [COLOURS.get(p.kind, (0.7, 0.7, 0.7)) for p in solids], float
+        ).reshape(-1, 3)
+        self._radii_km = np.linalg.norm(self._halves_km, axis=1) * 1.0001
+        self._text_cache: dict[tuple[str, int], tuple[np.ndarray, np.ndarray]] = {}
 
     @cached_property
     def texture(self) -> EarthTexture:
@@ -131,49 +141,38 @@ class HelmetCamera:
         return pose, i, r_ig
 
     def _solids_itrs(self, r_ig: np.ndarray, i: int):
+        """The station's solids in ITRS at sample ``i``: centres (km), rotations, half sizes
+        (km), kinds, colours, bounding radii (km)."""
         from ..attitude.quaternion import matrices
 
         q = self.replay.attitude.q_gcrs[min(i, len(self.replay.attitude.q_gcrs) - 1)]
         r_ib = r_ig @ matrices(q[None])[0]
         r_com = self.replay.track.r_itrs_km[:, i]
-        n = len(self._solids)
-        centres = np.empty((n, 3))
-        rots = np.empty((n, 3, 3))
-        halves = np.empty((n, 3))
-        kinds = np.empty(n, np.int64)
-        colours = np.empty((n, 3))
-        radii = np.empty(n)
-        for k, p in enumerate(self._solids):
-            centres[k] = r_com + r_ib @ (p.centre_m - self.com_body_m) / 1000.0
-            rots[k] = r_ib @ p.rotation
-            halves[k] = np.array(p.size_m) / 2000.0
-            kinds[k] = 0 if p.shape == "cylinder" else 1
-            colours[k] = COLOURS.get(p.kind, (0.7, 0.7, 0.7))
-            radii[k] = np.linalg.norm(halves[k]) * 1.0001
-        return centres, rots, halves, kinds, colours, radii
+        centres = r_com + (self._body_centres_m - self.com_body_m) @ r_ib.T / 1000.0
+        rots = np.einsum("ij,njk->nik", r_ib, self._body_rotations)
+        return centres, rots, self._halves_km, self._kinds, self._colours, self._radii_km
 
-    def _screen_rects(self, pose: CameraPose, centres, rots, halves, focal) -> np.ndarray:
-        """Pixel rectangles (x0, y0, x1, y1) bounding each solid's projected corners, for tile
-        culling: the whole screen when a solid straddles the camera plane or the lens is a
-        fisheye, an empty rectangle when it is wholly behind the camera."""
+    def _screen_bounds(self, pose: CameraPose, centres, rots, halves, kinds, focal):
+        """Culling data for the ray caster: each solid's centre and local axes in the camera
+        frame ((n, 4, 3), km), its screen rectangle (n, 4) and convex hull on the screen
+        (:func:`evasim.render.culling.screen_bounds`); with a fisheye lens every rectangle
+        is the whole screen and there are no hulls."""
         n = len(centres)
-        full = np.tile([-1e9, -1e9, 1e9, 1e9], (n, 1))
-        if n == 0 or self.lens.fisheye:
-            return full
-        signs = np.array([[i, j, k] for i in (-1, 1) for j in (-1, 1) for k in (-1, 1)], float)
-        local = signs[None, :, :] * halves[:, None, :]  # (n, 8, 3)
-        corners = centres[:, None, :] + np.einsum("nij,nkj->nki", rots, local)
-        cam = (corners - pose.position_itrs_km) @ pose.rotation_itrs  # camera frame
-        z = cam[..., 2]
-        front = z > 1e-9
-        x = focal * cam[..., 0] / np.where(front, z, 1) + self.width / 2
-        y = focal * cam[..., 1] / np.where(front, z, 1) + self.height / 2
-        rects = np.stack([x.min(1) - 2, y.min(1) - 2, x.max(1) + 2, y.max(1) + 2], axis=1)
-        rects[~front.all(axis=1)] = full[0]
-        rects[~front.any(axis=1)] = [1e9, 1e9, -1e9, -1e9]
-        return rects
+        frames = np.empty((n, 4, 3))
+        frames[:, 0] = (centres - pose.position_itrs_km) @ pose.rotation_itrs
+        frames[:, 1:] = np.einsum("ji,njk->nki", pose.rotation_itrs, rots)
+        rects = np.tile([-1e9, -1e9, 1e9, 1e9], (n, 1))
+        hulls = np.zeros((n, culling.MAX_POINTS + 1, 2))
+        n_hull = np.zeros(n, np.int64)
+        if n and not self.lens.fisheye:
+            culling.screen_bounds(
+                frames, halves, kinds, focal, self.width / 2, self.height / 2, rects, hulls, n_hull
+            )
+        return rects, frames, hulls, n_hull
 
-    def frame(self, role: str, when: datetime) -> Frame:
+    def frame(self, role: str, when: datetime, adaptive: bool = True) -> Frame:
+        """Render crew member ``role``'s helmet camera at ``when`` (UTC). ``adaptive`` False
+        traces every pixel (the reference the adaptive sampling is tested against)."""
         pose, i, r_ig = self.pose(role, when)
         rp = self.replay
         sun_itrs = rotate_z(rp.sun_teme_km[:, i : i + 1], rp.track.gmst_rad[i : i + 1])[:, 0]
@@ -181,14 +180,17 @@ class HelmetCamera:
         sun /= np.linalg.norm(sun)
         sun_frac = float(rp.sunlit_fraction[i])
         focal = self.lens.focal_px(self.width)
-        radiance = np.empty((self.height, self.width, 3), np.float32)  # kernel writes all
-        ids = np.empty((self.height, self.width), np.uint8)
         ins, tra, params = self._atmosphere_slice(pose), self.lut.transmittance, self.lut.params
         if not self.atmosphere:
             ins = np.zeros_like(ins)
             tra = np.ones_like(tra)
+        earth = (self.texture.rgb, self.texture.ocean, ins, tra, params)
         solids = self._solids_itrs(r_ig, i)
-        raycast.render(
+        solids = (
+            *solids,
+            *self._screen_bounds(pose, *solids[:4], focal),
+        )
+        scene = (
             self.width,
             self.height,
             1 if self.lens.fisheye else 0,
@@ -197,30 +199,32 @@ class HelmetCamera:
             pose.rotation_itrs,
             sun,
             sun_frac,
-            self.texture.rgb,
-            self.texture.ocean,
-            *solids,
-            self._screen_rects(pose, *solids[:3], focal),
-            ins,
-            tra,
-            params,
-            radiance,
-            ids,
+            earth,
+            solids,
         )
-        sub = radiance[::4, ::4].mean(axis=2)[ids[::4, ::4] != raycast.ID_SUN]
-        p99 = float(np.percentile(sub, 99)) if sub.size else 0.0
-        # Auto exposure on the 99th percentile, capped lower in sunlight: the sunlit hull and
-        # suit dominate a real helmet camera's metering, so stars show only at night.
+        samples = raycast.trace_corners(*scene)
+        exposure = self._exposure(samples[4], samples[5], sun_frac)
+        radiance = np.empty((self.height, self.width, 3), np.float32)  # the kernel writes all
+        ids = np.empty((self.height, self.width), np.uint8)
+        image = np.empty((self.height, self.width, 3), np.uint8)
+        raycast.fill_blocks(*scene, samples, adaptive, exposure, radiance, ids, image)
+        drawn = self._draw_stars(radiance, ids, image, pose, r_ig, focal, exposure)
+        if self.overlay:
+            self._overlay(image, role, when, i)
+        return Frame(image, radiance, ids, exposure, pose, when, role, drawn)
+
+    def _exposure(self, corner_radiance, corner_ids, sun_frac: float) -> float:
+        """Auto exposure on the 99th percentile of the block-corner pixels (every 4th pixel in
+        x and y) other than the Sun's disc, capped lower in sunlight: the sunlit hull and suit
+        dominate a real helmet camera's metering, so stars show only at night."""
+        step = raycast.BLOCK
+        ny, nx = -(-self.height // step), -(-self.width // step)
+        lum = corner_radiance[:ny, :nx].mean(axis=2)[corner_ids[:ny, :nx] != raycast.ID_SUN]
+        p99 = float(np.percentile(lum, 99)) if lum.size else 0.0
         cap = float(
             np.exp(np.interp(sun_frac, [0.0, 1.0], np.log([EXPOSURE_RANGE[1], EXPOSURE_DAY_CAP])))
         )
-        exposure = float(np.clip(EXPOSURE_KEY / max(p99, 1e-12), EXPOSURE_RANGE[0], cap))
-        drawn = self._draw_stars(radiance, ids, pose, r_ig, focal, exposure)
-        image = np.empty((self.height, self.width, 3), np.uint8)
-        raycast.tone_map(radiance, exposure, image)
-        if self.overlay:
-            image = self._overlay(image, role, when, i)
-        return Frame(image, radiance, ids, exposure, pose, when, role, drawn)
+        return float(np.clip(EXPOSURE_KEY / max(p99, 1e-12), EXPOSURE_RANGE[0], cap))
 
     def _atmosphere_slice(self, pose: CameraPose) -> np.ndarray:
         """The in-scatter table at this frame's Sun zenith cosine (constant over a frame), as a
@@ -238,7 +242,9 @@ class HelmetCamera:
         layer = (1 - f) * table[:, j] + f * table[:, j + 1]
         return np.ascontiguousarray(np.stack([layer, layer], axis=1), dtype=np.float32)
 
-    def _draw_stars(self, radiance, ids, pose: CameraPose, r_ig, focal, exposure) -> int:
+    def _draw_stars(self, radiance, ids, image, pose: CameraPose, r_ig, focal, exposure) -> int:
+        """Add the Hipparcos stars to ``radiance`` on sky pixels and tone-map those pixels of
+        ``image`` again; returns how many are visible at this exposure."""
         d = (pose.rotation_itrs.T @ (r_ig @ self.stars.directions_icrs.T)).T  # camera frame
         if self.lens.fisheye:
             theta = np.arccos(np.clip(d[:, 2], -1, 1))
@@ -261,23 +267,24 @@ class HelmetCamera:
         px, py, mag = px[sky], py[sky], mag[sky]
         flux = 10.0 ** (-0.4 * (mag - SUN_MAGNITUDE))  # in units of the Sun's irradiance
         add = flux / pixel_sr
-        radiance[py, px, :] += add[:, None].astype(np.float32)
+        np.add.at(radiance, (py, px), add[:, None].astype(np.float32))
+        if px.size:
+            e = np.maximum(exposure * radiance[py, px], 0.0)
+            table = raycast.TONE_TABLE
+            n = len(table) - 1
+            index = np.minimum((np.sqrt(e) * (n / raycast.TONE_SQRT_MAX) + 0.5).astype(int), n)
+            image[py, px] = table[index]
         return int(np.sum(1.0 - np.exp(-exposure * add) >= VISIBLE_STAR))
 
-    def _overlay(self, image: np.ndarray, role: str, when: datetime, i: int) -> np.ndarray:
-        from PIL import Image, ImageDraw
-
-        from .fonts import font
-
+    def _overlay(self, image: np.ndarray, role: str, when: datetime, i: int) -> None:
+        """Draw the overlay into ``image``: UTC and EVA elapsed time, crew member, suit and
+        stripe colour (top left), latitude/longitude below and day/night (bottom left)."""
         sc, rp = self.replay.scenario, self.replay
         member = next(m for m in sc.crew if m.role == role)
         elapsed = (when - sc.eva.hatch_open_utc).total_seconds()
         sign = "-" if elapsed < 0 else ""
         el = timedelta(seconds=round(abs(elapsed)))
-        img = Image.fromarray(image)
-        draw = ImageDraw.Draw(img)
         size = max(12, self.height // 36)
-        f = font(size)
         stripe = (
             (220, 40, 40)
             if "red" in member.marking
@@ -289,17 +296,48 @@ class HelmetCamera:
         ]
         y = size // 2
         for line in lines:
-            _shadowed_text(draw, (size + size // 2, y), line, f)
+            self._text(image, (size + size // 2, y), line, size)
             y += int(size * 1.3)
-        draw.rectangle((size // 2, size // 2, size, y), fill=stripe)
+        image[size // 2 : y + 1, size // 2 : size + 1] = stripe
         lat, lon = rp.track.latitude_deg[i], rp.track.longitude_deg[i]
         below = f"{abs(lat):.2f}{'N' if lat >= 0 else 'S'} {abs(lon):.2f}{'E' if lon >= 0 else 'W'}"
         day = "day" if rp.sunlit_fraction[i] > 0.5 else "night"
-        _shadowed_text(draw, (size, self.height - int(size * 1.8)), f"below: {below}   {day}", f)
-        return np.asarray(img)
+        self._text(image, (size, self.height - int(size * 1.8)), f"below: {below}   {day}", size)
+
+    def _text(self, image: np.ndarray, xy: tuple[int, int], text: str, size: int) -> None:
+        """White text with a 1-pixel dark drop shadow, blended into ``image`` in place. The
+        text's coverage masks are drawn once per string (PIL) and kept for the next frames."""
+        key = (text, size)
+        masks = self._text_cache.get(key)
+        if masks is None:
+            masks = _text_masks(text, size)
+            if len(self._text_cache) > 64:
+                self._text_cache.clear()
+            self._text_cache[key] = masks
+        shadow, glyphs = masks
+        x, y = xy
+        h = min(shadow.shape[0], image.shape[0] - y)
+        w = min(shadow.shape[1], image.shape[1] - x)
+        if h <= 0 or w <= 0:
+            return
+        region = image[y : y + h, x : x + w].astype(np.float32)
+        region *= 1.0 - shadow[:h, :w, None]
+        region += (255.0 - region) * glyphs[:h, :w, None]
+        image[y : y + h, x : x + w] = (region + 0.5).astype(np.uint8)
 
 
-def _shadowed_text(draw, xy: tuple[int, int], text: str, font) -> None:
-    """White text with a 1-pixel dark drop shadow (cheaper than a stroked outline)."""
-    draw.text((xy[0] + 1, xy[1] + 1), text, fill=(0, 0, 0), font=font)
-    draw.text(xy, text, fill=(255, 255, 255), font=font)
+def _text_masks(text: str, size: int) -> tuple[np.ndarray, np.ndarray]:
+    """Coverage (0..1) of a text's 1-pixel drop shadow and of its glyphs, drawn at (0, 0)."""
+    from PIL import Image, ImageDraw
+
+    from .fonts import font
+
+    f = font(size)
+    _, _, x1, y1 = f.getbbox(text)
+    shape = (int(x1) + 2, int(y1) + 2)
+    masks = []
+    for offset in (1, 0):
+        img = Image.new("L", shape, 0)
+        ImageDraw.Draw(img).text((offset, offset), text, fill=255, font=f)
+        masks.append(np.asarray(img, np.float32) / 255.0)
+    return masks[0], masks[1]

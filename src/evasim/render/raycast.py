@@ -1,11 +1,31 @@
-"""The helmet-camera ray caster (numba, parallel over image tiles on all cores).
+"""The helmet-camera ray caster (numba, both cores), with adaptive sampling.
 
-Everything is in ITRS kilometres. Per pixel: the station's solids (cylinders and boxes from the
-3-D layout, culled per 16 x 16 tile by bounding spheres), the WGS84 ellipsoid textured with Blue
-Marble (bilinear) and lit by the Sun through the atmosphere, ocean sun glint, the atmosphere's
-single scattering from a precomputed table (:mod:`evasim.render.atmosphere`), the Sun's disc and
-glare. Output is linear radiance in units of the Sun's irradiance (tone mapping is separate) and
-an object-id buffer (0 space, 1 Earth, 2 station, 3 Sun).
+Everything is in ITRS kilometres. A ray sees the station's solids (cylinders and boxes from the
+3-D layout, with their shadows), else the WGS84 Earth or the sky (:mod:`.shading`). Output is
+linear radiance in units of the Sun's irradiance, an object-id buffer (0 space, 1 Earth,
+2 station, 3 Sun) and, when asked, the tone-mapped 8-bit image.
+
+Two passes over BLOCK x BLOCK pixel blocks (:func:`trace_corners`, then :func:`fill_blocks`;
+:func:`render` runs both):
+
+1. one ray at every block corner, i.e. the exact value of pixels (BLOCK i, BLOCK j);
+2. each block is then
+   * interpolated bilinearly from its four corners when it is *smooth*: the corners all saw
+     the Earth, with ground points at most one Blue Marble texel apart (the texture holds no
+     detail the interpolation could lose there) and no station solid able to reach the block;
+     or the same face of the same solid in the same station-shadow state, with no other solid
+     able to come in front; or open sky more than 3 deg from the Sun and above the airglow
+     layer. A convex object seen at all four corners covers the whole block, so ids stay
+     exact. "Able to reach the block" is decided exactly and conservatively from each solid's
+     convex hull on the screen (:mod:`.culling`);
+   * shaded once per 2 x 2 pixels along the central ray when it is Earth whose ground points
+     are more than a texel apart (toward the limb);
+   * traced pixel by pixel otherwise (the limb, station edges, shadow edges, the Sun).
+
+Solids are culled per 16 x 16 tile (screen rectangle, bounding sphere against the tile's cone),
+tested in order of the near side of their bounding spheres with early exit, and skipped per
+pixel by their screen rectangles. Rows are handed to the threads in a scattered order so that
+the static split of a parallel loop gives each core a fair share of the costly rows.
 """
 
 from __future__ import annotations
@@ -13,501 +33,35 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
-from .atmosphere import lookup, sun_transmittance
+from .culling import square_misses_hull
+from .shading import (
+    A_KM,
+    AIRGLOW_KM,
+    AIRGLOW_WIDTH_KM,
+    ID_EARTH,
+    ID_SPACE,
+    ID_STATION,
+    ID_SUN,
+    earth_t,
+    ray,
+    shade_sky_or_earth,
+)
+from .solids import hit_solid, in_shadow, nearest_solid, shade_solid
 
-A_KM = 6378.137
-B_KM = A_KM * (1.0 - 1.0 / 298.257223563)
-E2 = 1.0 - (B_KM / A_KM) ** 2
-SUN_RADIUS_RAD = 4.65e-3
-COS_SUN_RADIUS = float(np.cos(SUN_RADIUS_RAD))
-TILE = 16
-ID_SPACE, ID_EARTH, ID_STATION, ID_SUN = 0, 1, 2, 3
-EARTHSHINE = 0.02  # ambient light on the station's shadowed sides from the sunlit Earth
-AIRGLOW = 3e-5
-AIRGLOW_KM = 95.0
-AIRGLOW_WIDTH_KM = 6.0
-"""Airglow (O 557.7 nm, ~95 km): a visual approximation, not a radiometric model; its peak is
-set to be just visible at the night-time exposure limit, as it is in ISS night imagery."""
+__all__ = ["ID_EARTH", "ID_SPACE", "ID_STATION", "ID_SUN", "fill_blocks", "render", "tone_map"]
 
+TILE = 16  # pixels per side of the tiles over which solids are culled
+BLOCK = 4  # pixels per side of the adaptive-sampling blocks (TILE must be a multiple)
+COS_SMOOTH_SUN = float(np.cos(np.radians(3.0)))
+SMOOTH_SKY_RADIUS_KM = 6371.0 + AIRGLOW_KM + 5.0 * AIRGLOW_WIDTH_KM
+"""Sky is interpolated between block corners only more than 3 deg from the Sun (the glare
+varies as 1 / angle^2) and where rays pass above the airglow layer (and so above the
+atmosphere table's 60 km top): there it is smooth at the scale of a block."""
 
-@njit(cache=True, inline="always", fastmath=True)
-def _ray(px, py, width, height, lens, focal):
-    """Camera-frame direction (x right, y down, z forward) of a pixel centre."""
-    u = px + 0.5 - width / 2.0
-    v = py + 0.5 - height / 2.0
-    if lens == 0:
-        x, y, z = u, v, focal
-    else:  # equidistant fisheye: r = f * theta
-        r = np.sqrt(u * u + v * v)
-        theta = r / focal
-        if theta > np.pi:
-            return 0.0, 0.0, 0.0, False
-        s = np.sin(theta) / r if r > 0 else 0.0
-        x, y, z = u * s, v * s, np.cos(theta)
-    n = np.sqrt(x * x + y * y + z * z)
-    return x / n, y / n, z / n, True
-
-
-@njit(cache=True, inline="always", fastmath=True)
-def _hit_prim(ox, oy, oz, dx, dy, dz, c, rot, half, kind):
-    """Nearest positive hit distance and local-frame normal of one solid, or -1."""
-    qx, qy, qz = ox - c[0], oy - c[1], oz - c[2]
-    lx = rot[0, 0] * qx + rot[1, 0] * qy + rot[2, 0] * qz
-    ly = rot[0, 1] * qx + rot[1, 1] * qy + rot[2, 1] * qz
-    lz = rot[0, 2] * qx + rot[1, 2] * qy + rot[2, 2] * qz
-    ex = rot[0, 0] * dx + rot[1, 0] * dy + rot[2, 0] * dz
-    ey = rot[0, 1] * dx + rot[1, 1] * dy + rot[2, 1] * dz
-    ez = rot[0, 2] * dx + rot[1, 2] * dy + rot[2, 2] * dz
-    best, nx, ny, nz = -1.0, 0.0, 0.0, 0.0
-    if kind == 0:  # cylinder along local x: radius half[1], half length half[0]
-        a = ey * ey + ez * ez
-        r2 = half[1] * half[1]
-        if a > 1e-30:
-            b = ly * ey + lz * ez
-            cc = ly * ly + lz * lz - r2
-            disc = b * b - a * cc
-            if disc >= 0:
-                sq = np.sqrt(disc)
-                for t in ((-b - sq) / a, (-b + sq) / a):
-                    if t > 1e-9 and abs(lx + t * ex) <= half[0]:
-                        best, nx, ny, nz = t, 0.0, ly + t * ey, lz + t * ez
-                        break
-        if abs(ex) > 1e-30:
-            for side in (-1.0, 1.0):
-                t = (side * half[0] - lx) / ex
-                if t > 1e-9 and (best < 0 or t < best):
-                    yy, zz = ly + t * ey, lz + t * ez
-                    if yy * yy + zz * zz <= r2:
-                        best, nx, ny, nz = t, side, 0.0, 0.0
-    else:  # box: slabs
-        tmin, tmax = -1e30, 1e30
-        axis, sign = 0, 1.0
-        for k in range(3):
-            o = lx if k == 0 else (ly if k == 1 else lz)
-            d = ex if k == 0 else (ey if k == 1 else ez)
-            if abs(d) < 1e-30:
-                if abs(o) > half[k]:
-                    return -1.0, 0.0, 0.0, 0.0
-                continue
-            t1, t2 = (-half[k] - o) / d, (half[k] - o) / d
-            s = -1.0
-            if t1 > t2:
-                t1, t2 = t2, t1
-                s = 1.0
-            if t1 > tmin:
-                tmin, axis, sign = t1, k, s
-            tmax = min(tmax, t2)
-            if tmin > tmax:
-                return -1.0, 0.0, 0.0, 0.0
-        if tmin > 1e-9:
-            best = tmin
-            nx = sign if axis == 0 else 0.0
-            ny = sign if axis == 1 else 0.0
-            nz = sign if axis == 2 else 0.0
-    if best < 0:
-        return -1.0, 0.0, 0.0, 0.0
-    wx = rot[0, 0] * nx + rot[0, 1] * ny + rot[0, 2] * nz
-    wy = rot[1, 0] * nx + rot[1, 1] * ny + rot[1, 2] * nz
-    wz = rot[2, 0] * nx + rot[2, 1] * ny + rot[2, 2] * nz
-    n = np.sqrt(wx * wx + wy * wy + wz * wz)
-    return best, wx / n, wy / n, wz / n
-
-
-@njit(cache=True, inline="always", fastmath=True)
-def _earth_t(ox, oy, oz, dx, dy, dz):
-    """Distance to the WGS84 ellipsoid along a ray (z scaled to a sphere), or -1."""
-    k = A_KM / B_KM
-    sz, dsz = oz * k, dz * k
-    a2 = dx * dx + dy * dy + dsz * dsz
-    b2 = ox * dx + oy * dy + sz * dsz
-    c2 = ox * ox + oy * oy + sz * sz - A_KM * A_KM
-    disc = b2 * b2 - a2 * c2
-    if disc >= 0 and b2 < 0:
-        return (-b2 - np.sqrt(disc)) / a2
-    return -1.0
-
-
-@njit(cache=True, inline="always", fastmath=True)
-def _shade_earth(t, ox, oy, oz, dx, dy, dz, sun, tex, ocean, params, lr, lg, lb, tr, tg, tb):
-    h_tex, w_tex = tex.shape[0], tex.shape[1]
-    x, y, z = ox + t * dx, oy + t * dy, oz + t * dz
-    nx, ny, nz = x / (A_KM * A_KM), y / (A_KM * A_KM), z / (B_KM * B_KM)
-    nn = np.sqrt(nx * nx + ny * ny + nz * nz)
-    nx, ny, nz = nx / nn, ny / nn, nz / nn
-    lat = np.arctan2(z, (1.0 - E2) * np.sqrt(x * x + y * y))
-    lon = np.arctan2(y, x)
-    fu = (lon + np.pi) / (2 * np.pi) * w_tex - 0.5
-    fv = (np.pi / 2 - lat) / np.pi * h_tex - 0.5
-    c0, r0 = int(np.floor(fu)), int(np.floor(fv))
-    au, av = fu - c0, fv - r0
-    c1 = c0 + 1
-    if c0 < 0:
-        c0 += w_tex
-    if c1 >= w_tex:
-        c1 -= w_tex
-    r1 = min(r0 + 1, h_tex - 1)
-    r0 = max(r0, 0)
-    w00, w01 = (1 - av) * (1 - au), (1 - av) * au
-    w10, w11 = av * (1 - au), av * au
-    mu_g = nx * sun[0] + ny * sun[1] + nz * sun[2]
-    rg = np.sqrt(x * x + y * y + z * z)
-    sr, sg, sb = sun_transmittance(params, rg * 6360.0 / A_KM, mu_g)
-    direct = max(mu_g, 0.0) / np.pi
-    glint = 0.0
-    if mu_g > 0:
-        oc = w00 * ocean[r0, c0] + w01 * ocean[r0, c1] + w10 * ocean[r1, c0] + w11 * ocean[r1, c1]
-        if oc > 0:
-            hx, hy, hz = sun[0] - dx, sun[1] - dy, sun[2] - dz
-            hn = np.sqrt(hx * hx + hy * hy + hz * hz)
-            ndh = (nx * hx + ny * hy + nz * hz) / hn
-            if ndh > 0.95:
-                glint = oc * 0.02 * ndh**300 * (300 + 8) / (8 * np.pi)
-    a0 = w00 * tex[r0, c0, 0] + w01 * tex[r0, c1, 0] + w10 * tex[r1, c0, 0] + w11 * tex[r1, c1, 0]
-    a1 = w00 * tex[r0, c0, 1] + w01 * tex[r0, c1, 1] + w10 * tex[r1, c0, 1] + w11 * tex[r1, c1, 1]
-    a2 = w00 * tex[r0, c0, 2] + w01 * tex[r0, c1, 2] + w10 * tex[r1, c0, 2] + w11 * tex[r1, c1, 2]
-    return (
-        (a0 * direct + glint) * sr * tr + lr,
-        (a1 * direct + glint) * sg * tg + lg,
-        (a2 * direct + glint) * sb * tb + lb,
-    )
-
-
-@njit(cache=True, inline="always", fastmath=True)
-def _nearest_solid(ox, oy, oz, dx, dy, dz, cand, near, nc, centres, rots, halves, kinds):
-    """Nearest solid hit; candidates come sorted by the near side of their bounding sphere,
-    so the search stops as soon as no remaining solid can be nearer than the best hit."""
-    best, bn0, bn1, bn2, bp = 1e30, 0.0, 0.0, 0.0, -1
-    for j in range(nc):
-        if near[j] > best:
-            break
-        p = cand[j]
-        t, n0, n1, n2 = _hit_prim(ox, oy, oz, dx, dy, dz, centres[p], rots[p], halves[p], kinds[p])
-        if t > 0 and t < best:
-            best, bn0, bn1, bn2, bp = t, n0, n1, n2, p
-    return best, bn0, bn1, bn2, bp
-
-
-@njit(cache=True, inline="always", fastmath=True)
-def _in_shadow(hx, hy, hz, bp, sun, centres, rots, halves, kinds, radii):
-    """Does another station solid block the Sun from point h?"""
-    for q in range(centres.shape[0]):
-        if q == bp:
-            continue
-        vx, vy, vz = centres[q, 0] - hx, centres[q, 1] - hy, centres[q, 2] - hz
-        tca = vx * sun[0] + vy * sun[1] + vz * sun[2]
-        dd = vx * vx + vy * vy + vz * vz
-        rr = radii[q] * radii[q]
-        if dd - tca * tca > rr or (tca < 0 and dd > rr):
-            continue
-        ts, _, _, _ = _hit_prim(
-            hx, hy, hz, sun[0], sun[1], sun[2], centres[q], rots[q], halves[q], kinds[q]
-        )
-        if ts > 0:
-            return True
-    return False
-
-
-@njit(cache=True, inline="always", fastmath=True)
-def _shade_solid(dx, dy, dz, bn0, bn1, bn2, bp, sun, sun_frac, shadowed, colours):
-    """Lambert shading of a station solid plus earthshine; ``shadowed`` from _in_shadow."""
-    if bn0 * dx + bn1 * dy + bn2 * dz > 0:
-        bn0, bn1, bn2 = -bn0, -bn1, -bn2
-    lam = 0.0 if shadowed else max(bn0 * sun[0] + bn1 * sun[1] + bn2 * sun[2], 0.0) * sun_frac
-    light = lam / np.pi + EARTHSHINE * sun_frac
-    return colours[bp, 0] * light, colours[bp, 1] * light, colours[bp, 2] * light
-
-
-@njit(cache=True, inline="always", fastmath=True)
-def _shade_ray(
-    ox,
-    oy,
-    oz,
-    dx,
-    dy,
-    dz,
-    zx,
-    zy,
-    zz,
-    rc,
-    mus,
-    sun,
-    sun_frac,
-    tex,
-    ocean,
-    inscatter,
-    transmit,
-    params,
-    t_earth,
-):
-    """Radiance and id of a ray that hits no station solid."""
-    mu = zx * dx + zy * dy + zz * dz
-    nu = sun[0] * dx + sun[1] * dy + sun[2] * dz
-    lr, lg, lb, tr, tg, tb = lookup(inscatter, transmit, params, mu, mus, nu)
-    if t_earth > 0:
-        r, g, b = _shade_earth(
-            t_earth, ox, oy, oz, dx, dy, dz, sun, tex, ocean, params, lr, lg, lb, tr, tg, tb
-        )
-        return r, g, b, ID_EARTH
-    if nu > COS_SUN_RADIUS and sun_frac > 0:
-        v = sun_frac / (np.pi * SUN_RADIUS_RAD * SUN_RADIUS_RAD)
-        return v * tr, v * tg, v * tb, ID_SUN
-    ang2 = 2.0 * (1.0 - nu)  # small-angle: angle^2 from the Sun
-    glare = sun_frac * 2e-6 / (ang2 + 1e-5)
-    glow = 0.0
-    if mu < 0:  # airglow: a thin emitting layer, seen edge-on above the limb
-        h_t = rc * np.sqrt(max(1.0 - mu * mu, 0.0)) - 6371.0
-        glow = AIRGLOW * np.exp(-(((h_t - AIRGLOW_KM) / AIRGLOW_WIDTH_KM) ** 2))
-    return lr + glare + 0.45 * glow, lg + glare + glow, lb + glare + 0.35 * glow, ID_SPACE
-
-
-@njit(cache=True, parallel=True, fastmath=True)
-def render(
-    width,
-    height,
-    lens,
-    focal,
-    cam,
-    rot,
-    sun,
-    sun_frac,
-    tex,
-    ocean,
-    centres,
-    rots,
-    halves,
-    kinds,
-    colours,
-    radii,
-    rects,
-    inscatter,
-    transmit,
-    params,
-    out,
-    ids,
-):
-    """Fill ``out`` (H, W, 3) radiance and ``ids`` (H, W).
-
-    Pixels are processed in 2 x 2 blocks: a block whose four rays all hit the Earth (and no
-    station solid) is shaded once along its mean ray (the texture is ~7 km per texel, coarser
-    than a pixel from orbit); every other pixel is shaded on its own. Object ids are always
-    per pixel.
-    """
-    n_prim = centres.shape[0]
-    ox, oy, oz = cam[0], cam[1], cam[2]
-    rc = np.sqrt(ox * ox + oy * oy + oz * oz)
-    zx, zy, zz = ox / rc, oy / rc, oz / rc
-    mus = zx * sun[0] + zy * sun[1] + zz * sun[2]
-    tiles_x = (width + TILE - 1) // TILE
-    tiles_y = (height + TILE - 1) // TILE
-    for tile in prange(tiles_x * tiles_y):
-        tx0 = (tile % tiles_x) * TILE
-        ty0 = (tile // tiles_x) * TILE
-        cx, cy, cz, ok = _ray(
-            tx0 + TILE / 2.0 - 0.5, ty0 + TILE / 2.0 - 0.5, width, height, lens, focal
-        )
-        cos_cone = 1.0
-        for corner in range(4):
-            qx, qy, qz, ok2 = _ray(
-                tx0 + (corner % 2) * TILE - 0.5,
-                ty0 + (corner // 2) * TILE - 0.5,
-                width,
-                height,
-                lens,
-                focal,
-            )
-            if ok2:
-                cos_cone = min(cos_cone, cx * qx + cy * qy + cz * qz)
-        cone_w = np.arccos(max(min(cos_cone, 1.0), -1.0)) + 1e-3
-        cos_cone_w, sin_cone_w = np.cos(cone_w), np.sin(cone_w)
-        wcx = rot[0, 0] * cx + rot[0, 1] * cy + rot[0, 2] * cz
-        wcy = rot[1, 0] * cx + rot[1, 1] * cy + rot[1, 2] * cz
-        wcz = rot[2, 0] * cx + rot[2, 1] * cy + rot[2, 2] * cz
-        cand = np.empty(n_prim, np.int64)
-        near = np.empty(n_prim)
-        nc = 0
-        tx1, ty1 = tx0 + TILE, ty0 + TILE
-        for p in range(n_prim):
-            # screen rectangle of the solid (from its projected corners): a cheap first test
-            if rects[p, 0] > tx1 or rects[p, 2] < tx0 or rects[p, 1] > ty1 or rects[p, 3] < ty0:
-                continue
-            vx, vy, vz = centres[p, 0] - ox, centres[p, 1] - oy, centres[p, 2] - oz
-            dist = np.sqrt(vx * vx + vy * vy + vz * vz)
-            keep = dist <= radii[p]
-            if not keep:  # angle(centre, axis) <= cone + asin(r / d), compared as cosines
-                sin_a = radii[p] / dist
-                cos_a = np.sqrt(1.0 - sin_a * sin_a)
-                cos_lim = cos_cone_w * cos_a - sin_cone_w * sin_a
-                keep = cone_w + np.arcsin(sin_a) >= np.pi or (
-                    (vx * wcx + vy * wcy + vz * wcz) / dist >= cos_lim
-                )
-            if keep:  # insertion sort by the near side of the bounding sphere
-                d_near = dist - radii[p]
-                j = nc
-                while j > 0 and near[j - 1] > d_near:
-                    near[j] = near[j - 1]
-                    cand[j] = cand[j - 1]
-                    j -= 1
-                near[j] = d_near
-                cand[j] = p
-                nc += 1
-        blk = np.empty((4, 4))  # per pixel: dx, dy, dz, t_earth
-        hit = np.empty((4, 5))  # per pixel: best, n0, n1, n2, prim (-1: none)
-        valid = np.zeros(4, np.bool_)
-        for by in range(ty0, min(ty0 + TILE, height), 2):
-            for bx in range(tx0, min(tx0 + TILE, width), 2):
-                uniform = True
-                for j in range(4):
-                    px, py = bx + j % 2, by + j // 2
-                    valid[j] = False
-                    if px >= width or py >= height:
-                        uniform = False
-                        continue
-                    lx, ly, lz, ok = _ray(px, py, width, height, lens, focal)
-                    if not ok:
-                        out[py, px, 0] = 0.0
-                        out[py, px, 1] = 0.0
-                        out[py, px, 2] = 0.0
-                        ids[py, px] = ID_SPACE
-                        uniform = False
-                        continue
-                    valid[j] = True
-                    dx = rot[0, 0] * lx + rot[0, 1] * ly + rot[0, 2] * lz
-                    dy = rot[1, 0] * lx + rot[1, 1] * ly + rot[1, 2] * lz
-                    dz = rot[2, 0] * lx + rot[2, 1] * ly + rot[2, 2] * lz
-                    blk[j, 0], blk[j, 1], blk[j, 2] = dx, dy, dz
-                    best, n0, n1, n2, bp = _nearest_solid(
-                        ox, oy, oz, dx, dy, dz, cand, near, nc, centres, rots, halves, kinds
-                    )
-                    hit[j, 0], hit[j, 1], hit[j, 2], hit[j, 3], hit[j, 4] = best, n0, n1, n2, bp
-                    te = _earth_t(ox, oy, oz, dx, dy, dz)
-                    blk[j, 3] = te
-                    if bp >= 0 or te < 0:
-                        uniform = False
-                if uniform:
-                    mx = blk[0, 0] + blk[1, 0] + blk[2, 0] + blk[3, 0]
-                    my = blk[0, 1] + blk[1, 1] + blk[2, 1] + blk[3, 1]
-                    mz = blk[0, 2] + blk[1, 2] + blk[2, 2] + blk[3, 2]
-                    mn = np.sqrt(mx * mx + my * my + mz * mz)
-                    mx, my, mz = mx / mn, my / mn, mz / mn
-                    te = _earth_t(ox, oy, oz, mx, my, mz)
-                    if te > 0:
-                        r, g, b, _ = _shade_ray(
-                            ox,
-                            oy,
-                            oz,
-                            mx,
-                            my,
-                            mz,
-                            zx,
-                            zy,
-                            zz,
-                            rc,
-                            mus,
-                            sun,
-                            sun_frac,
-                            tex,
-                            ocean,
-                            inscatter,
-                            transmit,
-                            params,
-                            te,
-                        )
-                        for j in range(4):
-                            px, py = bx + j % 2, by + j // 2
-                            out[py, px, 0], out[py, px, 1], out[py, px, 2] = r, g, b
-                            ids[py, px] = ID_EARTH
-                        continue
-                # one shadow test per block when its pixels all hit the same solid
-                same = valid[0] and hit[0, 4] >= 0
-                for j in range(1, 4):
-                    if not valid[j] or hit[j, 4] != hit[0, 4]:
-                        same = False
-                block_shadow = False
-                if same and sun_frac > 0:
-                    hx = hy = hz = 0.0
-                    for j in range(4):
-                        hx += ox + hit[j, 0] * blk[j, 0]
-                        hy += oy + hit[j, 0] * blk[j, 1]
-                        hz += oz + hit[j, 0] * blk[j, 2]
-                    n0, n1, n2 = hit[0, 1], hit[0, 2], hit[0, 3]
-                    if n0 * blk[0, 0] + n1 * blk[0, 1] + n2 * blk[0, 2] > 0:
-                        n0, n1, n2 = -n0, -n1, -n2
-                    block_shadow = _in_shadow(
-                        hx / 4 + n0 * 1e-6,
-                        hy / 4 + n1 * 1e-6,
-                        hz / 4 + n2 * 1e-6,
-                        int(hit[0, 4]),
-                        sun,
-                        centres,
-                        rots,
-                        halves,
-                        kinds,
-                        radii,
-                    )
-                for j in range(4):
-                    if not valid[j]:
-                        continue
-                    px, py = bx + j % 2, by + j // 2
-                    dx, dy, dz = blk[j, 0], blk[j, 1], blk[j, 2]
-                    if hit[j, 4] >= 0:
-                        bp = int(hit[j, 4])
-                        shadowed = block_shadow
-                        if not same and sun_frac > 0:
-                            n0, n1, n2 = hit[j, 1], hit[j, 2], hit[j, 3]
-                            if n0 * dx + n1 * dy + n2 * dz > 0:
-                                n0, n1, n2 = -n0, -n1, -n2
-                            shadowed = _in_shadow(
-                                ox + hit[j, 0] * dx + n0 * 1e-6,
-                                oy + hit[j, 0] * dy + n1 * 1e-6,
-                                oz + hit[j, 0] * dz + n2 * 1e-6,
-                                bp,
-                                sun,
-                                centres,
-                                rots,
-                                halves,
-                                kinds,
-                                radii,
-                            )
-                        r, g, b = _shade_solid(
-                            dx,
-                            dy,
-                            dz,
-                            hit[j, 1],
-                            hit[j, 2],
-                            hit[j, 3],
-                            bp,
-                            sun,
-                            sun_frac,
-                            shadowed,
-                            colours,
-                        )
-                        out[py, px, 0], out[py, px, 1], out[py, px, 2] = r, g, b
-                        ids[py, px] = ID_STATION
-                        continue
-                    r, g, b, ident = _shade_ray(
-                        ox,
-                        oy,
-                        oz,
-                        dx,
-                        dy,
-                        dz,
-                        zx,
-                        zy,
-                        zz,
-                        rc,
-                        mus,
-                        sun,
-                        sun_frac,
-                        tex,
-                        ocean,
-                        inscatter,
-                        transmit,
-                        params,
-                        blk[j, 3],
-                    )
-                    out[py, px, 0], out[py, px, 1], out[py, px, 2] = r, g, b
-                    ids[py, px] = ident
-
+DEPTH_MARGIN = 1e-3
+"""Relative depth margin when a solid is judged to lie behind a block's face from the corner
+rays: covers the bulge of a cylinder between two rays 4 pixels apart (sagitta ~ 1e-4 of the
+distance for a 120 deg lens and a 2 m radius at 10 m)."""
 
 TONE_SQRT_MAX = 3.6  # sqrt of the exposed radiance beyond which the curve is white
 TONE_TABLE = np.round(
@@ -517,15 +71,489 @@ TONE_TABLE = np.round(
 the shadows (the first step is E L = 2e-7), no exp or pow per pixel."""
 
 
+@njit(cache=True, inline="always", fastmath=True)
+def _tile_candidates(tx0, ty0, width, height, lens, focal, cam, rot, solids, cand, near):
+    """Solids that may be seen in the TILE x TILE pixels from (tx0, ty0): screen rectangle
+    overlap, then the bounding sphere against the tile's cone of rays. Fills ``cand`` sorted by
+    the near side of the bounding sphere (``near``) and returns their number."""
+    centres, radii, rects = solids[0], solids[5], solids[6]
+    ox, oy, oz = cam[0], cam[1], cam[2]
+    cx, cy, cz, ok = ray(tx0 + TILE / 2.0 - 0.5, ty0 + TILE / 2.0 - 0.5, width, height, lens, focal)
+    cos_cone = 1.0
+    for corner in range(4):
+        qx, qy, qz, ok2 = ray(
+            tx0 + (corner % 2) * TILE - 0.5,
+            ty0 + (corner // 2) * TILE - 0.5,
+            width,
+            height,
+            lens,
+            focal,
+        )
+        if ok2:
+            cos_cone = min(cos_cone, cx * qx + cy * qy + cz * qz)
+    cone_w = np.arccos(max(min(cos_cone, 1.0), -1.0)) + 1e-3
+    if not ok:  # a fisheye tile centred outside the lens circle: no cone test
+        cone_w = np.pi
+    cos_cone_w, sin_cone_w = np.cos(cone_w), np.sin(cone_w)
+    wcx = rot[0, 0] * cx + rot[0, 1] * cy + rot[0, 2] * cz
+    wcy = rot[1, 0] * cx + rot[1, 1] * cy + rot[1, 2] * cz
+    wcz = rot[2, 0] * cx + rot[2, 1] * cy + rot[2, 2] * cz
+    nc = 0
+    tx1, ty1 = tx0 + TILE, ty0 + TILE
+    for p in range(centres.shape[0]):
+        if rects[p, 0] > tx1 or rects[p, 2] < tx0 or rects[p, 1] > ty1 or rects[p, 3] < ty0:
+            continue
+        vx, vy, vz = centres[p, 0] - ox, centres[p, 1] - oy, centres[p, 2] - oz
+        dist = np.sqrt(vx * vx + vy * vy + vz * vz)
+        keep = dist <= radii[p]
+        if not keep:  # angle(centre, axis) <= cone + asin(r / d), compared as cosines
+            sin_a = radii[p] / dist
+            cos_a = np.sqrt(1.0 - sin_a * sin_a)
+            cos_lim = cos_cone_w * cos_a - sin_cone_w * sin_a
+            keep = cone_w + np.arcsin(sin_a) >= np.pi or (
+                (vx * wcx + vy * wcy + vz * wcz) / dist >= cos_lim
+            )
+        if keep:  # insertion sort by the near side of the bounding sphere
+            d_near = dist - radii[p]
+            j = nc
+            while j > 0 and near[j - 1] > d_near:
+                near[j] = near[j - 1]
+                cand[j] = cand[j - 1]
+                j -= 1
+            near[j] = d_near
+            cand[j] = p
+            nc += 1
+    return nc
+
+
+@njit(cache=True, inline="always", fastmath=True)
+def _trace(px, py, width, height, lens, focal, cam, rot, view, sun, sun_frac, earth, solids, tl):
+    """Everything one ray through pixel coordinate (px, py) sees.
+
+    Returns ``(r, g, b, ident, prim, face, depth, shadowed, smooth_sky, gx, gy, gz)``:
+    radiance, object id (-1 outside a fisheye's circle), the station solid and face hit (-1 if
+    none), the hit's depth along the camera axis (km, station hits), whether a station hit is in
+    a station shadow, whether a sky ray is far from the Sun and above the airglow layer (so the
+    sky is smooth there), and the Earth hit point (ITRS km). ``view`` = (unit zenith x, y, z at
+    the camera, its radius (km), the cosine of the Sun's zenith angle there); ``tl`` = the
+    tile's (candidates, their near distances, their number).
+    """
+    ox, oy, oz = cam[0], cam[1], cam[2]
+    zx, zy, zz, rc, mus = view
+    tex, ocean, inscatter, transmit, params = earth
+    centres, rots, halves, kinds, colours, radii, rects = solids[:7]
+    cand, near, nc = tl
+    lx, ly, lz, ok = ray(px, py, width, height, lens, focal)
+    if not ok:
+        return 0.0, 0.0, 0.0, -1, -1, -1, 0.0, False, False, 0.0, 0.0, 0.0
+    dx = rot[0, 0] * lx + rot[0, 1] * ly + rot[0, 2] * lz
+    dy = rot[1, 0] * lx + rot[1, 1] * ly + rot[1, 2] * lz
+    dz = rot[2, 0] * lx + rot[2, 1] * ly + rot[2, 2] * lz
+    best, n0, n1, n2, bp, face = nearest_solid(
+        ox,
+        oy,
+        oz,
+        dx,
+        dy,
+        dz,
+        px + 0.5,
+        py + 0.5,
+        cand,
+        near,
+        nc,
+        centres,
+        rots,
+        halves,
+        kinds,
+        rects,
+    )
+    if bp >= 0:
+        shadowed = False
+        if sun_frac > 0:
+            s0, s1, s2 = n0, n1, n2
+            if s0 * dx + s1 * dy + s2 * dz > 0:
+                s0, s1, s2 = -s0, -s1, -s2
+            shadowed = in_shadow(
+                ox + best * dx + s0 * 1e-6,
+                oy + best * dy + s1 * 1e-6,
+                oz + best * dz + s2 * 1e-6,
+                bp,
+                sun,
+                centres,
+                rots,
+                halves,
+                kinds,
+                radii,
+            )
+        r, g, b = shade_solid(dx, dy, dz, n0, n1, n2, bp, sun, sun_frac, shadowed, colours)
+        return r, g, b, ID_STATION, bp, face, best * lz, shadowed, False, 0.0, 0.0, 0.0
+    te = earth_t(ox, oy, oz, dx, dy, dz)
+    r, g, b, ident = shade_sky_or_earth(
+        ox, oy, oz, dx, dy, dz, zx, zy, zz, rc, mus, sun, sun_frac, tex, ocean, inscatter,
+        transmit, params, te,
+    )  # fmt: skip
+    if ident == ID_EARTH:
+        return r, g, b, ident, -1, -1, 0.0, False, False, ox + te * dx, oy + te * dy, oz + te * dz
+    smooth = False
+    if ident == ID_SPACE:
+        mu = zx * dx + zy * dy + zz * dz
+        nu = sun[0] * dx + sun[1] * dy + sun[2] * dz
+        if nu < COS_SMOOTH_SUN:
+            smooth = mu >= 0.0 or rc * rc * (1.0 - mu * mu) > SMOOTH_SKY_RADIUS_KM**2
+    return r, g, b, ident, -1, -1, 0.0, False, smooth, 0.0, 0.0, 0.0
+
+
+@njit(cache=True, inline="always")
+def _coprime_step(n):
+    """A stride near n / golden ratio with gcd(stride, n) = 1: k -> k * stride mod n visits
+    every row once and spreads any contiguous run of k over the whole image."""
+    s = max(int(n * 0.6180339887), 1)
+    while True:
+        a, b = s, n
+        while b:
+            a, b = b, a % b
+        if a == 1:
+            return s
+        s += 1
+
+
+@njit(cache=True, inline="always", fastmath=True)
+def _least_depth(p, frames, halves, kinds):
+    """Least camera-axis depth (km) of any point of solid p (exact for boxes and cylinders);
+    ``frames[p]`` holds the solid's centre and its three local axes in the camera frame."""
+    u = frames[p]
+    if kinds[p] == 0:  # cylinder: the nearer end disc
+        a0 = u[1, 2]
+        return u[0, 2] - halves[p, 0] * abs(a0) - halves[p, 1] * np.sqrt(max(1.0 - a0 * a0, 0.0))
+    s = halves[p, 0] * abs(u[1, 2]) + halves[p, 1] * abs(u[2, 2]) + halves[p, 2] * abs(u[3, 2])
+    return u[0, 2] - s
+
+
+@njit(cache=True, inline="always", fastmath=True)
+def _behind_at_corners(q, x0, y0, geom, solids, z_max):
+    """Solid q is hit by all four corner rays of the block through one and the same face, each
+    time deeper than ``z_max`` (km, plus a margin for a curved face's bulge): then, its face's
+    depth across the block lying between its corner depths, q is behind what the corners saw.
+    ``geom`` = (width, height, lens, focal, cam, rot)."""
+    width, height, lens, focal, cam, rot = geom
+    centres, rots, halves, kinds = solids[0], solids[1], solids[2], solids[3]
+    face0 = -2
+    for e in range(4):
+        lx, ly, lz, ok = ray(
+            x0 + BLOCK * (e % 2), y0 + BLOCK * (e // 2), width, height, lens, focal
+        )
+        if not ok:
+            return False
+        dx = rot[0, 0] * lx + rot[0, 1] * ly + rot[0, 2] * lz
+        dy = rot[1, 0] * lx + rot[1, 1] * ly + rot[1, 2] * lz
+        dz = rot[2, 0] * lx + rot[2, 1] * ly + rot[2, 2] * lz
+        t, _, _, _, face = hit_solid(
+            cam[0], cam[1], cam[2], dx, dy, dz, centres[q], rots[q], halves[q], kinds[q]
+        )
+        if t <= 0 or (face0 != -2 and face != face0):
+            return False
+        face0 = face
+        if t * lz <= z_max * (1.0 + DEPTH_MARGIN) + 1e-6:
+            return False
+    return True
+
+
+@njit(cache=True, inline="always", fastmath=True)
+def _block_clear(x0, y0, geom, solids, tl, skip, z_max):
+    """True when no candidate solid other than ``skip`` can be seen, nearer than the camera
+    depth ``z_max`` (km), in the block whose corner rays pass through pixel centres x0 + 0.5 ..
+    x0 + BLOCK + 0.5 (and the same in y).
+
+    A solid is ruled out by its screen rectangle, by its least depth, by a separating axis
+    between the block and the solid's convex hull on the screen, or (station blocks) by lying
+    behind the seen face at all four corners through one face of its own.
+    """
+    halves, kinds, rects, frames, hulls, n_hull = (
+        solids[2], solids[3], solids[6], solids[7], solids[8], solids[9]
+    )  # fmt: skip
+    cand, _, nc = tl
+    xa, xb = x0, x0 + BLOCK + 1.0
+    ya, yb = y0, y0 + BLOCK + 1.0
+    for j in range(nc):
+        p = cand[j]
+        if p == skip:
+            continue
+        if rects[p, 0] > xb or rects[p, 2] < xa or rects[p, 1] > yb or rects[p, 3] < ya:
+            continue
+        if _least_depth(p, frames, halves, kinds) >= z_max:
+            continue
+        if square_misses_hull(xa, ya, xb, yb, hulls[p], n_hull[p]):
+            continue
+        if skip >= 0 and _behind_at_corners(p, x0, y0, geom, solids, z_max):
+            continue
+        return False
+    return True
+
+
+@njit(cache=True, inline="always", fastmath=True)
+def _dist2(g, ja, ia, jb, ib):
+    """Squared distance (km^2) between the ground points of two block corners."""
+    dx, dy, dz = (
+        g[ja, ia, 0] - g[jb, ib, 0],
+        g[ja, ia, 1] - g[jb, ib, 1],
+        g[ja, ia, 2] - g[jb, ib, 2],
+    )
+    return dx * dx + dy * dy + dz * dz
+
+
+@njit(cache=True, inline="always")
+def _view(cam, sun):
+    ox, oy, oz = cam[0], cam[1], cam[2]
+    rc = np.sqrt(ox * ox + oy * oy + oz * oz)
+    zx, zy, zz = ox / rc, oy / rc, oz / rc
+    return zx, zy, zz, rc, zx * sun[0] + zy * sun[1] + zz * sun[2]
+
+
+@njit(cache=True, fastmath=True)
+def _corner_row(j, geom, view, sun, sun_frac, earth, solids, samples):
+    """Trace the corner samples of row j (one thread's unit of work in pass 1)."""
+    width, height, lens, focal, cam, rot = geom
+    tcand, tnear, tnc, tiles_x, s_rad, s_id, s_prim, s_face, s_depth, s_shadow, s_smooth, s_g = (
+        samples
+    )
+    py = j * BLOCK
+    for i in range(s_id.shape[1]):
+        px = i * BLOCK
+        tile = (py // TILE) * tiles_x + px // TILE
+        tl = (tcand[tile], tnear[tile], tnc[tile])
+        r, g, b, ident, prim, face, depth, shadowed, smooth, gx, gy, gz = _trace(
+            px, py, width, height, lens, focal, cam, rot, view, sun, sun_frac, earth, solids, tl
+        )
+        s_rad[j, i, 0], s_rad[j, i, 1], s_rad[j, i, 2] = r, g, b
+        s_id[j, i], s_prim[j, i], s_face[j, i] = ident, prim, face
+        s_depth[j, i], s_shadow[j, i], s_smooth[j, i] = depth, shadowed, smooth
+        s_g[j, i, 0], s_g[j, i, 1], s_g[j, i, 2] = gx, gy, gz
+
+
 @njit(cache=True, parallel=True, fastmath=True)
-def tone_map(radiance, exposure, image, table=TONE_TABLE):
+def trace_corners(width, height, lens, focal, cam, rot, sun, sun_frac, earth, solids):
+    """Pass 1: tile candidate lists and one ray per block corner.
+
+    ``earth`` = (texture (H, W, 3), ocean mask, in-scatter table, transmittance table,
+    atmosphere params); ``solids`` = (centres (n, 3) ITRS km, rotations (n, 3, 3), half sizes
+    (n, 3) km, kinds (0 cylinder, 1 box), colours (n, 3), bounding radii (km), screen rectangles
+    (n, 4), camera-frame centres and axes (n, 4, 3), screen hulls, hull sizes). Returns the
+    samples tuple :func:`fill_blocks` reads.
+    """
+    n_prim = solids[0].shape[0]
+    view = _view(cam, sun)
+    gw = (width + BLOCK - 1) // BLOCK + 1
+    gh = (height + BLOCK - 1) // BLOCK + 1
+    tiles_x = ((gw - 1) * BLOCK) // TILE + 1
+    tiles_y = ((gh - 1) * BLOCK) // TILE + 1
+    n_tiles = tiles_x * tiles_y
+    m = max(n_prim, 1)
+    tcand = np.empty((n_tiles, m), np.int64)
+    tnear = np.empty((n_tiles, m))
+    tnc = np.empty(n_tiles, np.int64)
+    for tile in prange(n_tiles):
+        tx0, ty0 = (tile % tiles_x) * TILE, (tile // tiles_x) * TILE
+        tnc[tile] = _tile_candidates(
+            tx0, ty0, width, height, lens, focal, cam, rot, solids, tcand[tile], tnear[tile]
+        )
+    s_rad = np.empty((gh, gw, 3), np.float32)
+    s_id = np.empty((gh, gw), np.int8)
+    s_prim = np.empty((gh, gw), np.int32)
+    s_face = np.empty((gh, gw), np.int8)
+    s_depth = np.empty((gh, gw))
+    s_shadow = np.empty((gh, gw), np.bool_)
+    s_smooth = np.empty((gh, gw), np.bool_)
+    s_g = np.empty((gh, gw, 3))
+    samples = (
+        tcand,
+        tnear,
+        tnc,
+        tiles_x,
+        s_rad,
+        s_id,
+        s_prim,
+        s_face,
+        s_depth,
+        s_shadow,
+        s_smooth,
+        s_g,
+    )
+    geom = (width, height, lens, focal, cam, rot)
+    step = _coprime_step(gh)
+    for k in prange(gh):
+        _corner_row((k * step) % gh, geom, view, sun, sun_frac, earth, solids, samples)
+    return samples
+
+
+@njit(cache=True, inline="always", fastmath=True)
+def _block_mode(j, i, x0, y0, geom, samples, solids, tl, texel_lat_km, texel_lon_km):
+    """0: trace per pixel, 1: interpolate the corners, 2: Earth shaded per 2 x 2 pixels."""
+    s_id, s_prim, s_face, s_depth, s_shadow, s_smooth, s_g = samples[5:]
+    c = s_id[j, i]
+    same = c >= 0 and c != ID_SUN
+    for e in range(1, 4):
+        same = same and s_id[j + e // 2, i + e % 2] == c
+    if not same:
+        return 0
+    skip, z_max = -1, 1e30
+    if c == ID_SPACE:
+        for e in range(4):
+            if not s_smooth[j + e // 2, i + e % 2]:
+                return 0
+    elif c == ID_STATION:
+        skip, z_max = s_prim[j, i], 0.0
+        for e in range(4):
+            jj, ii = j + e // 2, i + e % 2
+            if s_prim[jj, ii] != skip or s_face[jj, ii] != s_face[j, i]:
+                return 0
+            if s_shadow[jj, ii] != s_shadow[j, i]:
+                return 0
+            z_max = max(z_max, s_depth[jj, ii])
+    if not _block_clear(x0, y0, geom, solids, tl, skip, z_max):
+        return 0
+    if c == ID_EARTH:
+        foot = max(
+            _dist2(s_g, j, i, j, i + 1),
+            _dist2(s_g, j + 1, i, j + 1, i + 1),
+            _dist2(s_g, j, i, j + 1, i),
+            _dist2(s_g, j, i + 1, j + 1, i + 1),
+        )
+        gx, gy, gz = s_g[j, i, 0], s_g[j, i, 1], s_g[j, i, 2]
+        coslat = np.sqrt((gx * gx + gy * gy) / (gx * gx + gy * gy + gz * gz))
+        texel = min(texel_lat_km, texel_lon_km * coslat)
+        if foot > texel * texel:
+            return 2
+    return 1
+
+
+@njit(cache=True, inline="always", fastmath=True)
+def _tone(value, exposure, table, scale, n):
+    e = exposure * value
+    i = int(np.sqrt(e) * scale + 0.5) if e > 0 else 0
+    return table[min(i, n)]
+
+
+@njit(cache=True, parallel=True, fastmath=True)
+def fill_blocks(
+    width, height, lens, focal, cam, rot, sun, sun_frac, earth, solids, samples, adaptive,
+    exposure, out, ids, image,
+):  # fmt: skip
+    """Pass 2: fill ``out`` (H, W, 3) radiance and ``ids`` (H, W) block by block from the
+    corner ``samples`` of :func:`trace_corners`, and ``image`` (H, W, 3) uint8 tone-mapped with
+    ``exposure`` unless it is empty. ``adaptive`` False traces every pixel (a reference)."""
+    geom = (width, height, lens, focal, cam, rot)
+    view = _view(cam, sun)
+    nby = samples[5].shape[0] - 1
+    step = _coprime_step(nby)
+    for k in prange(nby):
+        _block_row(
+            (k * step) % nby, geom, view, sun, sun_frac, earth, solids, samples, adaptive,
+            exposure, out, ids, image,
+        )  # fmt: skip
+
+
+@njit(cache=True, fastmath=True)
+def _block_row(
+    j, geom, view, sun, sun_frac, earth, solids, samples, adaptive, exposure, out, ids, image
+):
+    """Fill the blocks of block row j (one thread's unit of work in pass 2)."""
+    width, height, lens, focal, cam, rot = geom
+    tex, ocean, inscatter, transmit, params = earth
+    ox, oy, oz = cam[0], cam[1], cam[2]
+    zx, zy, zz, rc, mus = view
+    tcand, tnear, tnc, tiles_x, s_rad, s_id = samples[:6]
+    gw = s_id.shape[1]
+    tone = image.shape[0] > 0
+    table = TONE_TABLE
+    n_tab = table.shape[0] - 1
+    scale = n_tab / TONE_SQRT_MAX
+    texel_lat_km = np.pi * A_KM / tex.shape[0]
+    texel_lon_km = 2.0 * np.pi * A_KM / tex.shape[1]
+    y0 = j * BLOCK
+    tile_row = (y0 // TILE) * tiles_x
+    y_end = min(y0 + BLOCK, height)
+    for i in range(gw - 1):
+        x0 = i * BLOCK
+        x_end = min(x0 + BLOCK, width)
+        tile = tile_row + x0 // TILE
+        tl = (tcand[tile], tnear[tile], tnc[tile])
+        mode = 0
+        if adaptive:
+            mode = _block_mode(j, i, x0, y0, geom, samples, solids, tl, texel_lat_km, texel_lon_km)
+        if mode == 1:
+            ident = s_id[j, i]
+            for y in range(y0, y_end):
+                fb = (y - y0) / BLOCK
+                for x in range(x0, x_end):
+                    fa = (x - x0) / BLOCK
+                    w00, w10 = (1 - fa) * (1 - fb), fa * (1 - fb)
+                    w01, w11 = (1 - fa) * fb, fa * fb
+                    for ch in range(3):
+                        out[y, x, ch] = (
+                            w00 * s_rad[j, i, ch]
+                            + w10 * s_rad[j, i + 1, ch]
+                            + w01 * s_rad[j + 1, i, ch]
+                            + w11 * s_rad[j + 1, i + 1, ch]
+                        )
+                    ids[y, x] = ident
+        elif mode == 2:
+            for y in range(y0, y_end, 2):
+                for x in range(x0, x_end, 2):
+                    lx, ly, lz, _ = ray(x + 0.5, y + 0.5, width, height, lens, focal)
+                    dx = rot[0, 0] * lx + rot[0, 1] * ly + rot[0, 2] * lz
+                    dy = rot[1, 0] * lx + rot[1, 1] * ly + rot[1, 2] * lz
+                    dz = rot[2, 0] * lx + rot[2, 1] * ly + rot[2, 2] * lz
+                    te = earth_t(ox, oy, oz, dx, dy, dz)
+                    r, g, b, _ = shade_sky_or_earth(
+                        ox, oy, oz, dx, dy, dz, zx, zy, zz, rc, mus, sun, sun_frac, tex,
+                        ocean, inscatter, transmit, params, te,
+                    )  # fmt: skip
+                    for yy in range(y, min(y + 2, y_end)):
+                        for xx in range(x, min(x + 2, x_end)):
+                            out[yy, xx, 0], out[yy, xx, 1], out[yy, xx, 2] = r, g, b
+                            ids[yy, xx] = ID_EARTH
+        else:
+            for y in range(y0, y_end):
+                for x in range(x0, x_end):
+                    if x == x0 and y == y0:  # the corner sample itself
+                        r, g, b = s_rad[j, i, 0], s_rad[j, i, 1], s_rad[j, i, 2]
+                        ident = s_id[j, i]
+                    else:
+                        res = _trace(
+                            x, y, width, height, lens, focal, cam, rot, view, sun, sun_frac,
+                            earth, solids, tl,
+                        )  # fmt: skip
+                        r, g, b, ident = res[0], res[1], res[2], res[3]
+                    out[y, x, 0], out[y, x, 1], out[y, x, 2] = r, g, b
+                    ids[y, x] = ident if ident >= 0 else ID_SPACE
+        if tone:
+            for y in range(y0, y_end):
+                for x in range(x0, x_end):
+                    for ch in range(3):
+                        image[y, x, ch] = _tone(out[y, x, ch], exposure, table, scale, n_tab)
+
+
+def render(
+    width, height, lens, focal, cam, rot, sun, sun_frac, earth, solids, out, ids, adaptive=True
+):
+    """Both passes, radiance and ids only (no tone mapping); returns the corner samples."""
+    samples = trace_corners(width, height, lens, focal, cam, rot, sun, sun_frac, earth, solids)
+    empty = np.empty((0, 0, 3), np.uint8)
+    fill_blocks(
+        width, height, lens, focal, cam, rot, sun, sun_frac, earth, solids, samples, adaptive,
+        1.0, out, ids, empty,
+    )  # fmt: skip
+    return samples
+
+
+@njit(cache=True, parallel=True, fastmath=True)
+def tone_map(radiance, exposure, image):
     """Exposure, filmic curve, gamma (one table lookup per value), to uint8."""
+    table = TONE_TABLE
     h, w = radiance.shape[0], radiance.shape[1]
     n = table.shape[0] - 1
     scale = n / TONE_SQRT_MAX
     for y in prange(h):
         for x in range(w):
             for c in range(3):
-                e = exposure * radiance[y, x, c]
-                i = int(np.sqrt(e) * scale + 0.5) if e > 0 else 0
-                image[y, x, c] = table[min(i, n)]
+                image[y, x, c] = _tone(radiance[y, x, c], exposure, table, scale, n)

@@ -1,0 +1,150 @@
+"""Screen-space bounds of the station's solids, for culling in the ray caster (numba).
+
+Each solid (a box, or a cylinder enclosed in its circumscribed octagonal prism) is clipped at a
+plane just in front of the camera and its edges projected with the rectilinear lens; the convex
+hull of the projected points bounds everything of the solid the camera can see. The ray caster
+uses the hull's bounding rectangle to skip solids per tile and per pixel, and the hull itself
+(a separating-axis test) to prove that a block of pixels cannot see a solid at all.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+NEAR_KM = 1e-6  # clipping plane 1 mm in front of the camera
+PRISM_SIDES = 8
+MAX_POINTS = 3 * PRISM_SIDES + 2 * PRISM_SIDES  # vertices + edge cuts of the prism
+MARGIN_PX = 1.0  # rectangles and hulls are grown by this much
+
+
+@njit(cache=True)
+def _solid_vertices(u, c, half, kind, verts):
+    """Camera-frame vertices of the solid's enclosing polytope; returns their number.
+    ``u`` rows are the solid's local axes and ``c`` its centre, in the camera frame."""
+    if kind == 0:
+        big = half[1] / np.cos(np.pi / PRISM_SIDES)
+        for end in range(2):
+            sx = -half[0] if end == 0 else half[0]
+            for k in range(PRISM_SIDES):
+                a = 2.0 * np.pi * k / PRISM_SIDES
+                ly, lz = big * np.cos(a), big * np.sin(a)
+                m = end * PRISM_SIDES + k
+                for d in range(3):
+                    verts[m, d] = c[d] + sx * u[0, d] + ly * u[1, d] + lz * u[2, d]
+        return 2 * PRISM_SIDES
+    for m in range(8):
+        sx = half[0] if m & 4 else -half[0]
+        sy = half[1] if m & 2 else -half[1]
+        sz = half[2] if m & 1 else -half[2]
+        for d in range(3):
+            verts[m, d] = c[d] + sx * u[0, d] + sy * u[1, d] + sz * u[2, d]
+    return 8
+
+
+@njit(cache=True)
+def _edge(kind, e):
+    """Vertex indices of edge ``e`` of the polytope (box: 12 edges, prism: 3 x sides)."""
+    if kind == 0:
+        n = PRISM_SIDES
+        if e < n:
+            return e, (e + 1) % n
+        if e < 2 * n:
+            return e, n + (e + 1) % n
+        return e - 2 * n, e - n
+    a = e // 3
+    bit = 1 << (e % 3)
+    lo = (a // bit) * 2 * bit + a % bit  # the a-th corner with this bit clear
+    return lo, lo | bit
+
+
+@njit(cache=True)
+def _hull(pts, n, out):
+    """Convex hull (counter-clockwise in screen x right, y down: clockwise on screen) of
+    ``pts[:n]`` by the monotone chain; writes it to ``out`` and returns its size."""
+    order = np.argsort(pts[:n, 0] + 1e-9 * pts[:n, 1])
+    p = pts[order]
+    k = 0
+    for i in range(n):  # lower chain
+        while k >= 2 and _cross(out[k - 2], out[k - 1], p[i]) <= 0:
+            k -= 1
+        out[k] = p[i]
+        k += 1
+    t = k + 1
+    for i in range(n - 2, -1, -1):  # upper chain
+        while k >= t and _cross(out[k - 2], out[k - 1], p[i]) <= 0:
+            k -= 1
+        out[k] = p[i]
+        k += 1
+    return max(k - 1, 1)
+
+
+@njit(cache=True, inline="always")
+def _cross(o, a, b):
+    return (a[0] - o[0]) * (b[1] - o[1]) - (a[1] - o[1]) * (b[0] - o[0])
+
+
+@njit(cache=True)
+def screen_bounds(frames, halves, kinds, focal, w_half, h_half, rects, hulls, n_hull):
+    """Fill ``rects`` (n, 4: x0, y0, x1, y1 pixels), ``hulls`` (n, MAX_POINTS + 1, 2) and
+    ``n_hull`` (n) for solids given by ``frames`` (n, 4, 3: centre and local axes in the camera
+    frame, km), ``halves`` (km) and ``kinds`` (0 cylinder, 1 box). A solid wholly behind the
+    camera gets an empty rectangle and no hull."""
+    verts = np.empty((2 * PRISM_SIDES, 3))
+    pts = np.empty((MAX_POINTS, 2))
+    for s in range(frames.shape[0]):
+        nv = _solid_vertices(frames[s, 1:], frames[s, 0], halves[s], kinds[s], verts)
+        n_edges = 3 * PRISM_SIDES if kinds[s] == 0 else 12
+        m = 0
+        for v in range(nv):
+            if verts[v, 2] >= NEAR_KM:
+                pts[m, 0] = focal * verts[v, 0] / verts[v, 2] + w_half
+                pts[m, 1] = focal * verts[v, 1] / verts[v, 2] + h_half
+                m += 1
+        for e in range(n_edges):
+            a, b = _edge(kinds[s], e)
+            za, zb = verts[a, 2], verts[b, 2]
+            if (za - NEAR_KM) * (zb - NEAR_KM) < 0:
+                f = (NEAR_KM - za) / (zb - za)
+                x = verts[a, 0] + f * (verts[b, 0] - verts[a, 0])
+                y = verts[a, 1] + f * (verts[b, 1] - verts[a, 1])
+                pts[m, 0] = focal * x / NEAR_KM + w_half
+                pts[m, 1] = focal * y / NEAR_KM + h_half
+                m += 1
+        if m == 0:
+            rects[s, 0], rects[s, 1], rects[s, 2], rects[s, 3] = 1e9, 1e9, -1e9, -1e9
+            n_hull[s] = 0
+            continue
+        nh = _hull(pts, m, hulls[s])
+        n_hull[s] = nh
+        x0, y0, x1, y1 = 1e30, 1e30, -1e30, -1e30
+        for k in range(nh):
+            x0, x1 = min(x0, hulls[s, k, 0]), max(x1, hulls[s, k, 0])
+            y0, y1 = min(y0, hulls[s, k, 1]), max(y1, hulls[s, k, 1])
+        rects[s, 0], rects[s, 1] = x0 - MARGIN_PX, y0 - MARGIN_PX
+        rects[s, 2], rects[s, 3] = x1 + MARGIN_PX, y1 + MARGIN_PX
+
+
+@njit(cache=True, inline="always", fastmath=True)
+def square_misses_hull(x0, y0, x1, y1, hull, nh):
+    """True when the screen rectangle [x0, x1] x [y0, y1] lies wholly outside one edge of the
+    convex polygon ``hull[:nh]`` (grown by MARGIN_PX): a separating axis. (The rectangle's own
+    axes are the bounding-rectangle test, made before.)"""
+    if nh < 3:
+        return False
+    for k in range(nh):
+        ax, ay = hull[k, 0], hull[k, 1]
+        bx, by = hull[(k + 1) % nh, 0], hull[(k + 1) % nh, 1]
+        ex, ey = bx - ax, by - ay
+        norm = np.sqrt(ex * ex + ey * ey)
+        if norm == 0:
+            continue
+        # outward side of a counter-clockwise (in x right, y up terms) chain: cross < 0
+        lim = -MARGIN_PX * norm
+        c00 = ex * (y0 - ay) - ey * (x0 - ax)
+        c10 = ex * (y0 - ay) - ey * (x1 - ax)
+        c01 = ex * (y1 - ay) - ey * (x0 - ax)
+        c11 = ex * (y1 - ay) - ey * (x1 - ax)
+        if c00 < lim and c10 < lim and c01 < lim and c11 < lim:
+            return True
+    return False

@@ -1,0 +1,143 @@
+"""Shading of the rays that miss the station: the WGS84 Earth with Blue Marble, lit through
+the atmosphere, with ocean glint; the sky's single scattering; the Sun's disc and glare;
+airglow (numba; ITRS kilometres; radiance in units of the Sun's irradiance).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+from .atmosphere import lookup, sun_transmittance
+
+A_KM = 6378.137
+B_KM = A_KM * (1.0 - 1.0 / 298.257223563)
+E2 = 1.0 - (B_KM / A_KM) ** 2
+SUN_RADIUS_RAD = 4.65e-3
+COS_SUN_RADIUS = float(np.cos(SUN_RADIUS_RAD))
+ID_SPACE, ID_EARTH, ID_STATION, ID_SUN = 0, 1, 2, 3
+AIRGLOW = 3e-5
+AIRGLOW_KM = 95.0
+AIRGLOW_WIDTH_KM = 6.0
+"""Airglow (O 557.7 nm, ~95 km): a visual approximation, not a radiometric model; its peak is
+set to be just visible at the night-time exposure limit, as it is in ISS night imagery."""
+
+
+@njit(cache=True, inline="always", fastmath=True)
+def ray(px, py, width, height, lens, focal):
+    """Camera-frame direction (x right, y down, z forward) of a pixel centre."""
+    u = px + 0.5 - width / 2.0
+    v = py + 0.5 - height / 2.0
+    if lens == 0:
+        x, y, z = u, v, focal
+    else:  # equidistant fisheye: r = f * theta
+        r = np.sqrt(u * u + v * v)
+        theta = r / focal
+        if theta > np.pi:
+            return 0.0, 0.0, 0.0, False
+        s = np.sin(theta) / r if r > 0 else 0.0
+        x, y, z = u * s, v * s, np.cos(theta)
+    n = np.sqrt(x * x + y * y + z * z)
+    return x / n, y / n, z / n, True
+
+
+@njit(cache=True, inline="always", fastmath=True)
+def earth_t(ox, oy, oz, dx, dy, dz):
+    """Distance to the WGS84 ellipsoid along a ray (z scaled to a sphere), or -1."""
+    k = A_KM / B_KM
+    sz, dsz = oz * k, dz * k
+    a2 = dx * dx + dy * dy + dsz * dsz
+    b2 = ox * dx + oy * dy + sz * dsz
+    c2 = ox * ox + oy * oy + sz * sz - A_KM * A_KM
+    disc = b2 * b2 - a2 * c2
+    if disc >= 0 and b2 < 0:
+        return (-b2 - np.sqrt(disc)) / a2
+    return -1.0
+
+
+@njit(cache=True, inline="always", fastmath=True)
+def shade_earth(t, ox, oy, oz, dx, dy, dz, sun, tex, ocean, params, lr, lg, lb, tr, tg, tb):
+    h_tex, w_tex = tex.shape[0], tex.shape[1]
+    x, y, z = ox + t * dx, oy + t * dy, oz + t * dz
+    nx, ny, nz = x / (A_KM * A_KM), y / (A_KM * A_KM), z / (B_KM * B_KM)
+    nn = np.sqrt(nx * nx + ny * ny + nz * nz)
+    nx, ny, nz = nx / nn, ny / nn, nz / nn
+    lat = np.arctan2(z, (1.0 - E2) * np.sqrt(x * x + y * y))
+    lon = np.arctan2(y, x)
+    fu = (lon + np.pi) / (2 * np.pi) * w_tex - 0.5
+    fv = (np.pi / 2 - lat) / np.pi * h_tex - 0.5
+    c0, r0 = int(np.floor(fu)), int(np.floor(fv))
+    au, av = fu - c0, fv - r0
+    c1 = c0 + 1
+    if c0 < 0:
+        c0 += w_tex
+    if c1 >= w_tex:
+        c1 -= w_tex
+    r1 = min(r0 + 1, h_tex - 1)
+    r0 = max(r0, 0)
+    w00, w01 = (1 - av) * (1 - au), (1 - av) * au
+    w10, w11 = av * (1 - au), av * au
+    mu_g = nx * sun[0] + ny * sun[1] + nz * sun[2]
+    rg = np.sqrt(x * x + y * y + z * z)
+    sr, sg, sb = sun_transmittance(params, rg * 6360.0 / A_KM, mu_g)
+    direct = max(mu_g, 0.0) / np.pi
+    glint = 0.0
+    if mu_g > 0:
+        oc = w00 * ocean[r0, c0] + w01 * ocean[r0, c1] + w10 * ocean[r1, c0] + w11 * ocean[r1, c1]
+        if oc > 0:
+            hx, hy, hz = sun[0] - dx, sun[1] - dy, sun[2] - dz
+            hn = np.sqrt(hx * hx + hy * hy + hz * hz)
+            ndh = (nx * hx + ny * hy + nz * hz) / hn
+            if ndh > 0.95:
+                glint = oc * 0.02 * ndh**300 * (300 + 8) / (8 * np.pi)
+    a0 = w00 * tex[r0, c0, 0] + w01 * tex[r0, c1, 0] + w10 * tex[r1, c0, 0] + w11 * tex[r1, c1, 0]
+    a1 = w00 * tex[r0, c0, 1] + w01 * tex[r0, c1, 1] + w10 * tex[r1, c0, 1] + w11 * tex[r1, c1, 1]
+    a2 = w00 * tex[r0, c0, 2] + w01 * tex[r0, c1, 2] + w10 * tex[r1, c0, 2] + w11 * tex[r1, c1, 2]
+    return (
+        (a0 * direct + glint) * sr * tr + lr,
+        (a1 * direct + glint) * sg * tg + lg,
+        (a2 * direct + glint) * sb * tb + lb,
+    )
+
+
+@njit(cache=True, inline="always", fastmath=True)
+def shade_sky_or_earth(
+    ox,
+    oy,
+    oz,
+    dx,
+    dy,
+    dz,
+    zx,
+    zy,
+    zz,
+    rc,
+    mus,
+    sun,
+    sun_frac,
+    tex,
+    ocean,
+    inscatter,
+    transmit,
+    params,
+    t_earth,
+):
+    """Radiance and id of a ray that hits no station solid (``t_earth`` from :func:`earth_t`)."""
+    mu = zx * dx + zy * dy + zz * dz
+    nu = sun[0] * dx + sun[1] * dy + sun[2] * dz
+    lr, lg, lb, tr, tg, tb = lookup(inscatter, transmit, params, mu, mus, nu)
+    if t_earth > 0:
+        r, g, b = shade_earth(
+            t_earth, ox, oy, oz, dx, dy, dz, sun, tex, ocean, params, lr, lg, lb, tr, tg, tb
+        )
+        return r, g, b, ID_EARTH
+    if nu > COS_SUN_RADIUS and sun_frac > 0:
+        v = sun_frac / (np.pi * SUN_RADIUS_RAD * SUN_RADIUS_RAD)
+        return v * tr, v * tg, v * tb, ID_SUN
+    ang2 = 2.0 * (1.0 - nu)  # small-angle: angle^2 from the Sun
+    glare = sun_frac * 2e-6 / (ang2 + 1e-5)
+    glow = 0.0
+    if mu < 0:  # airglow: a thin emitting layer, seen edge-on above the limb
+        h_t = rc * np.sqrt(max(1.0 - mu * mu, 0.0)) - 6371.0
+        glow = AIRGLOW * np.exp(-(((h_t - AIRGLOW_KM) / AIRGLOW_WIDTH_KM) ** 2))
+    return lr + glare + 0.45 * glow, lg + glare + glow, lb + glare + 0.35 * glow, ID_SPACE

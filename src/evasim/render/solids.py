@@ -1,0 +1,143 @@
+"""Ray tests against the station's solids (numba, ITRS kilometres).
+
+Each solid is a cylinder (along its local x: half length ``half[0]``, radius ``half[1]``) or a
+box (half sizes ``half``), placed by its centre and a rotation whose columns are its local axes.
+Hits also report a *face* code (cylinder: 0 side, 1 and 2 the end caps; box: 3 + 2 axis + (sign
+> 0)), which the block renderer uses to tell whether four rays saw the same smooth surface.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+EARTHSHINE = 0.02  # ambient light on the station's shadowed sides from the sunlit Earth
+
+
+@njit(cache=True, inline="always", fastmath=True)
+def hit_solid(ox, oy, oz, dx, dy, dz, c, rot, half, kind):
+    """Nearest positive hit of one solid: ``(t, nx, ny, nz, face)``, ``t = -1`` on a miss.
+
+    ``(ox, oy, oz)`` and the unit direction ``(dx, dy, dz)`` are in the frame of ``c`` and
+    ``rot`` (ITRS, km); the normal is the outward unit normal in that frame.
+    """
+    qx, qy, qz = ox - c[0], oy - c[1], oz - c[2]
+    lx = rot[0, 0] * qx + rot[1, 0] * qy + rot[2, 0] * qz
+    ly = rot[0, 1] * qx + rot[1, 1] * qy + rot[2, 1] * qz
+    lz = rot[0, 2] * qx + rot[1, 2] * qy + rot[2, 2] * qz
+    ex = rot[0, 0] * dx + rot[1, 0] * dy + rot[2, 0] * dz
+    ey = rot[0, 1] * dx + rot[1, 1] * dy + rot[2, 1] * dz
+    ez = rot[0, 2] * dx + rot[1, 2] * dy + rot[2, 2] * dz
+    best, nx, ny, nz, face = -1.0, 0.0, 0.0, 0.0, -1
+    if kind == 0:  # cylinder along local x
+        a = ey * ey + ez * ez
+        r2 = half[1] * half[1]
+        if a > 1e-30:
+            b = ly * ey + lz * ez
+            cc = ly * ly + lz * lz - r2
+            disc = b * b - a * cc
+            if disc >= 0:
+                sq = np.sqrt(disc)
+                t = (-b - sq) / a
+                if not (t > 1e-9 and abs(lx + t * ex) <= half[0]):
+                    t = (-b + sq) / a
+                if t > 1e-9 and abs(lx + t * ex) <= half[0]:
+                    best, nx, ny, nz, face = t, 0.0, ly + t * ey, lz + t * ez, 0
+        if abs(ex) > 1e-30:
+            for k in range(2):
+                side = -1.0 if k == 0 else 1.0
+                t = (side * half[0] - lx) / ex
+                if t > 1e-9 and (best < 0 or t < best):
+                    yy, zz = ly + t * ey, lz + t * ez
+                    if yy * yy + zz * zz <= r2:
+                        best, nx, ny, nz, face = t, side, 0.0, 0.0, 1 + k
+    else:  # box: slabs
+        tmin, tmax = -1e30, 1e30
+        axis, sign = 0, 1.0
+        for k in range(3):
+            o = lx if k == 0 else (ly if k == 1 else lz)
+            d = ex if k == 0 else (ey if k == 1 else ez)
+            if abs(d) < 1e-30:
+                if abs(o) > half[k]:
+                    return -1.0, 0.0, 0.0, 0.0, -1
+                continue
+            t1, t2 = (-half[k] - o) / d, (half[k] - o) / d
+            s = -1.0
+            if t1 > t2:
+                t1, t2 = t2, t1
+                s = 1.0
+            if t1 > tmin:
+                tmin, axis, sign = t1, k, s
+            tmax = min(tmax, t2)
+            if tmin > tmax:
+                return -1.0, 0.0, 0.0, 0.0, -1
+        if tmin > 1e-9:
+            best = tmin
+            nx = sign if axis == 0 else 0.0
+            ny = sign if axis == 1 else 0.0
+            nz = sign if axis == 2 else 0.0
+            face = 3 + 2 * axis + (1 if sign > 0 else 0)
+    if best < 0:
+        return -1.0, 0.0, 0.0, 0.0, -1
+    wx = rot[0, 0] * nx + rot[0, 1] * ny + rot[0, 2] * nz
+    wy = rot[1, 0] * nx + rot[1, 1] * ny + rot[1, 2] * nz
+    wz = rot[2, 0] * nx + rot[2, 1] * ny + rot[2, 2] * nz
+    n = np.sqrt(wx * wx + wy * wy + wz * wz)
+    return best, wx / n, wy / n, wz / n, face
+
+
+@njit(cache=True, inline="always", fastmath=True)
+def nearest_solid(
+    ox, oy, oz, dx, dy, dz, sx, sy, cand, near, nc, centres, rots, halves, kinds, rects
+):
+    """Nearest solid hit among a tile's candidates: ``(t, nx, ny, nz, prim, face)``, prim -1
+    on a miss.
+
+    ``(sx, sy)`` is the ray's point on the screen (pixel units): a candidate whose projected
+    screen rectangle does not contain it is skipped with four comparisons. Candidates come
+    sorted by the near side of their bounding sphere, so the search stops as soon as no
+    remaining solid can be nearer than the best hit.
+    """
+    best, bn0, bn1, bn2, bp, bf = 1e30, 0.0, 0.0, 0.0, -1, -1
+    for j in range(nc):
+        if near[j] > best:
+            break
+        p = cand[j]
+        if sx < rects[p, 0] or sx > rects[p, 2] or sy < rects[p, 1] or sy > rects[p, 3]:
+            continue
+        t, n0, n1, n2, f = hit_solid(
+            ox, oy, oz, dx, dy, dz, centres[p], rots[p], halves[p], kinds[p]
+        )
+        if t > 0 and t < best:
+            best, bn0, bn1, bn2, bp, bf = t, n0, n1, n2, p, f
+    return best, bn0, bn1, bn2, bp, bf
+
+
+@njit(cache=True, inline="always", fastmath=True)
+def in_shadow(hx, hy, hz, bp, sun, centres, rots, halves, kinds, radii):
+    """Does another station solid (not bp) block the Sun (unit vector ``sun``) from point h?"""
+    for q in range(centres.shape[0]):
+        if q == bp:
+            continue
+        vx, vy, vz = centres[q, 0] - hx, centres[q, 1] - hy, centres[q, 2] - hz
+        tca = vx * sun[0] + vy * sun[1] + vz * sun[2]
+        dd = vx * vx + vy * vy + vz * vz
+        rr = radii[q] * radii[q]
+        if dd - tca * tca > rr or (tca < 0 and dd > rr):
+            continue
+        ts, _, _, _, _ = hit_solid(
+            hx, hy, hz, sun[0], sun[1], sun[2], centres[q], rots[q], halves[q], kinds[q]
+        )
+        if ts > 0:
+            return True
+    return False
+
+
+@njit(cache=True, inline="always", fastmath=True)
+def shade_solid(dx, dy, dz, bn0, bn1, bn2, bp, sun, sun_frac, shadowed, colours):
+    """Lambert shading of a station solid plus earthshine; ``shadowed`` from :func:`in_shadow`."""
+    if bn0 * dx + bn1 * dy + bn2 * dz > 0:
+        bn0, bn1, bn2 = -bn0, -bn1, -bn2
+    lam = 0.0 if shadowed else max(bn0 * sun[0] + bn1 * sun[1] + bn2 * sun[2], 0.0) * sun_frac
+    light = lam / np.pi + EARTHSHINE * sun_frac
+    return colours[bp, 0] * light, colours[bp, 1] * light, colours[bp, 2] * light
