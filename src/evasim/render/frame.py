@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from functools import cached_property
+from functools import cache, cached_property
 
 import numpy as np
 
@@ -219,8 +219,9 @@ class HelmetCamera:
         dominate a real helmet camera's metering, so stars show only at night."""
         step = raycast.BLOCK
         ny, nx = -(-self.height // step), -(-self.width // step)
-        lum = corner_radiance[:ny, :nx].mean(axis=2)[corner_ids[:ny, :nx] != raycast.ID_SUN]
-        p99 = float(np.percentile(lum, 99)) if lum.size else 0.0
+        c = corner_radiance[:ny, :nx]
+        lum = (c[..., 0] + c[..., 1] + c[..., 2])[corner_ids[:ny, :nx] != raycast.ID_SUN]
+        p99 = _percentile(lum, 99.0) / 3.0 if lum.size else 0.0
         cap = float(
             np.exp(np.interp(sun_frac, [0.0, 1.0], np.log([EXPOSURE_RANGE[1], EXPOSURE_DAY_CAP])))
         )
@@ -326,18 +327,56 @@ class HelmetCamera:
         image[y : y + h, x : x + w] = (region + 0.5).astype(np.uint8)
 
 
+def _percentile(values: np.ndarray, q: float) -> float:
+    """``np.percentile(values, q)`` (linear interpolation) by a partial sort: twice as fast."""
+    n = values.size
+    pos = q / 100.0 * (n - 1)
+    k = int(pos)
+    k1 = min(k + 1, n - 1)
+    part = np.partition(values, [k, k1])
+    return float(part[k] + (pos - k) * (part[k1] - part[k]))
+
+
 def _text_masks(text: str, size: int) -> tuple[np.ndarray, np.ndarray]:
-    """Coverage (0..1) of a text's 1-pixel drop shadow and of its glyphs, drawn at (0, 0)."""
+    """Coverage (0..1) of a text's 1-pixel drop shadow and of its glyphs, drawn at (0, 0):
+    composed from per-character masks placed at the characters' advances (no kerning)."""
+    from .fonts import font
+
+    f = font(size)
+    _, _, x1, y1 = f.getbbox(text)
+    glyphs = np.zeros((int(y1) + 2, int(x1) + 2), np.float32)
+    advance = 0.0
+    for ch in text:
+        x = round(advance)
+        advance += _advance(ch, size)
+        if ch == " ":
+            continue
+        mask = _glyph(ch, size)
+        h, w = min(mask.shape[0], glyphs.shape[0]), min(mask.shape[1], glyphs.shape[1] - x)
+        if w > 0:
+            np.maximum(glyphs[:h, x : x + w], mask[:h, :w], out=glyphs[:h, x : x + w])
+    shadow = np.zeros_like(glyphs)
+    shadow[1:, 1:] = glyphs[:-1, :-1]
+    return shadow, glyphs
+
+
+@cache
+def _advance(ch: str, size: int) -> float:
+    """Advance width (pixels) of one character."""
+    from .fonts import font
+
+    return float(font(size).getlength(ch))
+
+
+@cache
+def _glyph(ch: str, size: int) -> np.ndarray:
+    """Coverage mask of one character drawn at (0, 0) (pure function of its arguments)."""
     from PIL import Image, ImageDraw
 
     from .fonts import font
 
     f = font(size)
-    _, _, x1, y1 = f.getbbox(text)
-    shape = (int(x1) + 2, int(y1) + 2)
-    masks = []
-    for offset in (1, 0):
-        img = Image.new("L", shape, 0)
-        ImageDraw.Draw(img).text((offset, offset), text, fill=255, font=f)
-        masks.append(np.asarray(img, np.float32) / 255.0)
-    return masks[0], masks[1]
+    _, _, x1, y1 = f.getbbox(ch)
+    img = Image.new("L", (max(int(x1), 1) + 1, max(int(y1), 1) + 1), 0)
+    ImageDraw.Draw(img).text((0, 0), ch, fill=255, font=f)
+    return np.asarray(img, np.float32) / 255.0
