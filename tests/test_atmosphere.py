@@ -237,3 +237,17 @@ def test_callable_from_njit(lut: AtmosphereLUT) -> None:
     mus = np.linspace(-1.0, 1.0, 101)
     nus = np.clip(mus * 0.5, -1.0, 1.0)
     assert math.isfinite(_njit_caller(lut.inscatter, lut.transmittance, lut.params, mus, nus))
+
+
+def test_slice_at_one_sun_zenith_gives_the_full_lookup(lut: AtmosphereLUT) -> None:
+    """The renderer's per-frame table (interpolated once at the frame's Sun zenith cosine) and
+    its bilinear lookup return what the full trilinear lookup returns."""
+    from evasim.render.atmosphere import lookup_slice, slice_at_sun_zenith
+
+    rng = np.random.default_rng(3)
+    for mus in (-0.3, 0.05, 0.41, 0.93):
+        table = slice_at_sun_zenith(lut.inscatter, mus)
+        for mu, nu in zip(rng.uniform(-1, -0.25, 200), rng.uniform(-1, 1, 200), strict=True):
+            full = np.array(lookup(lut.inscatter, lut.transmittance, lut.params, mu, mus, nu))
+            fast = np.array(lookup_slice(table, lut.transmittance, lut.params, mu, nu))
+            assert np.allclose(fast, full, rtol=1e-5, atol=1e-9)

@@ -149,7 +149,8 @@ def test_sun_where_the_ephemeris_puts_it(vkd49, sky):
         *solids,
         *cam._screen_bounds(pose, *solids[:4], focal),
     )
-    earth = (cam.texture.rgb, cam.texture.ocean, lut.inscatter, lut.transmittance, lut.params)
+    ins = cam._atmosphere_slice(pose)
+    earth = (cam.texture.rgb, cam.texture.ocean, ins, lut.transmittance, lut.params)
     raycast.render(
         1280, 720, 0, focal, pose.position_itrs_km, rot, model_dir, 1.0, earth, solids, out, ids
     )

@@ -101,8 +101,10 @@ __all__ = [
     "AtmosphereLUT",
     "build_lut",
     "lookup",
+    "lookup_slice",
     "mu_limb",
     "mu_top",
+    "slice_at_sun_zenith",
     "sun_transmittance",
 ]
 
@@ -623,6 +625,75 @@ def lookup(inscatter, transmittance, params, mu, mus, nu):
     t1 = (1.0 - fa) * transmittance[i0, 1] + fa * transmittance[i0 + 1, 1]
     t2 = (1.0 - fa) * transmittance[i0, 2] + fa * transmittance[i0 + 1, 2]
     return l0, l1, l2, t0, t1, t2
+
+
+@njit(cache=True, inline="always", fastmath=True, error_model="numpy")
+def lookup_slice(inscatter_mus, transmittance, params, mu, nu):
+    """:func:`lookup` in a table already interpolated at one Sun zenith cosine
+    (:func:`slice_at_sun_zenith`, shape ``(n_mu, n_nu, 3)``): bilinear in (mu, nu), the same
+    values, a quarter of the memory reads. Inlined into the ray caster."""
+    if mu >= params[_P_MU_TOP]:
+        return 0.0, 0.0, 0.0, 1.0, 1.0, 1.0
+    R = params[_P_R]
+    rc = params[_P_RC]
+    n_g = int(params[_P_NG])
+    n_s = int(params[_P_NS])
+    n_nu = inscatter_mus.shape[1]
+    mu = max(mu, -1.0)
+    p2 = rc * rc * (1.0 - mu * mu)
+    if mu < params[_P_MU_G]:
+        dg = -rc * mu - math.sqrt(max(R * R - p2, 0.0))
+        x = (dg - params[_P_DG_MIN]) / (params[_P_DG_MAX] - params[_P_DG_MIN]) * (n_g - 1)
+        x = min(max(x, 0.0), n_g - 1.0)
+        i0 = min(int(x), n_g - 2)
+        fa = x - i0
+    else:
+        ht = math.sqrt(p2) - R
+        x = ht / params[_P_HT_MAX] * (n_s - 1)
+        x = min(max(x, 0.0), n_s - 1.0)
+        i0 = min(int(x), n_s - 2)
+        fa = x - i0
+        i0 += n_g
+    z = math.sqrt(max(0.5 * (1.0 - nu), 0.0)) * (n_nu - 1)
+    z = min(z, n_nu - 1.0)
+    k0 = min(int(z), n_nu - 2)
+    fc = z - k0
+    w00, w01 = (1.0 - fa) * (1.0 - fc), (1.0 - fa) * fc
+    w10, w11 = fa * (1.0 - fc), fa * fc
+    t = inscatter_mus
+    l0 = (
+        w00 * t[i0, k0, 0]
+        + w01 * t[i0, k0 + 1, 0]
+        + w10 * t[i0 + 1, k0, 0]
+        + w11 * t[i0 + 1, k0 + 1, 0]
+    )
+    l1 = (
+        w00 * t[i0, k0, 1]
+        + w01 * t[i0, k0 + 1, 1]
+        + w10 * t[i0 + 1, k0, 1]
+        + w11 * t[i0 + 1, k0 + 1, 1]
+    )
+    l2 = (
+        w00 * t[i0, k0, 2]
+        + w01 * t[i0, k0 + 1, 2]
+        + w10 * t[i0 + 1, k0, 2]
+        + w11 * t[i0 + 1, k0 + 1, 2]
+    )
+    t0 = (1.0 - fa) * transmittance[i0, 0] + fa * transmittance[i0 + 1, 0]
+    t1 = (1.0 - fa) * transmittance[i0, 1] + fa * transmittance[i0 + 1, 1]
+    t2 = (1.0 - fa) * transmittance[i0, 2] + fa * transmittance[i0 + 1, 2]
+    return l0, l1, l2, t0, t1, t2
+
+
+def slice_at_sun_zenith(inscatter, mus: float) -> np.ndarray:
+    """The in-scatter table linearly interpolated at one Sun zenith cosine ``mus`` (the same
+    for every ray of a frame): shape ``(n_mu, n_nu, 3)``, for :func:`lookup_slice`."""
+    n = inscatter.shape[1]
+    y = (min(max(mus, -1.0), 1.0) + 1.0) * 0.5 * (n - 1)
+    j = min(int(y), n - 2)
+    f = y - j
+    layer = (1 - f) * inscatter[:, j] + f * inscatter[:, j + 1]
+    return np.ascontiguousarray(layer, dtype=np.float32)
 
 
 def mu_limb(params: np.ndarray) -> float:

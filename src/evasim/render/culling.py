@@ -125,7 +125,7 @@ def screen_bounds(frames, halves, kinds, focal, w_half, h_half, rects, hulls, n_
         rects[s, 2], rects[s, 3] = x1 + MARGIN_PX, y1 + MARGIN_PX
 
 
-@njit(cache=True, inline="always", fastmath=True)
+@njit(cache=True, inline="always", fastmath=True, error_model="numpy")
 def square_misses_hull(x0, y0, x1, y1, hull, nh):
     """True when the screen rectangle [x0, x1] x [y0, y1] lies wholly outside one edge of the
     convex polygon ``hull[:nh]`` (grown by MARGIN_PX): a separating axis. (The rectangle's own

@@ -19,7 +19,7 @@ from ..station import Station
 from ..station.layout import layout
 from ..station.mass import mass_properties
 from . import culling, raycast
-from .atmosphere import build_lut
+from .atmosphere import build_lut, slice_at_sun_zenith
 from .camera import CameraPose, Lens, camera_pose, crew_position_body
 from .stars import StarCatalog
 from .textures import EarthTexture
@@ -228,20 +228,14 @@ class HelmetCamera:
         return float(np.clip(EXPOSURE_KEY / max(p99, 1e-12), EXPOSURE_RANGE[0], cap))
 
     def _atmosphere_slice(self, pose: CameraPose) -> np.ndarray:
-        """The in-scatter table at this frame's Sun zenith cosine (constant over a frame), as a
-        two-layer table the lookup interpolates trivially: a small, cache-friendly array."""
+        """The in-scatter table at this frame's Sun zenith cosine (constant over a frame): a
+        small, cache-friendly (n_mu, n_nu, 3) table."""
         rp = self.replay
         i = self._last_index
         sun_itrs = rotate_z(rp.sun_teme_km[:, i : i + 1], rp.track.gmst_rad[i : i + 1])[:, 0]
         zen = pose.position_itrs_km / np.linalg.norm(pose.position_itrs_km)
         mus = float(zen @ (sun_itrs / np.linalg.norm(sun_itrs)))
-        table = self.lut.inscatter
-        n = table.shape[1]
-        y = (min(max(mus, -1.0), 1.0) + 1.0) * 0.5 * (n - 1)
-        j = min(int(y), n - 2)
-        f = y - j
-        layer = (1 - f) * table[:, j] + f * table[:, j + 1]
-        return np.ascontiguousarray(np.stack([layer, layer], axis=1), dtype=np.float32)
+        return slice_at_sun_zenith(self.lut.inscatter, mus)
 
     def _draw_stars(self, radiance, ids, image, pose: CameraPose, r_ig, focal, exposure) -> int:
         """Add the Hipparcos stars to ``radiance`` on sky pixels and tone-map those pixels of

@@ -71,7 +71,7 @@ TONE_TABLE = np.round(
 the shadows (the first step is E L = 2e-7), no exp or pow per pixel."""
 
 
-@njit(cache=True, inline="always", fastmath=True)
+@njit(cache=True, inline="always", fastmath=True, error_model="numpy")
 def _tile_candidates(tx0, ty0, width, height, lens, focal, cam, rot, solids, cand, near):
     """Solids that may be seen in the TILE x TILE pixels from (tx0, ty0): screen rectangle
     overlap, then the bounding sphere against the tile's cone of rays. Fills ``cand`` sorted by
@@ -126,7 +126,7 @@ def _tile_candidates(tx0, ty0, width, height, lens, focal, cam, rot, solids, can
     return nc
 
 
-@njit(cache=True, inline="always", fastmath=True)
+@njit(cache=True, inline="always", fastmath=True, error_model="numpy")
 def _trace(px, py, width, height, lens, focal, cam, rot, view, sun, sun_frac, earth, solids, tl):
     """Everything one ray through pixel coordinate (px, py) sees.
 
@@ -217,7 +217,7 @@ def _coprime_step(n):
         s += 1
 
 
-@njit(cache=True, inline="always", fastmath=True)
+@njit(cache=True, inline="always", fastmath=True, error_model="numpy")
 def _least_depth(p, frames, halves, kinds):
     """Least camera-axis depth (km) of any point of solid p (exact for boxes and cylinders);
     ``frames[p]`` holds the solid's centre and its three local axes in the camera frame."""
@@ -229,7 +229,7 @@ def _least_depth(p, frames, halves, kinds):
     return u[0, 2] - s
 
 
-@njit(cache=True, inline="always", fastmath=True)
+@njit(cache=True, inline="always", fastmath=True, error_model="numpy")
 def _behind_at_corners(q, x0, y0, geom, solids, z_max):
     """Solid q is hit by all four corner rays of the block through one and the same face, each
     time deeper than ``z_max`` (km, plus a margin for a curved face's bulge): then, its face's
@@ -258,7 +258,7 @@ def _behind_at_corners(q, x0, y0, geom, solids, z_max):
     return True
 
 
-@njit(cache=True, inline="always", fastmath=True)
+@njit(cache=True, inline="always", fastmath=True, error_model="numpy")
 def _block_clear(x0, y0, geom, solids, tl, skip, z_max):
     """True when no candidate solid other than ``skip`` can be seen, nearer than the camera
     depth ``z_max`` (km), in the block whose corner rays pass through pixel centres x0 + 0.5 ..
@@ -290,7 +290,7 @@ def _block_clear(x0, y0, geom, solids, tl, skip, z_max):
     return True
 
 
-@njit(cache=True, inline="always", fastmath=True)
+@njit(cache=True, inline="always", fastmath=True, error_model="numpy")
 def _dist2(g, ja, ia, jb, ib):
     """Squared distance (km^2) between the ground points of two block corners."""
     dx, dy, dz = (
@@ -309,7 +309,7 @@ def _view(cam, sun):
     return zx, zy, zz, rc, zx * sun[0] + zy * sun[1] + zz * sun[2]
 
 
-@njit(cache=True, fastmath=True)
+@njit(cache=True, fastmath=True, error_model="numpy")
 def _corner_row(j, geom, view, sun, sun_frac, earth, solids, samples):
     """Trace the corner samples of row j (one thread's unit of work in pass 1)."""
     width, height, lens, focal, cam, rot = geom
@@ -330,7 +330,7 @@ def _corner_row(j, geom, view, sun, sun_frac, earth, solids, samples):
         s_g[j, i, 0], s_g[j, i, 1], s_g[j, i, 2] = gx, gy, gz
 
 
-@njit(cache=True, parallel=True, fastmath=True)
+@njit(cache=True, parallel=True, fastmath=True, error_model="numpy")
 def trace_corners(width, height, lens, focal, cam, rot, sun, sun_frac, earth, solids):
     """Pass 1: tile candidate lists and one ray per block corner.
 
@@ -385,7 +385,7 @@ def trace_corners(width, height, lens, focal, cam, rot, sun, sun_frac, earth, so
     return samples
 
 
-@njit(cache=True, inline="always", fastmath=True)
+@njit(cache=True, inline="always", fastmath=True, error_model="numpy")
 def _block_mode(j, i, x0, y0, geom, samples, solids, tl, texel_lat_km, texel_lon_km):
     """0: trace per pixel, 1: interpolate the corners, 2: Earth shaded per 2 x 2 pixels."""
     s_id, s_prim, s_face, s_depth, s_shadow, s_smooth, s_g = samples[5:]
@@ -426,14 +426,14 @@ def _block_mode(j, i, x0, y0, geom, samples, solids, tl, texel_lat_km, texel_lon
     return 1
 
 
-@njit(cache=True, inline="always", fastmath=True)
+@njit(cache=True, inline="always", fastmath=True, error_model="numpy")
 def _tone(value, exposure, table, scale, n):
     e = exposure * value
     i = int(np.sqrt(e) * scale + 0.5) if e > 0 else 0
     return table[min(i, n)]
 
 
-@njit(cache=True, parallel=True, fastmath=True)
+@njit(cache=True, parallel=True, fastmath=True, error_model="numpy")
 def fill_blocks(
     width, height, lens, focal, cam, rot, sun, sun_frac, earth, solids, samples, adaptive,
     exposure, out, ids, image,
@@ -452,7 +452,7 @@ def fill_blocks(
         )  # fmt: skip
 
 
-@njit(cache=True, fastmath=True)
+@njit(cache=True, fastmath=True, error_model="numpy")
 def _block_row(
     j, geom, view, sun, sun_frac, earth, solids, samples, adaptive, exposure, out, ids, image
 ):
@@ -546,7 +546,7 @@ def render(
     return samples
 
 
-@njit(cache=True, parallel=True, fastmath=True)
+@njit(cache=True, parallel=True, fastmath=True, error_model="numpy")
 def tone_map(radiance, exposure, image):
     """Exposure, filmic curve, gamma (one table lookup per value), to uint8."""
     table = TONE_TABLE

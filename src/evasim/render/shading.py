@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from .atmosphere import lookup, sun_transmittance
+from .atmosphere import lookup_slice, sun_transmittance
 
 A_KM = 6378.137
 B_KM = A_KM * (1.0 - 1.0 / 298.257223563)
@@ -23,7 +23,7 @@ AIRGLOW_WIDTH_KM = 6.0
 set to be just visible at the night-time exposure limit, as it is in ISS night imagery."""
 
 
-@njit(cache=True, inline="always", fastmath=True)
+@njit(cache=True, inline="always", fastmath=True, error_model="numpy")
 def ray(px, py, width, height, lens, focal):
     """Camera-frame direction (x right, y down, z forward) of a pixel centre."""
     u = px + 0.5 - width / 2.0
@@ -41,7 +41,7 @@ def ray(px, py, width, height, lens, focal):
     return x / n, y / n, z / n, True
 
 
-@njit(cache=True, inline="always", fastmath=True)
+@njit(cache=True, inline="always", fastmath=True, error_model="numpy")
 def earth_t(ox, oy, oz, dx, dy, dz):
     """Distance to the WGS84 ellipsoid along a ray (z scaled to a sphere), or -1."""
     k = A_KM / B_KM
@@ -55,7 +55,7 @@ def earth_t(ox, oy, oz, dx, dy, dz):
     return -1.0
 
 
-@njit(cache=True, inline="always", fastmath=True)
+@njit(cache=True, inline="always", fastmath=True, error_model="numpy")
 def shade_earth(t, ox, oy, oz, dx, dy, dz, sun, tex, ocean, params, lr, lg, lb, tr, tg, tb):
     h_tex, w_tex = tex.shape[0], tex.shape[1]
     x, y, z = ox + t * dx, oy + t * dy, oz + t * dz
@@ -100,7 +100,7 @@ def shade_earth(t, ox, oy, oz, dx, dy, dz, sun, tex, ocean, params, lr, lg, lb, 
     )
 
 
-@njit(cache=True, inline="always", fastmath=True)
+@njit(cache=True, inline="always", fastmath=True, error_model="numpy")
 def shade_sky_or_earth(
     ox,
     oy,
@@ -125,7 +125,7 @@ def shade_sky_or_earth(
     """Radiance and id of a ray that hits no station solid (``t_earth`` from :func:`earth_t`)."""
     mu = zx * dx + zy * dy + zz * dz
     nu = sun[0] * dx + sun[1] * dy + sun[2] * dz
-    lr, lg, lb, tr, tg, tb = lookup(inscatter, transmit, params, mu, mus, nu)
+    lr, lg, lb, tr, tg, tb = lookup_slice(inscatter, transmit, params, mu, nu)
     if t_earth > 0:
         r, g, b = shade_earth(
             t_earth, ox, oy, oz, dx, dy, dz, sun, tex, ocean, params, lr, lg, lb, tr, tg, tb

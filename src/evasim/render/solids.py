@@ -14,7 +14,7 @@ from numba import njit
 EARTHSHINE = 0.02  # ambient light on the station's shadowed sides from the sunlit Earth
 
 
-@njit(cache=True, inline="always", fastmath=True)
+@njit(cache=True, inline="always", fastmath=True, error_model="numpy")
 def hit_solid(ox, oy, oz, dx, dy, dz, c, rot, half, kind):
     """Nearest positive hit of one solid: ``(t, nx, ny, nz, face)``, ``t = -1`` on a miss.
 
@@ -86,7 +86,7 @@ def hit_solid(ox, oy, oz, dx, dy, dz, c, rot, half, kind):
     return best, wx / n, wy / n, wz / n, face
 
 
-@njit(cache=True, inline="always", fastmath=True)
+@njit(cache=True, inline="always", fastmath=True, error_model="numpy")
 def nearest_solid(
     ox, oy, oz, dx, dy, dz, sx, sy, cand, near, nc, centres, rots, halves, kinds, rects
 ):
@@ -113,7 +113,7 @@ def nearest_solid(
     return best, bn0, bn1, bn2, bp, bf
 
 
-@njit(cache=True, inline="always", fastmath=True)
+@njit(cache=True, inline="always", fastmath=True, error_model="numpy")
 def in_shadow(hx, hy, hz, bp, sun, centres, rots, halves, kinds, radii):
     """Does another station solid (not bp) block the Sun (unit vector ``sun``) from point h?"""
     for q in range(centres.shape[0]):
@@ -133,7 +133,7 @@ def in_shadow(hx, hy, hz, bp, sun, centres, rots, halves, kinds, radii):
     return False
 
 
-@njit(cache=True, inline="always", fastmath=True)
+@njit(cache=True, inline="always", fastmath=True, error_model="numpy")
 def shade_solid(dx, dy, dz, bn0, bn1, bn2, bp, sun, sun_frac, shadowed, colours):
     """Lambert shading of a station solid plus earthshine; ``shadowed`` from :func:`in_shadow`."""
     if bn0 * dx + bn1 * dy + bn2 * dz > 0:
