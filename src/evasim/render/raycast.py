@@ -483,20 +483,22 @@ def _block_row(
         if mode == 1:
             ident = s_id[j, i]
             for y in range(y0, y_end):
-                fb = (y - y0) / BLOCK
+                fb = np.float32((y - y0) * (1.0 / BLOCK))
+                for ch in range(3):
+                    left = s_rad[j, i, ch] + (s_rad[j + 1, i, ch] - s_rad[j, i, ch]) * fb
+                    right = (
+                        s_rad[j, i + 1, ch] + (s_rad[j + 1, i + 1, ch] - s_rad[j, i + 1, ch]) * fb
+                    )
+                    step_x = (right - left) * np.float32(1.0 / BLOCK)
+                    for x in range(x0, x_end):
+                        v = left + step_x * np.float32(x - x0)
+                        out[y, x, ch] = v
+                        if tone:
+                            image[y, x, ch] = _tone(v, exposure, table, scale, n_tab)
                 for x in range(x0, x_end):
-                    fa = (x - x0) / BLOCK
-                    w00, w10 = (1 - fa) * (1 - fb), fa * (1 - fb)
-                    w01, w11 = (1 - fa) * fb, fa * fb
-                    for ch in range(3):
-                        out[y, x, ch] = (
-                            w00 * s_rad[j, i, ch]
-                            + w10 * s_rad[j, i + 1, ch]
-                            + w01 * s_rad[j + 1, i, ch]
-                            + w11 * s_rad[j + 1, i + 1, ch]
-                        )
                     ids[y, x] = ident
-        elif mode == 2:
+            continue
+        if mode == 2:
             for y in range(y0, y_end, 2):
                 for x in range(x0, x_end, 2):
                     lx, ly, lz, _ = ray(x + 0.5, y + 0.5, width, height, lens, focal)
