@@ -334,7 +334,8 @@ def _corner_row(j, geom, view, sun, sun_frac, earth, solids, samples):
 def trace_corners(width, height, lens, focal, cam, rot, sun, sun_frac, earth, solids):
     """Pass 1: tile candidate lists and one ray per block corner.
 
-    ``earth`` = (texture (H, W, 3), ocean mask, in-scatter table, transmittance table,
+    ``earth`` = (RGBA texture (H, W, 4) uint8, sRGB -> linear table, in-scatter table sliced at
+    the Sun zenith cosine, transmittance table,
     atmosphere params); ``solids`` = (centres (n, 3) ITRS km, rotations (n, 3, 3), half sizes
     (n, 3) km, kinds (0 cylinder, 1 box), colours (n, 3), bounding radii (km), screen rectangles
     (n, 4), camera-frame centres and axes (n, 4, 3), screen hulls, hull sizes). Returns the

@@ -56,7 +56,10 @@ def earth_t(ox, oy, oz, dx, dy, dz):
 
 
 @njit(cache=True, inline="always", fastmath=True, error_model="numpy")
-def shade_earth(t, ox, oy, oz, dx, dy, dz, sun, tex, ocean, params, lr, lg, lb, tr, tg, tb):
+def shade_earth(t, ox, oy, oz, dx, dy, dz, sun, tex, lin, params, lr, lg, lb, tr, tg, tb):
+    """Radiance of the ground hit at distance t: Blue Marble (``tex``: sRGB + ocean mask in
+    one uint8 RGBA texel, linearised by the 256-entry table ``lin``, bilinear), lit by the Sun
+    through the atmosphere, with ocean glint, seen through the view path (``l*``, ``t*``)."""
     h_tex, w_tex = tex.shape[0], tex.shape[1]
     x, y, z = ox + t * dx, oy + t * dy, oz + t * dz
     nx, ny, nz = x / (A_KM * A_KM), y / (A_KM * A_KM), z / (B_KM * B_KM)
@@ -83,16 +86,24 @@ def shade_earth(t, ox, oy, oz, dx, dy, dz, sun, tex, ocean, params, lr, lg, lb, 
     direct = max(mu_g, 0.0) / np.pi
     glint = 0.0
     if mu_g > 0:
-        oc = w00 * ocean[r0, c0] + w01 * ocean[r0, c1] + w10 * ocean[r1, c0] + w11 * ocean[r1, c1]
+        oc = (
+            w00 * tex[r0, c0, 3]
+            + w01 * tex[r0, c1, 3]
+            + w10 * tex[r1, c0, 3]
+            + w11 * tex[r1, c1, 3]
+        ) * (1.0 / 255.0)
         if oc > 0:
             hx, hy, hz = sun[0] - dx, sun[1] - dy, sun[2] - dz
             hn = np.sqrt(hx * hx + hy * hy + hz * hz)
             ndh = (nx * hx + ny * hy + nz * hz) / hn
             if ndh > 0.95:
                 glint = oc * 0.02 * ndh**300 * (300 + 8) / (8 * np.pi)
-    a0 = w00 * tex[r0, c0, 0] + w01 * tex[r0, c1, 0] + w10 * tex[r1, c0, 0] + w11 * tex[r1, c1, 0]
-    a1 = w00 * tex[r0, c0, 1] + w01 * tex[r0, c1, 1] + w10 * tex[r1, c0, 1] + w11 * tex[r1, c1, 1]
-    a2 = w00 * tex[r0, c0, 2] + w01 * tex[r0, c1, 2] + w10 * tex[r1, c0, 2] + w11 * tex[r1, c1, 2]
+    a0 = w00 * lin[tex[r0, c0, 0]] + w01 * lin[tex[r0, c1, 0]]
+    a0 += w10 * lin[tex[r1, c0, 0]] + w11 * lin[tex[r1, c1, 0]]
+    a1 = w00 * lin[tex[r0, c0, 1]] + w01 * lin[tex[r0, c1, 1]]
+    a1 += w10 * lin[tex[r1, c0, 1]] + w11 * lin[tex[r1, c1, 1]]
+    a2 = w00 * lin[tex[r0, c0, 2]] + w01 * lin[tex[r0, c1, 2]]
+    a2 += w10 * lin[tex[r1, c0, 2]] + w11 * lin[tex[r1, c1, 2]]
     return (
         (a0 * direct + glint) * sr * tr + lr,
         (a1 * direct + glint) * sg * tg + lg,

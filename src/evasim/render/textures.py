@@ -19,6 +19,8 @@ import numpy as np
 class EarthTexture:
     rgb: np.ndarray  # (H, W, 3) float32 0..1 albedo-like colour, row 0 = 90 N, col 0 = 180 W
     ocean: np.ndarray  # (H, W) float32 0..1
+    rgba8: np.ndarray  # (H, W, 4) uint8: the image's sRGB values and the ocean mask (0/255)
+    linear: np.ndarray  # (256,) float32: sRGB value -> the linear colour of ``rgb``
 
     @classmethod
     def load(cls) -> EarthTexture:
@@ -33,7 +35,12 @@ class EarthTexture:
         # Blue Marble is a true-colour image with brightness ~ reflectance x 2.5 (sRGB-ish):
         # linearise so that lighting acts on a reflectance-like quantity.
         linear = np.power(rgb, 2.2).astype(np.float32)
-        return cls(np.ascontiguousarray(linear), ocean)
+        # for the renderer: one 4-byte texel (colour and mask), a quarter of the float memory
+        rgba8 = np.empty((*img.shape[:2], 4), np.uint8)
+        rgba8[..., :3] = img[..., :3]
+        rgba8[..., 3] = ocean * 255
+        table = np.power(np.arange(256, dtype=np.float32) / np.float32(255.0), 2.2)
+        return cls(np.ascontiguousarray(linear), ocean, rgba8, table.astype(np.float32))
 
     def colour_at(self, latitude_deg: float, longitude_deg: float) -> np.ndarray:
         """Nearest-texel linear colour at a geodetic latitude/longitude (for tests)."""
