@@ -148,3 +148,142 @@ def square_misses_hull(x0, y0, x1, y1, hull, nh):
         if c00 < lim and c10 < lim and c01 < lim and c11 < lim:
             return True
     return False
+
+
+@njit(cache=True)
+def view_caps(frames, halves, kinds, caps):
+    """Fill ``caps`` (n, 4) with each solid's angular bound seen from the camera: a unit axis
+    (camera frame) and a half-angle (rad) containing every direction to the solid's enclosing
+    polytope (the largest angle to a vertex direction bounds the whole convex cone of
+    directions while it is under a hemisphere). Half-angle pi: no bound (the camera is inside
+    or the solid spans more than a hemisphere). Used for the fisheye lens."""
+    verts = np.empty((2 * PRISM_SIDES, 3))
+    for s in range(frames.shape[0]):
+        nv = _solid_vertices(frames[s, 1:], frames[s, 0], halves[s], kinds[s], verts)
+        ax, ay, az = 0.0, 0.0, 0.0
+        inside = False
+        for v in range(nv):
+            d = np.sqrt(verts[v, 0] ** 2 + verts[v, 1] ** 2 + verts[v, 2] ** 2)
+            if d < 1e-9:
+                inside = True
+                break
+            ax += verts[v, 0] / d
+            ay += verts[v, 1] / d
+            az += verts[v, 2] / d
+        norm = np.sqrt(ax * ax + ay * ay + az * az)
+        caps[s, 3] = np.pi
+        if inside or norm < 1e-9:
+            continue
+        ax, ay, az = ax / norm, ay / norm, az / norm
+        cos_min = 1.0
+        for v in range(nv):
+            d = np.sqrt(verts[v, 0] ** 2 + verts[v, 1] ** 2 + verts[v, 2] ** 2)
+            cos_min = min(cos_min, (ax * verts[v, 0] + ay * verts[v, 1] + az * verts[v, 2]) / d)
+        if cos_min <= 0.1:  # near or past a hemisphere (or the camera inside): no bound
+            continue
+        # the camera inside the polytope would also put directions all round: rule it out
+        c, u = frames[s, 0], frames[s, 1:]
+        lx = -(c[0] * u[0, 0] + c[1] * u[0, 1] + c[2] * u[0, 2])
+        ly = -(c[0] * u[1, 0] + c[1] * u[1, 1] + c[2] * u[1, 2])
+        lz = -(c[0] * u[2, 0] + c[1] * u[2, 1] + c[2] * u[2, 2])
+        reach = halves[s, 1] / np.cos(np.pi / PRISM_SIDES) if kinds[s] == 0 else halves[s, 1]
+        if abs(lx) <= halves[s, 0] and abs(ly) <= reach and abs(lz) <= max(reach, halves[s, 2]):
+            continue
+        caps[s, 0], caps[s, 1], caps[s, 2] = ax, ay, az
+        caps[s, 3] = np.arccos(cos_min) + 1e-6
+
+
+def fisheye_rects(caps, focal, w_half, h_half):
+    """Screen rectangles (n, 4) bounding each cap's image in an equidistant fisheye
+    (r = focal * theta): the annular sector theta in [theta_c - a, theta_c + a], azimuth
+    within asin(sin a / sin theta_c) of the cap's; the whole screen for unbounded caps."""
+    n = len(caps)
+    rects = np.tile([-1e9, -1e9, 1e9, 1e9], (n, 1))
+    for s in range(n):
+        a = caps[s, 3]
+        if a >= np.pi:
+            continue
+        theta_c = np.arccos(np.clip(caps[s, 2], -1.0, 1.0))
+        r1 = focal * min(theta_c + a, np.pi)
+        if theta_c <= a or theta_c + a >= np.pi / 2 + 1.0:  # about the centre, or far behind
+            rects[s] = [w_half - r1, h_half - r1, w_half + r1, h_half + r1]
+            continue
+        r0 = focal * (theta_c - a)
+        phi_c = np.arctan2(caps[s, 1], caps[s, 0])
+        beta = np.arcsin(min(np.sin(a) / np.sin(theta_c), 1.0)) if theta_c < np.pi else np.pi
+        phis = [phi_c - beta, phi_c + beta]
+        for k in range(-4, 5):  # the axis directions inside the azimuth range
+            p = k * np.pi / 2
+            if phi_c - beta <= p <= phi_c + beta:
+                phis.append(p)
+        phis = np.array(phis)
+        xs = np.concatenate([r0 * np.cos(phis), r1 * np.cos(phis)])
+        ys = np.concatenate([r0 * np.sin(phis), r1 * np.sin(phis)])
+        rects[s] = [
+            w_half + xs.min() - MARGIN_PX,
+            h_half + ys.min() - MARGIN_PX,
+            w_half + xs.max() + MARGIN_PX,
+            h_half + ys.max() + MARGIN_PX,
+        ]
+    return rects
+
+
+FISHEYE_EDGE_SAMPLES = 64  # at most, per edge
+FISHEYE_POINTS = 3 * PRISM_SIDES * FISHEYE_EDGE_SAMPLES
+FISHEYE_MARGIN_PX = 2.0
+
+
+@njit(cache=True)
+def fisheye_bounds(frames, halves, kinds, caps, focal, w_half, h_half, rects, hulls, n_hull):
+    """Screen rectangles and convex hulls for the equidistant fisheye (r = focal * theta).
+
+    A straight edge images as a curve, so each edge of the solid's enclosing polytope is
+    sampled (every ~3 pixels of its image, at most FISHEYE_EDGE_SAMPLES) and the hull taken of
+    the samples; the curve's bulge between samples is covered by testing squares grown by
+    FISHEYE_MARGIN_PX against it (and by growing the rectangles as much). The convex hull of
+    the image contains the (not always convex) image itself. A solid whose
+    cone of directions reaches the backward axis (where the image wraps round the lens
+    circle) keeps the whole screen and no hull. ``hulls`` must hold FISHEYE_POINTS + 1 points.
+    """
+    verts = np.empty((2 * PRISM_SIDES, 3))
+    pts = np.empty((FISHEYE_POINTS, 2))
+    for s in range(frames.shape[0]):
+        n_hull[s] = 0
+        rects[s, 0], rects[s, 1], rects[s, 2], rects[s, 3] = -1e9, -1e9, 1e9, 1e9
+        a = caps[s, 3]
+        if a >= np.pi or np.arccos(max(min(-caps[s, 2], 1.0), -1.0)) <= a + 0.05:
+            continue
+        _solid_vertices(frames[s, 1:], frames[s, 0], halves[s], kinds[s], verts)
+        n_edges = 3 * PRISM_SIDES if kinds[s] == 0 else 12
+        m = 0
+        for e in range(n_edges):
+            ia, ib = _edge(kinds[s], e)
+            ax, ay, az = verts[ia, 0], verts[ia, 1], verts[ia, 2]
+            bx, by, bz = verts[ib, 0], verts[ib, 1], verts[ib, 2]
+            na = np.sqrt(ax * ax + ay * ay + az * az)
+            nb = np.sqrt(bx * bx + by * by + bz * bz)
+            cos_ab = (ax * bx + ay * by + az * bz) / (na * nb)
+            arc_px = np.arccos(max(min(cos_ab, 1.0), -1.0)) * focal * 2.0
+            k_n = min(FISHEYE_EDGE_SAMPLES, max(2, int(arc_px / 3.0) + 2))
+            for k in range(k_n):
+                f = k / (k_n - 1)
+                x, y, z = ax + f * (bx - ax), ay + f * (by - ay), az + f * (bz - az)
+                rho = np.sqrt(x * x + y * y)
+                theta = np.arctan2(rho, z)
+                scale = focal * theta / rho if rho > 0 else 0.0
+                pts[m, 0] = w_half + x * scale
+                pts[m, 1] = h_half + y * scale
+                m += 1
+        nh = _hull(pts, m, hulls[s])
+        x0, y0, x1, y1 = 1e30, 1e30, -1e30, -1e30
+        for k in range(nh):
+            x0, x1 = min(x0, hulls[s, k, 0]), max(x1, hulls[s, k, 0])
+            y0, y1 = min(y0, hulls[s, k, 1]), max(y1, hulls[s, k, 1])
+        n_hull[s] = nh
+        m_px = FISHEYE_MARGIN_PX + MARGIN_PX
+        rects[s, 0], rects[s, 1], rects[s, 2], rects[s, 3] = (
+            x0 - m_px,
+            y0 - m_px,
+            x1 + m_px,
+            y1 + m_px,
+        )
