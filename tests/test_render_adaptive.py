@@ -20,6 +20,7 @@ SCENES = {
     "limb-night": ("limb", NIGHT),
     "sideways-day": ("free:40,10", datetime(2021, 9, 3, 15, 35, tzinfo=UTC)),
     "fisheye-limb-day": ("limb", DAY),
+    "fisheye-limb-night": ("limb", NIGHT),
 }
 
 
@@ -63,17 +64,24 @@ def _surface_points(half, kind, n, rng):
 
 
 @pytest.mark.parametrize(
-    ("look", "fisheye"),
-    [("limb", False), ("nadir", False), ("worksite", False), ("limb", True), ("nadir", True)],
+    ("look", "fisheye", "when"),
+    [
+        ("limb", False, DAY),
+        ("nadir", False, DAY),
+        ("worksite", False, DAY),
+        ("limb", True, DAY),
+        ("nadir", True, DAY),
+        ("limb", True, NIGHT),
+    ],
 )
-def test_screen_hulls_contain_every_visible_point_of_each_solid(vkd49, look, fisheye):
+def test_screen_hulls_contain_every_visible_point_of_each_solid(vkd49, look, fisheye, when):
     """Every point of every solid the camera sees projects inside the solid's screen rectangle
     and convex hull (which the ray caster uses to skip solids and to prove blocks clear):
     sampled on the cylinders' and boxes' surfaces, independently of the hull code; for the
     fisheye, hulls are tested with the margin the ray caster adds."""
     lens = Lens(180.0, fisheye=True) if fisheye else Lens(120.0)
     cam = HelmetCamera(vkd49, 1280, 720, lens, look=look, overlay=False)
-    pose, i, r_ig = cam.pose("EV1", DAY)
+    pose, i, r_ig = cam.pose("EV1", when)
     centres, rots, halves, kinds = cam._solids_itrs(r_ig, i)[:4]
     focal = cam.lens.focal_px(1280)
     rects, _, hulls, n_hull, _ = cam._screen_bounds(pose, centres, rots, halves, kinds, focal)

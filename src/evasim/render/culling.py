@@ -234,24 +234,46 @@ FISHEYE_MARGIN_PX = 2.0
 
 
 @njit(cache=True)
-def fisheye_bounds(frames, halves, kinds, caps, focal, w_half, h_half, rects, hulls, n_hull):
+def _camera_sees_backward_or_inside(u, c, half, kind):
+    """True if the camera (the origin) is inside the box enclosing the solid, or the ray
+    straight backward (-z) from it meets that box: the solid's image may then wrap round the
+    fisheye's lens circle, and no hull bounds it."""
+    big = half[1] / np.cos(np.pi / PRISM_SIDES) if kind == 0 else half[1]
+    ext = (half[0], big, big if kind == 0 else half[2])
+    t_in, t_out = -1e30, 1e30
+    inside = True
+    for k in range(3):
+        o = -(c[0] * u[k, 0] + c[1] * u[k, 1] + c[2] * u[k, 2])  # the camera, local coords
+        d = -u[k, 2]  # the backward direction, local coords
+        inside = inside and abs(o) <= ext[k]
+        if abs(d) < 1e-12:
+            if abs(o) > ext[k]:
+                t_out = -1.0
+            continue
+        t1, t2 = (-ext[k] - o) / d, (ext[k] - o) / d
+        t_in, t_out = max(t_in, min(t1, t2)), min(t_out, max(t1, t2))
+    return inside or (t_out >= max(t_in, 0.0))
+
+
+@njit(cache=True)
+def fisheye_bounds(frames, halves, kinds, focal, w_half, h_half, rects, hulls, n_hull):
     """Screen rectangles and convex hulls for the equidistant fisheye (r = focal * theta).
 
     A straight edge images as a curve, so each edge of the solid's enclosing polytope is
-    sampled (every ~3 pixels of its image, at most FISHEYE_EDGE_SAMPLES) and the hull taken of
-    the samples; the curve's bulge between samples is covered by testing squares grown by
-    FISHEYE_MARGIN_PX against it (and by growing the rectangles as much). The convex hull of
-    the image contains the (not always convex) image itself. A solid whose
-    cone of directions reaches the backward axis (where the image wraps round the lens
-    circle) keeps the whole screen and no hull. ``hulls`` must hold FISHEYE_POINTS + 1 points.
+    sampled evenly in the angle it subtends at the camera (every ~3 pixels of its image, at
+    most FISHEYE_EDGE_SAMPLES) and the hull taken of the samples; the curve's bulge between
+    samples is covered by testing squares grown by FISHEYE_MARGIN_PX against it (and by
+    growing the rectangles as much). The convex hull of the image contains the (not always
+    convex) image itself. A solid around the camera or behind it on the backward axis (its
+    image may wrap round the lens circle) keeps the whole screen and no hull.
+    ``hulls`` must hold FISHEYE_POINTS + 1 points.
     """
     verts = np.empty((2 * PRISM_SIDES, 3))
     pts = np.empty((FISHEYE_POINTS, 2))
     for s in range(frames.shape[0]):
         n_hull[s] = 0
         rects[s, 0], rects[s, 1], rects[s, 2], rects[s, 3] = -1e9, -1e9, 1e9, 1e9
-        a = caps[s, 3]
-        if a >= np.pi or np.arccos(max(min(-caps[s, 2], 1.0), -1.0)) <= a + 0.05:
+        if _camera_sees_backward_or_inside(frames[s, 1:], frames[s, 0], halves[s], kinds[s]):
             continue
         _solid_vertices(frames[s, 1:], frames[s, 0], halves[s], kinds[s], verts)
         n_edges = 3 * PRISM_SIDES if kinds[s] == 0 else 12
@@ -259,15 +281,25 @@ def fisheye_bounds(frames, halves, kinds, caps, focal, w_half, h_half, rects, hu
         for e in range(n_edges):
             ia, ib = _edge(kinds[s], e)
             ax, ay, az = verts[ia, 0], verts[ia, 1], verts[ia, 2]
-            bx, by, bz = verts[ib, 0], verts[ib, 1], verts[ib, 2]
+            ex, ey, ez = verts[ib, 0] - ax, verts[ib, 1] - ay, verts[ib, 2] - az
+            length = np.sqrt(ex * ex + ey * ey + ez * ez)
             na = np.sqrt(ax * ax + ay * ay + az * az)
-            nb = np.sqrt(bx * bx + by * by + bz * bz)
-            cos_ab = (ax * bx + ay * by + az * bz) / (na * nb)
-            arc_px = np.arccos(max(min(cos_ab, 1.0), -1.0)) * focal * 2.0
-            k_n = min(FISHEYE_EDGE_SAMPLES, max(2, int(arc_px / 3.0) + 2))
+            nb = np.sqrt(verts[ib, 0] ** 2 + verts[ib, 1] ** 2 + verts[ib, 2] ** 2)
+            cos_ab = (ax * verts[ib, 0] + ay * verts[ib, 1] + az * verts[ib, 2]) / (na * nb)
+            span = np.arccos(max(min(cos_ab, 1.0), -1.0))  # angle the edge subtends
+            cos_alpha = -(ax * ex + ay * ey + az * ez) / (na * length)  # at A, camera to B
+            alpha = np.arccos(max(min(cos_alpha, 1.0), -1.0))
+            k_n = min(FISHEYE_EDGE_SAMPLES, max(2, int(span * focal * 1.5 / 3.0) + 2))
             for k in range(k_n):
-                f = k / (k_n - 1)
-                x, y, z = ax + f * (bx - ax), ay + f * (by - ay), az + f * (bz - az)
+                psi = span * k / (k_n - 1)
+                # law of sines in (camera, A, P): |AP| = |A| sin(psi) / sin(alpha + psi)
+                sn = np.sin(alpha + psi)
+                f = (
+                    1.0
+                    if (k == k_n - 1 or sn <= 1e-12)
+                    else min(na * np.sin(psi) / sn / length, 1.0)
+                )
+                x, y, z = ax + f * ex, ay + f * ey, az + f * ez
                 rho = np.sqrt(x * x + y * y)
                 theta = np.arctan2(rho, z)
                 scale = focal * theta / rho if rho > 0 else 0.0

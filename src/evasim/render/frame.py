@@ -171,9 +171,7 @@ class HelmetCamera:
             culling.view_caps(frames, halves, kinds, caps)
             w2, h2 = self.width / 2, self.height / 2
             if self.lens.fisheye:
-                culling.fisheye_bounds(
-                    frames, halves, kinds, caps, focal, w2, h2, rects, hulls, n_hull
-                )
+                culling.fisheye_bounds(frames, halves, kinds, focal, w2, h2, rects, hulls, n_hull)
             else:
                 culling.screen_bounds(frames, halves, kinds, focal, w2, h2, rects, hulls, n_hull)
         return rects, frames, hulls, n_hull, caps
