@@ -568,6 +568,29 @@ def build_lut(
     )
 
 
+@njit(cache=True, inline="always", error_model="numpy")
+def _mu_row(params, mu):
+    """Table row below the view cosine ``mu`` (within its ground or sky branch) and the
+    fraction toward the next row."""
+    R = params[_P_R]
+    rc = params[_P_RC]
+    n_g = int(params[_P_NG])
+    n_s = int(params[_P_NS])
+    mu = max(mu, -1.0)
+    p2 = rc * rc * (1.0 - mu * mu)
+    if mu < params[_P_MU_G]:
+        dg = -rc * mu - math.sqrt(max(R * R - p2, 0.0))
+        x = (dg - params[_P_DG_MIN]) / (params[_P_DG_MAX] - params[_P_DG_MIN]) * (n_g - 1)
+        x = min(max(x, 0.0), n_g - 1.0)
+        i0 = min(int(x), n_g - 2)
+        return i0, x - i0
+    ht = math.sqrt(p2) - R
+    x = ht / params[_P_HT_MAX] * (n_s - 1)
+    x = min(max(x, 0.0), n_s - 1.0)
+    i0 = min(int(x), n_s - 2)
+    return i0 + n_g, x - i0
+
+
 @njit(cache=True, error_model="numpy")
 def lookup(inscatter, transmittance, params, mu, mus, nu):
     """Return ``(Lr, Lg, Lb, Tr, Tg, Tb)`` for a view ray from the camera.
@@ -581,27 +604,9 @@ def lookup(inscatter, transmittance, params, mu, mus, nu):
     """
     if mu >= params[_P_MU_TOP]:
         return 0.0, 0.0, 0.0, 1.0, 1.0, 1.0
-    R = params[_P_R]
-    rc = params[_P_RC]
-    n_g = int(params[_P_NG])
-    n_s = int(params[_P_NS])
     n_mus = inscatter.shape[1]
     n_nu = inscatter.shape[2]
-    mu = max(mu, -1.0)
-    p2 = rc * rc * (1.0 - mu * mu)
-    if mu < params[_P_MU_G]:
-        dg = -rc * mu - math.sqrt(max(R * R - p2, 0.0))
-        x = (dg - params[_P_DG_MIN]) / (params[_P_DG_MAX] - params[_P_DG_MIN]) * (n_g - 1)
-        x = min(max(x, 0.0), n_g - 1.0)
-        i0 = min(int(x), n_g - 2)
-        fa = x - i0
-    else:
-        ht = math.sqrt(p2) - R
-        x = ht / params[_P_HT_MAX] * (n_s - 1)
-        x = min(max(x, 0.0), n_s - 1.0)
-        i0 = min(int(x), n_s - 2)
-        fa = x - i0
-        i0 += n_g
+    i0, fa = _mu_row(params, mu)
     y = (min(max(mus, -1.0), 1.0) + 1.0) * 0.5 * (n_mus - 1)
     j0 = min(int(y), n_mus - 2)
     fb = y - j0
@@ -634,26 +639,8 @@ def lookup_slice(inscatter_mus, transmittance, params, mu, nu):
     values, a quarter of the memory reads. Inlined into the ray caster."""
     if mu >= params[_P_MU_TOP]:
         return 0.0, 0.0, 0.0, 1.0, 1.0, 1.0
-    R = params[_P_R]
-    rc = params[_P_RC]
-    n_g = int(params[_P_NG])
-    n_s = int(params[_P_NS])
     n_nu = inscatter_mus.shape[1]
-    mu = max(mu, -1.0)
-    p2 = rc * rc * (1.0 - mu * mu)
-    if mu < params[_P_MU_G]:
-        dg = -rc * mu - math.sqrt(max(R * R - p2, 0.0))
-        x = (dg - params[_P_DG_MIN]) / (params[_P_DG_MAX] - params[_P_DG_MIN]) * (n_g - 1)
-        x = min(max(x, 0.0), n_g - 1.0)
-        i0 = min(int(x), n_g - 2)
-        fa = x - i0
-    else:
-        ht = math.sqrt(p2) - R
-        x = ht / params[_P_HT_MAX] * (n_s - 1)
-        x = min(max(x, 0.0), n_s - 1.0)
-        i0 = min(int(x), n_s - 2)
-        fa = x - i0
-        i0 += n_g
+    i0, fa = _mu_row(params, mu)
     z = math.sqrt(max(0.5 * (1.0 - nu), 0.0)) * (n_nu - 1)
     z = min(z, n_nu - 1.0)
     k0 = min(int(z), n_nu - 2)

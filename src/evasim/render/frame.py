@@ -270,11 +270,7 @@ class HelmetCamera:
         add = flux / pixel_sr
         np.add.at(radiance, (py, px), add[:, None].astype(np.float32))
         if px.size:
-            e = np.maximum(exposure * radiance[py, px], 0.0)
-            table = raycast.TONE_TABLE
-            n = len(table) - 1
-            index = np.minimum((np.sqrt(e) * (n / raycast.TONE_SQRT_MAX) + 0.5).astype(int), n)
-            image[py, px] = table[index]
+            image[py, px] = raycast.tone_values(radiance[py, px], exposure)
         return int(np.sum(1.0 - np.exp(-exposure * add) >= VISIBLE_STAR))
 
     def _overlay(self, image: np.ndarray, role: str, when: datetime, i: int) -> None:

@@ -48,7 +48,16 @@ from .shading import (
 )
 from .solids import hit_solid, in_shadow, nearest_solid, shade_solid
 
-__all__ = ["ID_EARTH", "ID_SPACE", "ID_STATION", "ID_SUN", "fill_blocks", "render", "tone_map"]
+__all__ = [
+    "ID_EARTH",
+    "ID_SPACE",
+    "ID_STATION",
+    "ID_SUN",
+    "fill_blocks",
+    "render",
+    "tone_values",
+    "trace_corners",
+]
 
 TILE = 16  # pixels per side of the tiles over which solids are culled
 BLOCK = 4  # pixels per side of the adaptive-sampling blocks (TILE must be a multiple)
@@ -583,14 +592,8 @@ def render(
     return samples
 
 
-@njit(cache=True, parallel=True, fastmath=True, error_model="numpy")
-def tone_map(radiance, exposure, image):
-    """Exposure, filmic curve, gamma (one table lookup per value), to uint8."""
-    table = TONE_TABLE
-    h, w = radiance.shape[0], radiance.shape[1]
-    n = table.shape[0] - 1
-    scale = n / TONE_SQRT_MAX
-    for y in prange(h):
-        for x in range(w):
-            for c in range(3):
-                image[y, x, c] = _tone(radiance[y, x, c], exposure, table, scale, n)
+def tone_values(radiance: np.ndarray, exposure: float) -> np.ndarray:
+    """The tone curve of :func:`fill_blocks` for any array of radiances (numpy), as uint8."""
+    n = len(TONE_TABLE) - 1
+    e = np.maximum(exposure * np.asarray(radiance, np.float64), 0.0)
+    return TONE_TABLE[np.minimum((np.sqrt(e) * (n / TONE_SQRT_MAX) + 0.5).astype(np.int64), n)]
