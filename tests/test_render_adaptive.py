@@ -84,7 +84,7 @@ def test_screen_hulls_contain_every_visible_point_of_each_solid(vkd49, look, fis
     pose, i, r_ig = cam.pose("EV1", when)
     centres, rots, halves, kinds = cam._solids_itrs(r_ig, i)[:4]
     focal = cam.lens.focal_px(1280)
-    rects, _, hulls, n_hull, _ = cam._screen_bounds(pose, centres, rots, halves, kinds, focal)
+    rects, _, hulls, n_hull = cam._screen_bounds(pose, centres, rots, halves, kinds, focal)
     pad = culling.FISHEYE_MARGIN_PX if fisheye else 0.0
     rng = np.random.default_rng(1)
     checked = 0

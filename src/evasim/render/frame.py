@@ -154,9 +154,8 @@ class HelmetCamera:
 
     def _screen_bounds(self, pose: CameraPose, centres, rots, halves, kinds, focal):
         """Culling data for the ray caster (:mod:`evasim.render.culling`): each solid's centre
-        and local axes in the camera frame ((n, 4, 3), km), its screen rectangle (n, 4), its
-        convex hull on the screen (rectilinear lens) and its cone of view directions (n, 4:
-        axis, half-angle; used with the fisheye lens)."""
+        and local axes in the camera frame ((n, 4, 3), km), its screen rectangle (n, 4) and its
+        convex hull on the screen, for the rectilinear or the fisheye lens."""
         n = len(centres)
         frames = np.empty((n, 4, 3))
         frames[:, 0] = (centres - pose.position_itrs_km) @ pose.rotation_itrs
@@ -165,16 +164,11 @@ class HelmetCamera:
         size = culling.FISHEYE_POINTS if self.lens.fisheye else culling.MAX_POINTS
         hulls = np.zeros((n, size + 1, 2))
         n_hull = np.zeros(n, np.int64)
-        caps = np.zeros((n, 4))
-        caps[:, 3] = np.pi
         if n:
-            culling.view_caps(frames, halves, kinds, caps)
             w2, h2 = self.width / 2, self.height / 2
-            if self.lens.fisheye:
-                culling.fisheye_bounds(frames, halves, kinds, focal, w2, h2, rects, hulls, n_hull)
-            else:
-                culling.screen_bounds(frames, halves, kinds, focal, w2, h2, rects, hulls, n_hull)
-        return rects, frames, hulls, n_hull, caps
+            bounds = culling.fisheye_bounds if self.lens.fisheye else culling.screen_bounds
+            bounds(frames, halves, kinds, focal, w2, h2, rects, hulls, n_hull)
+        return rects, frames, hulls, n_hull
 
     def frame(self, role: str, when: datetime, adaptive: bool = True) -> Frame:
         """Render crew member ``role``'s helmet camera at ``when`` (UTC). ``adaptive`` False

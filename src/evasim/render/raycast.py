@@ -274,31 +274,6 @@ def _behind_at_corners(q, x0, y0, geom, solids, z_max):
 
 
 @njit(cache=True, inline="always", fastmath=True, error_model="numpy")
-def _square_misses_cap(x0, y0, size, geom, cap):
-    """Fisheye lens: no ray of the square of pixels x0 .. x0 + size (and y) lies in the cone
-    ``cap`` (axis, half-angle) of view directions to a solid."""
-    if cap[3] >= np.pi:
-        return False
-    width, height, lens, focal = geom[0], geom[1], geom[2], geom[3]
-    half = 0.5 * size
-    cx, cy, cz, ok = ray(x0 + half, y0 + half, width, height, lens, focal)
-    if not ok:
-        return False
-    cos_r = 1.0
-    for e in range(4):  # the square's corners, half a pixel beyond its outer pixel centres
-        qx, qy, qz, ok2 = ray(
-            x0 - 0.5 + (size + 1.0) * (e % 2), y0 - 0.5 + (size + 1.0) * (e // 2), width, height,
-            lens, focal,
-        )  # fmt: skip
-        if not ok2:
-            return False
-        cos_r = min(cos_r, cx * qx + cy * qy + cz * qz)
-    spread = np.arccos(min(max(cos_r, -1.0), 1.0)) * 1.05 + 1e-6
-    angle = np.arccos(min(max(cx * cap[0] + cy * cap[1] + cz * cap[2], -1.0), 1.0))
-    return angle > cap[3] + spread
-
-
-@njit(cache=True, inline="always", fastmath=True, error_model="numpy")
 def _block_clear(x0, y0, geom, solids, tl, skip, z_max):
     """True when no candidate solid other than ``skip`` can be seen, nearer than the camera
     depth ``z_max`` (km), in the block whose corner rays pass through pixel centres x0 + 0.5 ..
@@ -324,8 +299,6 @@ def _block_clear(x0, y0, geom, solids, tl, skip, z_max):
         if _least_depth(p, frames, halves, kinds) >= z_max:
             continue
         if square_misses_hull(xa, ya, xb, yb, hulls[p], n_hull[p]):
-            continue
-        if geom[2] == 1 and _square_misses_cap(x0, y0, BLOCK, geom, solids[10][p]):
             continue
         if skip >= 0 and _behind_at_corners(p, x0, y0, geom, solids, z_max):
             continue
@@ -381,8 +354,8 @@ def trace_corners(width, height, lens, focal, cam, rot, sun, sun_frac, earth, so
     the Sun zenith cosine, transmittance table,
     atmosphere params); ``solids`` = (centres (n, 3) ITRS km, rotations (n, 3, 3), half sizes
     (n, 3) km, kinds (0 cylinder, 1 box), colours (n, 3), bounding radii (km), screen rectangles
-    (n, 4), camera-frame centres and axes (n, 4, 3), screen hulls, hull sizes, cones of view
-    directions (n, 4)). Returns the samples tuple :func:`fill_blocks` reads.
+    (n, 4), camera-frame centres and axes (n, 4, 3), screen hulls, hull sizes). Returns the
+    samples tuple :func:`fill_blocks` reads.
     """
     n_prim = solids[0].shape[0]
     view = _view(cam, sun)
