@@ -27,8 +27,8 @@ SCENES = {
 @pytest.mark.parametrize("scene", SCENES)
 def test_adaptive_frame_matches_per_pixel_tracing(vkd49, scene):
     """Interpolated blocks must not change what a pixel shows (ids identical: the smooth-block
-    tests are exact) and change its colour by at most a few levels: interpolation within one
-    Blue Marble texel and station shadows thinner than a block are the only approximations."""
+    tests are exact) and change its colour by at most a few levels: the 2 x 2 shading of
+    Earth seen obliquely and interpolation within one texel are the only approximations."""
     look, when = SCENES[scene]
     lens = Lens(150.0, fisheye=True) if scene.startswith("fisheye") else Lens(120.0)
     cam = HelmetCamera(vkd49, 1280, 720, lens, look=look, overlay=False)
@@ -37,8 +37,8 @@ def test_adaptive_frame_matches_per_pixel_tracing(vkd49, scene):
     assert (fast.ids == exact.ids).all()
     assert fast.exposure == pytest.approx(exact.exposure, rel=1e-6)
     diff = np.abs(fast.image.astype(int) - exact.image.astype(int)).max(axis=2)
-    assert diff.mean() < 0.3
-    assert (diff > 8).mean() < 0.001
+    assert diff.mean() < 0.5
+    assert (diff > 8).mean() < 0.005
     # where the station is seen, only shadow details smaller than a block may differ
     station = exact.ids == 2
     if station.any():

@@ -18,8 +18,8 @@ Two passes over BLOCK x BLOCK pixel blocks (:func:`trace_corners`, then :func:`f
      layer. A convex object seen at all four corners covers the whole block, so ids stay
      exact. "Able to reach the block" is decided exactly and conservatively from each solid's
      convex hull on the screen (:mod:`.culling`);
-   * shaded pixel by pixel, without solid tests, when it is Earth whose ground points are more
-     than a texel apart (toward the limb);
+   * shaded once per 2 x 2 pixels along the central ray when it is Earth whose ground points
+     are more than a texel apart (toward the limb);
    * traced pixel by pixel otherwise (the limb, station edges, shadow edges, the Sun).
 
 Solids are culled per 16 x 16 tile (screen rectangle, bounding sphere against the tile's cone),
@@ -404,7 +404,7 @@ def trace_corners(width, height, lens, focal, cam, rot, sun, sun_frac, earth, so
 
 @njit(cache=True, inline="always", fastmath=True, error_model="numpy")
 def _block_mode(j, i, x0, y0, geom, samples, solids, tl, texel_lat_km, texel_lon_km):
-    """0: trace per pixel, 1: interpolate the corners, 2: Earth (no solid) shaded per pixel."""
+    """0: trace per pixel, 1: interpolate the corners, 2: Earth shaded per 2 x 2 pixels."""
     s_id, s_prim, s_face, s_depth, s_shadow, s_smooth, s_g = samples[5:]
     c = s_id[j, i]
     same = c >= 0 and c != ID_SUN
@@ -515,23 +515,22 @@ def _block_row(
                 for x in range(x0, x_end):
                     ids[y, x] = ident
             continue
-        if mode == 2:  # Earth seen obliquely: every pixel shaded (no solid can be there)
-            for y in range(y0, y_end):
-                for x in range(x0, x_end):
-                    ids[y, x] = ID_EARTH
-                    if x == x0 and y == y0:
-                        r, g, b = s_rad[j, i, 0], s_rad[j, i, 1], s_rad[j, i, 2]
-                    else:
-                        lx, ly, lz, _ = ray(x, y, width, height, lens, focal)
-                        dx = rot[0, 0] * lx + rot[0, 1] * ly + rot[0, 2] * lz
-                        dy = rot[1, 0] * lx + rot[1, 1] * ly + rot[1, 2] * lz
-                        dz = rot[2, 0] * lx + rot[2, 1] * ly + rot[2, 2] * lz
-                        te = earth_t(ox, oy, oz, dx, dy, dz)
-                        r, g, b, _ = shade_sky_or_earth(
-                            ox, oy, oz, dx, dy, dz, zx, zy, zz, rc, mus, sun, sun_frac, tex,
-                            ocean, inscatter, transmit, params, te,
-                        )  # fmt: skip
-                    out[y, x, 0], out[y, x, 1], out[y, x, 2] = r, g, b
+        if mode == 2:
+            for y in range(y0, y_end, 2):
+                for x in range(x0, x_end, 2):
+                    lx, ly, lz, _ = ray(x + 0.5, y + 0.5, width, height, lens, focal)
+                    dx = rot[0, 0] * lx + rot[0, 1] * ly + rot[0, 2] * lz
+                    dy = rot[1, 0] * lx + rot[1, 1] * ly + rot[1, 2] * lz
+                    dz = rot[2, 0] * lx + rot[2, 1] * ly + rot[2, 2] * lz
+                    te = earth_t(ox, oy, oz, dx, dy, dz)
+                    r, g, b, _ = shade_sky_or_earth(
+                        ox, oy, oz, dx, dy, dz, zx, zy, zz, rc, mus, sun, sun_frac, tex,
+                        ocean, inscatter, transmit, params, te,
+                    )  # fmt: skip
+                    for yy in range(y, min(y + 2, y_end)):
+                        for xx in range(x, min(x + 2, x_end)):
+                            out[yy, xx, 0], out[yy, xx, 1], out[yy, xx, 2] = r, g, b
+                            ids[yy, xx] = ID_EARTH
         else:
             for y in range(y0, y_end):
                 for x in range(x0, x_end):
