@@ -150,7 +150,7 @@ def test_sun_where_the_ephemeris_puts_it(vkd49, sky):
         *cam._screen_bounds(pose, *solids[:4], focal),
     )
     ins = cam._atmosphere_slice(pose)
-    earth = (cam.texture.rgba8, cam.texture.linear, ins, lut.transmittance, lut.params)
+    earth = (*cam.texture.mips, cam.texture.linear, ins, lut.transmittance, lut.params)
     raycast.render(
         1280, 720, 0, focal, pose.position_itrs_km, rot, model_dir, 1.0, earth, solids, out, ids
     )

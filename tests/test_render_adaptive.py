@@ -130,3 +130,35 @@ def test_hull_of_a_box_in_front_is_its_projected_outline():
     # a point just outside the outline (beyond the 1 px margin) is outside, one inside is not
     assert culling.square_misses_hull(edge + 1.5, 0, edge + 1.5, 0, hulls[0], n_hull[0])
     assert not culling.square_misses_hull(edge - 0.5, 0, edge - 0.5, 0, hulls[0], n_hull[0])
+
+
+def test_texture_mip_levels_average_in_linear_light():
+    """Each mip level is the 2 x 2 average of the one above in linear light (so a ray whose
+    footprint covers many texels reads their mean colour): checked on level 1 against level 0
+    directly, and on the coarsest level by the global mean colour."""
+    from evasim.render.textures import EarthTexture
+
+    tex = EarthTexture.load()
+    texels, levels = tex.mips
+    assert levels.shape[0] >= 8 and levels[0, 1:].tolist() == list(tex.rgba8.shape[:2])
+
+    def level(k):
+        first, h, w = levels[k]
+        return texels[first * 4 : (first + h * w) * 4].reshape(h, w, 4)
+
+    lin0 = tex.linear[level(0)[..., :3]]
+    lin1 = tex.linear[level(1)[..., :3]]
+    h, w = lin1.shape[:2]
+    expected = 0.25 * (
+        lin0[0 : 2 * h : 2, 0 : 2 * w : 2]
+        + lin0[1 : 2 * h : 2, 0 : 2 * w : 2]
+        + lin0[0 : 2 * h : 2, 1 : 2 * w : 2]
+        + lin0[1 : 2 * h : 2, 1 : 2 * w : 2]
+    )
+    # uint8 storage: within the table step at that brightness
+    step = np.gradient(tex.linear)[level(1)[..., :3]]
+    assert (np.abs(lin1 - expected) <= step).mean() > 0.99
+    coarse = tex.linear[level(levels.shape[0] - 1)[..., :3]]
+    assert np.allclose(coarse.mean(axis=(0, 1)), lin0.mean(axis=(0, 1)), rtol=0.02)
+    ocean = level(1)[..., 3] / 255.0
+    assert abs(ocean.mean() - tex.ocean.mean()) < 0.01

@@ -184,7 +184,7 @@ class HelmetCamera:
         if not self.atmosphere:
             ins = np.zeros_like(ins)
             tra = np.ones_like(tra)
-        earth = (self.texture.rgba8, self.texture.linear, ins, tra, params)
+        earth = (*self.texture.mips, self.texture.linear, ins, tra, params)
         solids = self._solids_itrs(r_ig, i)
         solids = (
             *solids,

@@ -155,7 +155,8 @@ def _trace(px, py, width, height, lens, focal, cam, rot, view, sun, sun_frac, ea
     """
     ox, oy, oz = cam[0], cam[1], cam[2]
     zx, zy, zz, rc, mus = view
-    tex, ocean, inscatter, transmit, params = earth
+    texels, mip_levels, ocean, inscatter, transmit, params = earth
+    tex = (texels, mip_levels)
     centres, rots, halves, kinds, colours, radii, rects = solids[:7]
     cand, near, nc = tl
     lx, ly, lz, ok = ray(px, py, width, height, lens, focal)
@@ -205,7 +206,7 @@ def _trace(px, py, width, height, lens, focal, cam, rot, view, sun, sun_frac, ea
     te = earth_t(ox, oy, oz, dx, dy, dz)
     r, g, b, ident = shade_sky_or_earth(
         ox, oy, oz, dx, dy, dz, zx, zy, zz, rc, mus, sun, sun_frac, tex, ocean, inscatter,
-        transmit, params, te,
+        transmit, params, te, _spacing(lens, focal, lz, 1.0),
     )  # fmt: skip
     if ident == ID_EARTH:
         return r, g, b, ident, -1, -1, 0.0, False, False, ox + te * dx, oy + te * dy, oz + te * dz
@@ -216,6 +217,13 @@ def _trace(px, py, width, height, lens, focal, cam, rot, view, sun, sun_frac, ea
         if nu < COS_SMOOTH_SUN:
             smooth = mu >= 0.0 or rc * rc * (1.0 - mu * mu) > SMOOTH_SKY_RADIUS_KM**2
     return r, g, b, ident, -1, -1, 0.0, False, smooth, 0.0, 0.0, 0.0
+
+
+@njit(cache=True, inline="always")
+def _spacing(lens, focal, lz, step):
+    """Angle (rad) between a ray (camera-frame z component lz) and its neighbours ``step``
+    pixels away: cos(theta) / focal across a rectilinear image, 1 / focal for the fisheye."""
+    return step * (lz if lens == 0 else 1.0) / focal
 
 
 @njit(cache=True, inline="always")
@@ -350,7 +358,8 @@ def _corner_row(j, geom, view, sun, sun_frac, earth, solids, samples):
 def trace_corners(width, height, lens, focal, cam, rot, sun, sun_frac, earth, solids):
     """Pass 1: tile candidate lists and one ray per block corner.
 
-    ``earth`` = (RGBA texture (H, W, 4) uint8, sRGB -> linear table, in-scatter table sliced at
+    ``earth`` = (texture mip levels' RGBA texels (flat uint8), their first texel, height and
+    width (n, 3), sRGB -> linear table, in-scatter table sliced at
     the Sun zenith cosine, transmittance table,
     atmosphere params); ``solids`` = (centres (n, 3) ITRS km, rotations (n, 3, 3), half sizes
     (n, 3) km, kinds (0 cylinder, 1 box), colours (n, 3), bounding radii (km), screen rectangles
@@ -475,7 +484,8 @@ def _block_row(
 ):
     """Fill the blocks of block row j (one thread's unit of work in pass 2)."""
     width, height, lens, focal, cam, rot = geom
-    tex, ocean, inscatter, transmit, params = earth
+    texels, mip_levels, ocean, inscatter, transmit, params = earth
+    tex = (texels, mip_levels)
     ox, oy, oz = cam[0], cam[1], cam[2]
     zx, zy, zz, rc, mus = view
     tcand, tnear, tnc, tiles_x, s_rad, s_id = samples[:6]
@@ -484,8 +494,8 @@ def _block_row(
     table = TONE_TABLE
     n_tab = table.shape[0] - 1
     scale = n_tab / TONE_SQRT_MAX
-    texel_lat_km = np.pi * A_KM / tex.shape[0]
-    texel_lon_km = 2.0 * np.pi * A_KM / tex.shape[1]
+    texel_lat_km = np.pi * A_KM / mip_levels[0, 1]
+    texel_lon_km = 2.0 * np.pi * A_KM / mip_levels[0, 2]
     y0 = j * BLOCK
     tile_row = (y0 // TILE) * tiles_x
     y_end = min(y0 + BLOCK, height)
@@ -525,7 +535,7 @@ def _block_row(
                     te = earth_t(ox, oy, oz, dx, dy, dz)
                     r, g, b, _ = shade_sky_or_earth(
                         ox, oy, oz, dx, dy, dz, zx, zy, zz, rc, mus, sun, sun_frac, tex,
-                        ocean, inscatter, transmit, params, te,
+                        ocean, inscatter, transmit, params, te, _spacing(lens, focal, lz, 2.0),
                     )  # fmt: skip
                     for yy in range(y, min(y + 2, y_end)):
                         for xx in range(x, min(x + 2, x_end)):

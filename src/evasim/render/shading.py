@@ -56,15 +56,26 @@ def earth_t(ox, oy, oz, dx, dy, dz):
 
 
 @njit(cache=True, inline="always", fastmath=True, error_model="numpy")
-def shade_earth(t, ox, oy, oz, dx, dy, dz, sun, tex, lin, params, lr, lg, lb, tr, tg, tb):
-    """Radiance of the ground hit at distance t: Blue Marble (``tex``: sRGB + ocean mask in
-    one uint8 RGBA texel, linearised by the 256-entry table ``lin``, bilinear), lit by the Sun
-    through the atmosphere, with ocean glint, seen through the view path (``l*``, ``t*``)."""
-    h_tex, w_tex = tex.shape[0], tex.shape[1]
+def shade_earth(t, ox, oy, oz, dx, dy, dz, sun, mips, lin, params, lr, lg, lb, tr, tg, tb, spacing):
+    """Radiance of the ground hit at distance t: Blue Marble (``mips`` = (texels, levels): all
+    mip levels' uint8 RGBA texels (sRGB + ocean mask) in one flat array and, per level, its
+    first texel, height and width; linearised by the 256-entry table ``lin``; bilinear in the
+    level whose texels match the ray's footprint), lit by the Sun through the atmosphere, with
+    ocean glint, seen through the view path (``l*``, ``t*``). ``spacing`` (rad) is the angle
+    between this ray and its neighbouring samples."""
+    tex, levels = mips
     x, y, z = ox + t * dx, oy + t * dy, oz + t * dz
     nx, ny, nz = x / (A_KM * A_KM), y / (A_KM * A_KM), z / (B_KM * B_KM)
     nn = np.sqrt(nx * nx + ny * ny + nz * nz)
     nx, ny, nz = nx / nn, ny / nn, nz / nn
+    # footprint on the ground (km, the longer axis) against the finest texel (km)
+    cos_i = max(abs(nx * dx + ny * dy + nz * dz), 0.02)
+    ratio = t * spacing / cos_i / (np.pi * A_KM / levels[0, 1])
+    level = 0
+    while ratio >= 2.0 and level < levels.shape[0] - 1:
+        ratio *= 0.5
+        level += 1
+    base, h_tex, w_tex = levels[level, 0], levels[level, 1], levels[level, 2]
     lat = np.arctan2(z, (1.0 - E2) * np.sqrt(x * x + y * y))
     lon = np.arctan2(y, x)
     fu = (lon + np.pi) / (2 * np.pi) * w_tex - 0.5
@@ -78,6 +89,8 @@ def shade_earth(t, ox, oy, oz, dx, dy, dz, sun, tex, lin, params, lr, lg, lb, tr
         c1 -= w_tex
     r1 = min(r0 + 1, h_tex - 1)
     r0 = max(r0, 0)
+    i00, i01 = (base + r0 * w_tex + c0) * 4, (base + r0 * w_tex + c1) * 4
+    i10, i11 = (base + r1 * w_tex + c0) * 4, (base + r1 * w_tex + c1) * 4
     w00, w01 = (1 - av) * (1 - au), (1 - av) * au
     w10, w11 = av * (1 - au), av * au
     mu_g = nx * sun[0] + ny * sun[1] + nz * sun[2]
@@ -86,24 +99,21 @@ def shade_earth(t, ox, oy, oz, dx, dy, dz, sun, tex, lin, params, lr, lg, lb, tr
     direct = max(mu_g, 0.0) / np.pi
     glint = 0.0
     if mu_g > 0:
-        oc = (
-            w00 * tex[r0, c0, 3]
-            + w01 * tex[r0, c1, 3]
-            + w10 * tex[r1, c0, 3]
-            + w11 * tex[r1, c1, 3]
-        ) * (1.0 / 255.0)
+        oc = (w00 * tex[i00 + 3] + w01 * tex[i01 + 3] + w10 * tex[i10 + 3] + w11 * tex[i11 + 3]) * (
+            1.0 / 255.0
+        )
         if oc > 0:
             hx, hy, hz = sun[0] - dx, sun[1] - dy, sun[2] - dz
             hn = np.sqrt(hx * hx + hy * hy + hz * hz)
             ndh = (nx * hx + ny * hy + nz * hz) / hn
             if ndh > 0.95:
                 glint = oc * 0.02 * ndh**300 * (300 + 8) / (8 * np.pi)
-    a0 = w00 * lin[tex[r0, c0, 0]] + w01 * lin[tex[r0, c1, 0]]
-    a0 += w10 * lin[tex[r1, c0, 0]] + w11 * lin[tex[r1, c1, 0]]
-    a1 = w00 * lin[tex[r0, c0, 1]] + w01 * lin[tex[r0, c1, 1]]
-    a1 += w10 * lin[tex[r1, c0, 1]] + w11 * lin[tex[r1, c1, 1]]
-    a2 = w00 * lin[tex[r0, c0, 2]] + w01 * lin[tex[r0, c1, 2]]
-    a2 += w10 * lin[tex[r1, c0, 2]] + w11 * lin[tex[r1, c1, 2]]
+    a0 = w00 * lin[tex[i00 + 0]] + w01 * lin[tex[i01 + 0]]
+    a0 += w10 * lin[tex[i10 + 0]] + w11 * lin[tex[i11 + 0]]
+    a1 = w00 * lin[tex[i00 + 1]] + w01 * lin[tex[i01 + 1]]
+    a1 += w10 * lin[tex[i10 + 1]] + w11 * lin[tex[i11 + 1]]
+    a2 = w00 * lin[tex[i00 + 2]] + w01 * lin[tex[i01 + 2]]
+    a2 += w10 * lin[tex[i10 + 2]] + w11 * lin[tex[i11 + 2]]
     return (
         (a0 * direct + glint) * sr * tr + lr,
         (a1 * direct + glint) * sg * tg + lg,
@@ -132,14 +142,33 @@ def shade_sky_or_earth(
     transmit,
     params,
     t_earth,
+    spacing,
 ):
-    """Radiance and id of a ray that hits no station solid (``t_earth`` from :func:`earth_t`)."""
+    """Radiance and id of a ray that hits no station solid (``t_earth`` from :func:`earth_t`;
+    ``spacing``, rad, the angle to the neighbouring samples, picks the texture's mip level)."""
     mu = zx * dx + zy * dy + zz * dz
     nu = sun[0] * dx + sun[1] * dy + sun[2] * dz
     lr, lg, lb, tr, tg, tb = lookup_slice(inscatter, transmit, params, mu, nu)
     if t_earth > 0:
         r, g, b = shade_earth(
-            t_earth, ox, oy, oz, dx, dy, dz, sun, tex, ocean, params, lr, lg, lb, tr, tg, tb
+            t_earth,
+            ox,
+            oy,
+            oz,
+            dx,
+            dy,
+            dz,
+            sun,
+            tex,
+            ocean,
+            params,
+            lr,
+            lg,
+            lb,
+            tr,
+            tg,
+            tb,
+            spacing,
         )
         return r, g, b, ID_EARTH
     if nu > COS_SUN_RADIUS and sun_frac > 0:
