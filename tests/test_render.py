@@ -149,7 +149,7 @@ def test_sun_where_the_ephemeris_puts_it(vkd49, sky):
         *solids,
         *cam._screen_bounds(pose, *solids[:4], focal),
     )
-    ins = cam._atmosphere_slice(pose)
+    ins = cam._atmosphere_slice(pose, sun_itrs)
     earth = (*cam.texture.mips, cam.texture.linear, ins, lut.transmittance, lut.params)
     raycast.render(
         1280, 720, 0, focal, pose.position_itrs_km, rot, model_dir, 1.0, earth, solids, out, ids

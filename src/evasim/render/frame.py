@@ -76,7 +76,6 @@ class HelmetCamera:
         self.placements = {p.name: p for p in placements}
         self.com_body_m = mass_properties(config, placements=placements).center_of_mass_m
         solids = [p for p in placements if p.size_m[0] > 0] if station else []
-        self._solid_names = [p.name for p in solids]
         self._body_centres_m = np.array([p.centre_m for p in solids]).reshape(-1, 3)
         self._body_rotations = np.array([p.rotation for p in solids]).reshape(-1, 3, 3)
         self._halves_km = np.array([p.size_m for p in solids], float).reshape(-1, 3) / 2000.0
@@ -128,7 +127,6 @@ class HelmetCamera:
 
     def pose(self, role: str, when: datetime) -> tuple[CameraPose, int, np.ndarray]:
         i = self._index(when)
-        self._last_index = i
         tr = self.replay.track
         r_ig = self._itrs_from_gcrs(i)
         pos, module = crew_position_body(self.replay.scenario, self.placements, role, when)
@@ -180,7 +178,8 @@ class HelmetCamera:
         sun /= np.linalg.norm(sun)
         sun_frac = float(rp.sunlit_fraction[i])
         focal = self.lens.focal_px(self.width)
-        ins, tra, params = self._atmosphere_slice(pose), self.lut.transmittance, self.lut.params
+        ins = self._atmosphere_slice(pose, sun_itrs)
+        tra, params = self.lut.transmittance, self.lut.params
         if not self.atmosphere:
             ins = np.zeros_like(ins)
             tra = np.ones_like(tra)
@@ -227,12 +226,10 @@ class HelmetCamera:
         )
         return float(np.clip(EXPOSURE_KEY / max(p99, 1e-12), EXPOSURE_RANGE[0], cap))
 
-    def _atmosphere_slice(self, pose: CameraPose) -> np.ndarray:
+    def _atmosphere_slice(self, pose: CameraPose, sun_itrs_km: np.ndarray) -> np.ndarray:
         """The in-scatter table at this frame's Sun zenith cosine (constant over a frame): a
-        small, cache-friendly (n_mu, n_nu, 3) table."""
-        rp = self.replay
-        i = self._last_index
-        sun_itrs = rotate_z(rp.sun_teme_km[:, i : i + 1], rp.track.gmst_rad[i : i + 1])[:, 0]
+        small, cache-friendly (n_mu, n_nu, 3) table. ``sun_itrs_km``: the Sun's position."""
+        sun_itrs = sun_itrs_km
         zen = pose.position_itrs_km / np.linalg.norm(pose.position_itrs_km)
         mus = float(zen @ (sun_itrs / np.linalg.norm(sun_itrs)))
         return slice_at_sun_zenith(self.lut.inscatter, mus)
