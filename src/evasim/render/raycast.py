@@ -142,7 +142,35 @@ def _tile_candidates(tx0, ty0, width, height, lens, focal, cam, rot, solids, can
 
 
 @njit(cache=True, inline="always", fastmath=True, error_model="numpy")
-def _trace(px, py, width, height, lens, focal, cam, rot, view, sun, sun_frac, earth, solids, tl):
+def _world_ray(px, py, geom):
+    """ITRS unit direction of the ray through pixel coordinate (px, py), its camera-frame z
+    component, and whether it exists (a fisheye has none outside its circle)."""
+    width, height, lens, focal, _, rot = geom
+    lx, ly, lz, ok = ray(px, py, width, height, lens, focal)
+    dx = rot[0, 0] * lx + rot[0, 1] * ly + rot[0, 2] * lz
+    dy = rot[1, 0] * lx + rot[1, 1] * ly + rot[1, 2] * lz
+    dz = rot[2, 0] * lx + rot[2, 1] * ly + rot[2, 2] * lz
+    return dx, dy, dz, lz, ok
+
+
+@njit(cache=True, inline="always", fastmath=True, error_model="numpy")
+def _sky_or_earth(dx, dy, dz, lz, step, geom, view, sun, sun_frac, earth):
+    """Radiance, id and Earth hit distance (-1: none) of a ray that meets no station solid;
+    ``step`` (pixels) is the spacing of the neighbouring samples, for the texture's mip level."""
+    lens, focal, cam = geom[2], geom[3], geom[4]
+    zx, zy, zz, rc, mus = view
+    texels, mip_levels, lin, inscatter, transmit, params = earth
+    te = earth_t(cam[0], cam[1], cam[2], dx, dy, dz)
+    r, g, b, ident = shade_sky_or_earth(
+        cam[0], cam[1], cam[2], dx, dy, dz, zx, zy, zz, rc, mus, sun, sun_frac,
+        (texels, mip_levels), lin, inscatter, transmit, params, te,
+        _spacing(lens, focal, lz, step),
+    )  # fmt: skip
+    return r, g, b, ident, te
+
+
+@njit(cache=True, inline="always", fastmath=True, error_model="numpy")
+def _trace(px, py, geom, view, sun, sun_frac, earth, solids, tl):
     """Everything one ray through pixel coordinate (px, py) sees.
 
     Returns ``(r, g, b, ident, prim, face, depth, shadowed, smooth_sky, gx, gy, gz)``:
@@ -151,20 +179,17 @@ def _trace(px, py, width, height, lens, focal, cam, rot, view, sun, sun_frac, ea
     a station shadow, whether a sky ray is far from the Sun and above the airglow layer (so the
     sky is smooth there), and the Earth hit point (ITRS km). ``view`` = (unit zenith x, y, z at
     the camera, its radius (km), the cosine of the Sun's zenith angle there); ``tl`` = the
-    tile's (candidates, their near distances, their number).
+    tile's (candidates, their near distances, their number); ``geom`` = (width, height, lens,
+    focal, camera position (ITRS km), camera rotation).
     """
+    cam = geom[4]
     ox, oy, oz = cam[0], cam[1], cam[2]
-    zx, zy, zz, rc, mus = view
-    texels, mip_levels, ocean, inscatter, transmit, params = earth
-    tex = (texels, mip_levels)
+    zx, zy, zz, rc, _ = view
     centres, rots, halves, kinds, colours, radii, rects = solids[:7]
     cand, near, nc = tl
-    lx, ly, lz, ok = ray(px, py, width, height, lens, focal)
+    dx, dy, dz, lz, ok = _world_ray(px, py, geom)
     if not ok:
         return 0.0, 0.0, 0.0, -1, -1, -1, 0.0, False, False, 0.0, 0.0, 0.0
-    dx = rot[0, 0] * lx + rot[0, 1] * ly + rot[0, 2] * lz
-    dy = rot[1, 0] * lx + rot[1, 1] * ly + rot[1, 2] * lz
-    dz = rot[2, 0] * lx + rot[2, 1] * ly + rot[2, 2] * lz
     best, n0, n1, n2, bp, face = nearest_solid(
         ox,
         oy,
@@ -203,11 +228,7 @@ def _trace(px, py, width, height, lens, focal, cam, rot, view, sun, sun_frac, ea
             )
         r, g, b = shade_solid(dx, dy, dz, n0, n1, n2, bp, sun, sun_frac, shadowed, colours)
         return r, g, b, ID_STATION, bp, face, best * lz, shadowed, False, 0.0, 0.0, 0.0
-    te = earth_t(ox, oy, oz, dx, dy, dz)
-    r, g, b, ident = shade_sky_or_earth(
-        ox, oy, oz, dx, dy, dz, zx, zy, zz, rc, mus, sun, sun_frac, tex, ocean, inscatter,
-        transmit, params, te, _spacing(lens, focal, lz, 1.0),
-    )  # fmt: skip
+    r, g, b, ident, te = _sky_or_earth(dx, dy, dz, lz, 1.0, geom, view, sun, sun_frac, earth)
     if ident == ID_EARTH:
         return r, g, b, ident, -1, -1, 0.0, False, False, ox + te * dx, oy + te * dy, oz + te * dz
     smooth = False
@@ -258,18 +279,13 @@ def _behind_at_corners(q, x0, y0, geom, solids, z_max):
     time deeper than ``z_max`` (km, plus a margin for a curved face's bulge): then, its face's
     depth across the block lying between its corner depths, q is behind what the corners saw.
     ``geom`` = (width, height, lens, focal, cam, rot)."""
-    width, height, lens, focal, cam, rot = geom
+    cam = geom[4]
     centres, rots, halves, kinds = solids[0], solids[1], solids[2], solids[3]
     face0 = -2
     for e in range(4):
-        lx, ly, lz, ok = ray(
-            x0 + BLOCK * (e % 2), y0 + BLOCK * (e // 2), width, height, lens, focal
-        )
+        dx, dy, dz, lz, ok = _world_ray(x0 + BLOCK * (e % 2), y0 + BLOCK * (e // 2), geom)
         if not ok:
             return False
-        dx = rot[0, 0] * lx + rot[0, 1] * ly + rot[0, 2] * lz
-        dy = rot[1, 0] * lx + rot[1, 1] * ly + rot[1, 2] * lz
-        dz = rot[2, 0] * lx + rot[2, 1] * ly + rot[2, 2] * lz
         t, _, _, _, face = hit_solid(
             cam[0], cam[1], cam[2], dx, dy, dz, centres[q], rots[q], halves[q], kinds[q]
         )
@@ -336,7 +352,6 @@ def _view(cam, sun):
 @njit(cache=True, fastmath=True, error_model="numpy", **NO_REFCOUNTING)
 def _corner_row(j, geom, view, sun, sun_frac, earth, solids, samples):
     """Trace the corner samples of row j (one thread's unit of work in pass 1)."""
-    width, height, lens, focal, cam, rot = geom
     tcand, tnear, tnc, tiles_x, s_rad, s_id, s_prim, s_face, s_depth, s_shadow, s_smooth, s_g = (
         samples
     )
@@ -346,7 +361,7 @@ def _corner_row(j, geom, view, sun, sun_frac, earth, solids, samples):
         tile = (py // TILE) * tiles_x + px // TILE
         tl = (tcand[tile], tnear[tile], tnc[tile])
         r, g, b, ident, prim, face, depth, shadowed, smooth, gx, gy, gz = _trace(
-            px, py, width, height, lens, focal, cam, rot, view, sun, sun_frac, earth, solids, tl
+            px, py, geom, view, sun, sun_frac, earth, solids, tl
         )
         s_rad[j, i, 0], s_rad[j, i, 1], s_rad[j, i, 2] = r, g, b
         s_id[j, i], s_prim[j, i], s_face[j, i] = ident, prim, face
@@ -483,11 +498,8 @@ def _block_row(
     j, geom, view, sun, sun_frac, earth, solids, samples, adaptive, exposure, out, ids, image
 ):
     """Fill the blocks of block row j (one thread's unit of work in pass 2)."""
-    width, height, lens, focal, cam, rot = geom
-    texels, mip_levels, ocean, inscatter, transmit, params = earth
-    tex = (texels, mip_levels)
-    ox, oy, oz = cam[0], cam[1], cam[2]
-    zx, zy, zz, rc, mus = view
+    width, height = geom[0], geom[1]
+    mip_levels = earth[1]
     tcand, tnear, tnc, tiles_x, s_rad, s_id = samples[:6]
     gw = s_id.shape[1]
     tone = image.shape[0] > 0
@@ -528,15 +540,10 @@ def _block_row(
         if mode == 2:
             for y in range(y0, y_end, 2):
                 for x in range(x0, x_end, 2):
-                    lx, ly, lz, _ = ray(x + 0.5, y + 0.5, width, height, lens, focal)
-                    dx = rot[0, 0] * lx + rot[0, 1] * ly + rot[0, 2] * lz
-                    dy = rot[1, 0] * lx + rot[1, 1] * ly + rot[1, 2] * lz
-                    dz = rot[2, 0] * lx + rot[2, 1] * ly + rot[2, 2] * lz
-                    te = earth_t(ox, oy, oz, dx, dy, dz)
-                    r, g, b, _ = shade_sky_or_earth(
-                        ox, oy, oz, dx, dy, dz, zx, zy, zz, rc, mus, sun, sun_frac, tex,
-                        ocean, inscatter, transmit, params, te, _spacing(lens, focal, lz, 2.0),
-                    )  # fmt: skip
+                    dx, dy, dz, lz, _ = _world_ray(x + 0.5, y + 0.5, geom)
+                    r, g, b, _, _ = _sky_or_earth(
+                        dx, dy, dz, lz, 2.0, geom, view, sun, sun_frac, earth
+                    )
                     for yy in range(y, min(y + 2, y_end)):
                         for xx in range(x, min(x + 2, x_end)):
                             out[yy, xx, 0], out[yy, xx, 1], out[yy, xx, 2] = r, g, b
@@ -548,10 +555,7 @@ def _block_row(
                         r, g, b = s_rad[j, i, 0], s_rad[j, i, 1], s_rad[j, i, 2]
                         ident = s_id[j, i]
                     else:
-                        res = _trace(
-                            x, y, width, height, lens, focal, cam, rot, view, sun, sun_frac,
-                            earth, solids, tl,
-                        )  # fmt: skip
+                        res = _trace(x, y, geom, view, sun, sun_frac, earth, solids, tl)
                         r, g, b, ident = res[0], res[1], res[2], res[3]
                     out[y, x, 0], out[y, x, 1], out[y, x, 2] = r, g, b
                     ids[y, x] = ident if ident >= 0 else ID_SPACE
