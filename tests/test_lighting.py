@@ -7,9 +7,9 @@ import pytest
 from skyfield.api import EarthSatellite, wgs84
 from skyfield.framelib import itrs
 
-from evasim.lighting import find_edges, visible_fraction
-from evasim.orbit import WGS84_A_KM, WGS84_B_KM, Orbit
-from evasim.timegrid import TimeGrid
+from evasim.sky.lighting import find_edges, visible_fraction
+from evasim.sky.orbit import WGS84_A_KM, WGS84_B_KM, Orbit
+from evasim.sky.timegrid import TimeGrid
 
 
 def _monte_carlo_fraction(sep, rs, re, n=400_000, seed=1):
@@ -139,7 +139,7 @@ def test_sun_elevation_against_skyfield_topos(vkd49, sky):
 def test_year_of_edges_is_complete(sky, vkd49):
     """Two days of edges: one sunset and one sunrise per orbit, alternating."""
     orbit = Orbit(vkd49.element_set, sky)
-    from evasim.sun import SunTable
+    from evasim.sky.sun import SunTable
 
     grid = TimeGrid.span(vkd49.grid.t0_utc, vkd49.grid.datetime_at(2 * 86400.0), 30.0)
     edges = find_edges(orbit, SunTable.build(sky, grid), grid)

@@ -6,7 +6,7 @@ import numpy as np
 from skyfield.api import EarthSatellite, wgs84
 from skyfield.framelib import itrs
 
-from evasim.orbit import geodetic_from_itrs
+from evasim.sky.orbit import geodetic_from_itrs
 
 
 def _skyfield_reference(replay, sky, stride=997):

@@ -83,7 +83,7 @@ def test_sub_satellite_point_has_its_texture_colour(vkd49):
     assert frame.ids[360, 640] == raycast.ID_EARTH
     sun = vkd49.sun_teme_km[:, i]
     # reflected radiance = albedo * mu_sun / pi  ->  albedo at the centre pixel
-    from evasim.orbit import geodetic_up_itrs, rotate_z
+    from evasim.sky.orbit import geodetic_up_itrs, rotate_z
 
     up = geodetic_up_itrs(np.array([lat]), np.array([lon]))[:, 0]
     s = rotate_z(sun[:, None], vkd49.track.gmst_rad[i : i + 1])[:, 0]
@@ -138,7 +138,7 @@ def test_sun_where_the_ephemeris_puts_it(vkd49, sky):
     ids = np.zeros((720, 1280), np.uint8)
     s = raycast.ID_SUN
     sun_model = vkd49.sun_teme_km[:, i]
-    from evasim.orbit import rotate_z
+    from evasim.sky.orbit import rotate_z
 
     sun_itrs = rotate_z(sun_model[:, None], vkd49.track.gmst_rad[i : i + 1])[:, 0]
     model_dir = sun_itrs - pose.position_itrs_km

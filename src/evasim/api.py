@@ -12,16 +12,16 @@ from datetime import datetime
 from pathlib import Path
 
 from .errors import EvasimInputError
-from .lighting import LightingEdges, find_edges
-from .orbit import Orbit, StationTrack
 from .outputs import write_products as _write_products
 from .replay import Replay, run_replay
 from .report import render_report
 from .scenario import Scenario, builtin_scenarios, load_scenario, parse_scenario
 from .sky import Sky
-from .sun import SunTable
-from .timegrid import TimeGrid
-from .tle import ElementSet, bundled_set, load_omm_json, load_tle_file, nearest, parse_tle_text
+from .sky.lighting import LightingEdges, find_edges
+from .sky.orbit import Orbit, StationTrack
+from .sky.sun import SunTable
+from .sky.timegrid import TimeGrid
+from .sky.tle import ElementSet, bundled_set, load_omm_json, load_tle_file, nearest, parse_tle_text
 
 
 def station_at(utc: datetime):

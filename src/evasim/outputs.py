@@ -19,7 +19,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from .replay import Replay
-from .timegrid import utc_iso
+from .sky.timegrid import utc_iso
 
 PRODUCTS = (
     "telemetry.parquet",

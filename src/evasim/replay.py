@@ -11,7 +11,9 @@ import numpy as np
 
 from .attitude.states import AttitudeStates, event_states, nominal_hold
 from .errors import EvasimInputError
-from .lighting import (
+from .scenario import Scenario, locate_line
+from .sky import Sky
+from .sky.lighting import (
     LightingEdges,
     ShadowAngles,
     beta_angle_deg,
@@ -19,14 +21,10 @@ from .lighting import (
     shadow_angles,
     sun_elevation_deg,
 )
-from .orbit import Orbit, StationTrack, sgp4_teme
-from .scenario import Scenario, locate_line
-from .sky import Sky
-from .station.context import StationContext, station_context
-from .sun import SunTable
-from .timegrid import TimeGrid, utc_iso
-from .timeline import Timeline, build_timeline, hm
-from .tle import (
+from .sky.orbit import Orbit, StationTrack, sgp4_teme
+from .sky.sun import SunTable
+from .sky.timegrid import TimeGrid, utc_iso
+from .sky.tle import (
     ElementSet,
     bundled_set,
     load_omm_json,
@@ -34,6 +32,8 @@ from .tle import (
     parse_omm_record,
     parse_tle_text,
 )
+from .station.context import StationContext, station_context
+from .timeline import Timeline, build_timeline, hm
 
 TLE_AGE_WARN_DAYS = 3.0
 EDGE_SAMPLING_S = 10.0

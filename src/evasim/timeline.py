@@ -11,9 +11,9 @@ from datetime import datetime
 
 import numpy as np
 
-from .lighting import LightingEdges
 from .scenario import Scenario, parse_elapsed
-from .timegrid import TimeGrid
+from .sky.lighting import LightingEdges
+from .sky.timegrid import TimeGrid
 
 EVENT_KINDS = ("sunrise", "sunset", "hatch_open", "hatch_close", "task_start", "task_end")
 _SAME_TIME_ORDER = ("task_end", "hatch_open", "task_start", "hatch_close", "sunrise", "sunset")

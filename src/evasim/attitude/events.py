@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..timegrid import TimeGrid
+from ..sky.timegrid import TimeGrid
 from ..timeline import Event
 from .states import AttitudeStates
 

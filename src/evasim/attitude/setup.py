@@ -14,10 +14,10 @@ from datetime import datetime
 import numpy as np
 
 from ..scenario import Scenario
+from ..sky.tle import ElementSet
 from ..station import Station
 from ..station.layout import layout
 from ..station.mass import MassProperties, mass_properties
-from ..tle import ElementSet
 from .model import AeroModel, AttitudeConfig, RsController, Thruster, qmul
 from .quaternion import from_euler_321_deg, from_matrix
 

@@ -11,10 +11,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..orbit import StationTrack
 from ..scenario import Scenario
-from ..timegrid import TimeGrid
-from ..tle import ElementSet
+from ..sky.orbit import StationTrack
+from ..sky.timegrid import TimeGrid
+from ..sky.tle import ElementSet
 from . import event
 from .model import AttitudeConfig, AttitudeHistory, initial_state, qmul, simulate
 from .quaternion import from_matrix, to_euler_321_deg

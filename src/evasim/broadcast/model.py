@@ -7,9 +7,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..orbit import rotate_z
 from ..replay import Replay
-from ..timegrid import utc_iso
+from ..sky.orbit import rotate_z
+from ..sky.timegrid import utc_iso
 
 TRACK_STEP_S = 30.0
 _ANGLE_ROWS = ("lon", "roll", "pitch", "yaw", "sun_lon")

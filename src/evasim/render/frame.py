@@ -13,8 +13,8 @@ from functools import cache, cached_property
 import numpy as np
 
 from ..errors import EvasimInputError
-from ..orbit import rotate_z
 from ..replay import Replay
+from ..sky.orbit import rotate_z
 from ..station import Station
 from ..station.layout import layout
 from ..station.mass import mass_properties

@@ -7,7 +7,7 @@ from html import escape
 from .. import __version__
 from ..outputs import replay_events
 from ..replay import Replay
-from ..timegrid import utc_iso
+from ..sky.timegrid import utc_iso
 from . import attitude_plots, plots
 from .html import _CSS, _img, _table, fact_table_rows
 

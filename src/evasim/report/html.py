@@ -9,7 +9,7 @@ import numpy as np
 
 from .. import __version__
 from ..replay import Replay
-from ..timegrid import utc_iso
+from ..sky.timegrid import utc_iso
 from ..timeline import hm
 from . import plots
 

@@ -13,8 +13,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.colors import LinearSegmentedColormap
 
-from ..orbit import rotate_z
 from ..replay import Replay
+from ..sky.orbit import rotate_z
 
 NIGHT = "#1b2a49"
 DAY = "#f6c945"

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from ..errors import EvasimInputError
 from ..scenario import Scenario, locate_line
-from ..timegrid import utc_iso
+from ..sky.timegrid import utc_iso
 from .config import StationError
 from .history import Station, links_at
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from ..timegrid import utc_iso
+from ..sky.timegrid import utc_iso
 from .config import Configuration
 from .history import Station, links_at
 from .mass import mass_properties

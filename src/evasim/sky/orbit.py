@@ -18,8 +18,8 @@ from functools import cached_property
 import numpy as np
 from skyfield.sgp4lib import TEME, theta_GMST1982
 
-from .errors import EvasimInputError
-from .sky import Sky
+from ..errors import EvasimInputError
+from .context import Sky
 from .timegrid import TimeGrid
 from .tle import ElementSet
 

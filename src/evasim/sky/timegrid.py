@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 
 import numpy as np
 
-from .sky import Sky, to_utc_datetime
+from .context import Sky, to_utc_datetime
 
 _JD_UNIX_EPOCH = 2440587.5
 DAY_S = 86400.0

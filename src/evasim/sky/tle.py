@@ -15,7 +15,7 @@ from pathlib import Path
 from sgp4 import omm
 from sgp4.api import WGS72, Satrec
 
-from .errors import EvasimInputError
+from ..errors import EvasimInputError
 
 BUNDLED_SETS = {"iss_2021": "iss_tle_2021.txt"}
 """Bundled TLE files in ``evasim/data/tle`` (see ``data/SOURCES.md``)."""

@@ -16,7 +16,7 @@ import numpy as np
 from scipy.interpolate import CubicSpline
 from skyfield.sgp4lib import TEME
 
-from .sky import Sky, to_utc_datetime
+from .context import Sky, to_utc_datetime
 from .timegrid import TimeGrid
 
 _TABLE_STEP_S = 3600.0
