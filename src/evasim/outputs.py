@@ -55,7 +55,7 @@ def telemetry_table(replay: Replay) -> pa.Table:
         for role, names in replay.timeline.active_task.items():
             columns[f"task_{role.lower()}"] = pa.array(names.tolist(), type=pa.string())
     if replay.attitude is not None:
-        columns |= attitude_columns(replay.attitude, len(replay.grid))
+        columns |= attitude_columns(replay.attitude, replay.grid.seconds)
     meta = {
         b"evasim.scenario": replay.scenario.name.encode(),
         b"evasim.tle_epoch_utc": utc_iso(replay.element_set.epoch_utc).encode(),
@@ -64,36 +64,31 @@ def telemetry_table(replay: Replay) -> pa.Table:
     return pa.table(columns).replace_schema_metadata(meta)
 
 
-def attitude_columns(states, n: int) -> dict[str, pa.Array]:
-    """Attitude telemetry: body relative to LVLH and to GCRS, rates, CMG momentum."""
-
-    def pad(values: np.ndarray) -> np.ndarray:
-        values = np.asarray(values, float)
-        if len(values) >= n:
-            return values[:n]
-        fill = np.full((n - len(values), *values.shape[1:]), np.nan)
-        return np.concatenate([values, fill])
-
+def attitude_columns(states, seconds: np.ndarray) -> dict[str, pa.Array]:
+    """Attitude telemetry at ``seconds`` (the output grid): body relative to LVLH and to
+    GCRS, rates, CMG momentum. ``states`` must be on that grid (``AttitudeStates.at``
+    interpolates them there from the integrator's own grid)."""
+    if len(states.t_s) != len(seconds) or not np.allclose(states.t_s, seconds, atol=1e-6):
+        raise ValueError("attitude states are not on the output grid: resample with .at()")
     cols: dict[str, pa.Array] = {}
-    q, qg, w = pad(states.q_lvlh), pad(states.q_gcrs), pad(states.omega_body_rad_s)
+    q, w = states.q_lvlh, states.omega_body_rad_s
     for k, axis in enumerate("wxyz"):
         cols[f"q_lvlh_{axis}"] = pa.array(q[:, k])
     for k, axis in enumerate("xyz"):
         cols[f"omega_body_{axis}_rad_s"] = pa.array(w[:, k])
     roll, pitch, yaw = states.rpy_deg()
-    cols["roll_deg"], cols["pitch_deg"], cols["yaw_deg"] = (
-        pa.array(pad(x)) for x in (roll, pitch, yaw)
-    )
-    cols["h_cmg_n_m_s"] = pa.array(pad(states.h_cmg_norm))
-    cols["cmg_active"] = pa.array(pad(states.cmg_active.astype(float)) > 0.5)
-    cols["attitude_error_deg"] = pa.array(pad(states.error_deg))
-    cols["pitch_error_unwrapped_deg"] = pa.array(pad(states.pitch_error_unwrapped_deg))
-    cols["rate_rel_lvlh_deg_s"] = pa.array(pad(states.rate_rel_lvlh_deg_s))
-    for k, axis in enumerate("wxyz"):
-        cols[f"q_gcrs_{axis}"] = pa.array(qg[:, k])
+    cols["roll_deg"], cols["pitch_deg"], cols["yaw_deg"] = (pa.array(x) for x in (roll, pitch, yaw))
+    cols["h_cmg_n_m_s"] = pa.array(states.h_cmg_norm)
+    cols["cmg_active"] = pa.array(np.asarray(states.cmg_active, bool))
+    cols["attitude_error_deg"] = pa.array(states.error_deg)
+    cols["pitch_error_unwrapped_deg"] = pa.array(states.pitch_error_unwrapped_deg)
+    cols["rate_rel_lvlh_deg_s"] = pa.array(states.rate_rel_lvlh_deg_s)
+    if states.q_gcrs is not None:
+        for k, axis in enumerate("wxyz"):
+            cols[f"q_gcrs_{axis}"] = pa.array(states.q_gcrs[:, k])
     for i, name in enumerate(states.thruster_names):
         slug = "".join(ch if ch.isalnum() else "_" for ch in name.lower()).strip("_")
-        cols[f"propellant_{slug}_kg"] = pa.array(pad(states.propellant_kg[:, i]))
+        cols[f"propellant_{slug}_kg"] = pa.array(states.propellant_kg[:, i])
     return cols
 
 
@@ -151,15 +146,17 @@ def write_ccsds(replay: Replay, folder: Path) -> None:
         folder / "orbit.oem",
     )
     if replay.attitude is not None:
-        q = replay.attitude.q_gcrs
+        a = replay.attitude  # on the output grid: one row per epoch, the whole span
+        if len(a.t_s) != len(epochs) or not np.allclose(a.t_s, replay.grid.seconds, atol=1e-6):
+            raise ValueError("attitude states are not on the output grid: resample with .at()")
         write_aem(
             AttitudeEphemeris(
                 name,
                 norad,
                 "ICRF",
                 "SC_BODY_1",
-                epochs[: len(q)],
-                q,
+                epochs,
+                a.q_gcrs,
                 comment=(*comment, "REF_FRAME_A axes: GCRS (ICRF-aligned)"),
             ),
             folder / "attitude.aem",

@@ -22,7 +22,7 @@ ATTITUDE_EVENT_KINDS = (
 
 def attitude_events(states: AttitudeStates, grid: TimeGrid) -> list[Event]:
     cfg = states.config
-    s = grid.seconds[: len(states.q_lvlh)]
+    s = states.t_s  # the states' own instants (seconds of ``grid``)
     out: list[Event] = []
     for i, t in enumerate(cfg.thrusters):
         if s[0] <= t.start_s <= s[-1]:

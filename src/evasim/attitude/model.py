@@ -43,8 +43,18 @@ def qconj(q: np.ndarray) -> np.ndarray:
     return np.atleast_2d(q) * np.array([1.0, -1, -1, -1])
 
 
+_Q_LVLH_AT_0 = np.array([0.5, -0.5, -0.5, 0.5])  # q_il at t = 0 (the kernel's ``q_m0``)
+
+
 def lvlh_quaternions(n: float, t: np.ndarray) -> np.ndarray:
-    return np.array([kernel.lvlh_quaternion(n, float(x)) for x in np.atleast_1d(t)])
+    """q_il (N, 4), w >= 0: LVLH axes in the kernel's inertial frame at times ``t`` (s) for
+    orbital rate ``n`` (rad/s). Closed form ``qz(n t) * q_m0``, vectorised; equal to
+    :func:`kernel.lvlh_quaternion` sample by sample."""
+    half = 0.5 * n * np.atleast_1d(np.asarray(t, float))
+    qz = np.zeros((len(half), 4))
+    qz[:, 0], qz[:, 3] = np.cos(half), np.sin(half)
+    q = qmul(qz, _Q_LVLH_AT_0)
+    return q * np.where(q[:, :1] < 0, -1.0, 1.0)
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,6 @@
 """What the broadcast shows, computed from a :class:`~evasim.replay.Replay`: telemetry at any
-simulation second (interpolated on the replay's grid), the ground track and the timeline."""
+simulation second (true at that instant: :mod:`evasim.instant`), the ground track and the
+timeline."""
 
 from __future__ import annotations
 
@@ -7,8 +8,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..instant import Instants
 from ..replay import Replay
-from ..sky.orbit import rotate_z
 from ..sky.timegrid import utc_iso
 
 TRACK_STEP_S = 30.0
@@ -39,31 +40,7 @@ class BroadcastModel:
         self.hatch_open_s = self.grid.seconds_of(sc.eva.hatch_open_utc)
         self.hatch_close_s = self.grid.seconds_of(sc.eva.hatch_close_utc)
         self.roles = [m.role for m in sc.crew]
-        tr = replay.track
-        n = len(self.seconds)
-        sun_itrs = rotate_z(replay.sun_teme_km, tr.gmst_rad)
-        rows = {
-            "lat": tr.latitude_deg,
-            "lon": tr.longitude_deg,
-            "alt_km": tr.altitude_km,
-            "sunlit": replay.sunlit_fraction,
-            "sun_lat": np.degrees(np.arctan2(sun_itrs[2], np.hypot(sun_itrs[0], sun_itrs[1]))),
-            "sun_lon": np.degrees(np.arctan2(sun_itrs[1], sun_itrs[0])),
-        }
-        if replay.attitude is not None:
-            roll, pitch, yaw = replay.attitude.rpy_deg()
-        else:
-            roll = pitch = yaw = np.zeros(n)
-        for key, values in (("roll", roll), ("pitch", pitch), ("yaw", yaw)):
-            v = np.asarray(values, dtype=float)[:n]
-            rows[key] = np.pad(v, (0, n - len(v)), mode="edge") if len(v) < n else v
-        table = []
-        for key in _ROWS:
-            v = np.asarray(rows[key], dtype=float)
-            if key in _ANGLE_ROWS:
-                v = np.unwrap(v, period=360.0)
-            table.append(v)
-        self._table = np.vstack(table)
+        self.instants = Instants.from_replay(replay)
         self.tasks: dict[str, list[_Task]] = {r: [] for r in self.roles}
         for t in replay.timeline.tasks:
             self.tasks[t.role].append(
@@ -81,16 +58,37 @@ class BroadcastModel:
         return utc_iso(self.grid.datetime_at(s), digits)
 
     def sample(self, s: float) -> dict[str, float]:
-        """Every row of the table at simulation second ``s`` (linear interpolation)."""
-        sec = self.seconds
-        i = int(np.clip(np.searchsorted(sec, s, side="right") - 1, 0, len(sec) - 2))
-        f = (s - sec[i]) / (sec[i + 1] - sec[i])
-        f = min(max(f, 0.0), 1.0)
-        row = self._table[:, i] + f * (self._table[:, i + 1] - self._table[:, i])
-        out = {}
-        for key, value in zip(_ROWS, row, strict=True):
-            out[key] = _wrap180(float(value)) if key in _ANGLE_ROWS else float(value)
-        return out
+        """The shown quantities at simulation second ``s``, true at that instant."""
+        return self.samples(np.array([s]))[0]
+
+    def samples(self, seconds: np.ndarray) -> list[dict[str, float]]:
+        """:meth:`sample` at many instants in one vectorised evaluation (:mod:`evasim.instant`)."""
+        lo, hi = self.instants.span_s
+        st = self.instants.at(np.clip(np.asarray(seconds, float), lo, hi))
+        n = len(st)
+        if st.attitude is not None:
+            roll, pitch, yaw = st.attitude.rpy_deg()
+        else:
+            roll = pitch = yaw = np.zeros(n)
+        sun = st.sun_itrs_km
+        rows = {
+            "lat": st.latitude_deg,
+            "lon": st.longitude_deg,
+            "alt_km": st.altitude_km,
+            "sunlit": st.sunlit_fraction,
+            "roll": roll,
+            "pitch": pitch,
+            "yaw": yaw,
+            "sun_lat": np.degrees(np.arctan2(sun[2], np.hypot(sun[0], sun[1]))),
+            "sun_lon": np.degrees(np.arctan2(sun[1], sun[0])),
+        }
+        return [
+            {
+                key: _wrap180(float(rows[key][k])) if key in _ANGLE_ROWS else float(rows[key][k])
+                for key in _ROWS
+            }
+            for k in range(n)
+        ]
 
     def active_tasks(self, s: float) -> dict[str, dict | None]:
         out: dict[str, dict | None] = {}
@@ -146,10 +144,7 @@ class BroadcastModel:
         """Everything the page draws once: ground track, day/night edges, task windows."""
         sc = self.replay.scenario
         times = np.arange(self.start_s, self.end_s + 1e-9, TRACK_STEP_S)
-        points = []
-        for s in times:
-            v = self.sample(float(s))
-            points.append([round(v["lat"], 3), round(v["lon"], 3)])
+        points = [[round(v["lat"], 3), round(v["lon"], 3)] for v in self.samples(times)]
         edges = self.replay.edges
         return {
             "scenario": sc.name,

@@ -13,8 +13,8 @@ from functools import cache, cached_property
 import numpy as np
 
 from ..errors import EvasimInputError
+from ..instant import Instants, InstantStates
 from ..replay import Replay
-from ..sky.orbit import rotate_z
 from ..station import Station
 from ..station.layout import layout
 from ..station.mass import mass_properties
@@ -85,6 +85,7 @@ class HelmetCamera:
         ).reshape(-1, 3)
         self._radii_km = np.linalg.norm(self._halves_km, axis=1) * 1.0001
         self._text_cache: dict[tuple[str, int], tuple[np.ndarray, np.ndarray]] = {}
+        self.instants = Instants.from_replay(replay)
 
     @cached_property
     def texture(self) -> EarthTexture:
@@ -106,46 +107,45 @@ class HelmetCamera:
         names = ", ".join(f"{m.role} {m.name}" for m in self.replay.scenario.crew)
         raise EvasimInputError(f"--crew {crew!r}: expected one of {names}")
 
-    def _index(self, when: datetime) -> int:
-        s = self.replay.grid.seconds_of(when)
-        if not self.replay.grid.seconds[0] <= s <= self.replay.grid.seconds[-1]:
+    def states_at(self, when: datetime) -> InstantStates:
+        """The replay's states at ``when`` (UTC), true at that instant (:mod:`evasim.instant`):
+        every frame of a 30 fps video shows the station where it is at its own time."""
+        lo, hi = self.instants.span_s
+        s = self.instants.seconds_of(when)
+        if not lo - 1e-6 <= s <= hi + 1e-6:
+            grid = self.replay.grid
             raise EvasimInputError(
                 f"--at {when:%Y-%m-%dT%H:%M:%SZ}: expected a time inside the replay span "
-                f"{self.replay.grid.t0_utc:%H:%M}-"
-                f"{self.replay.grid.datetime_at(self.replay.grid.seconds[-1]):%H:%M} UTC"
+                f"{grid.t0_utc:%H:%M}-{grid.datetime_at(hi):%H:%M} UTC"
             )
-        return int(
-            np.clip(np.searchsorted(self.replay.grid.seconds, s), 0, len(self.replay.grid) - 1)
-        )
+        return self.instants.at(np.array([min(max(s, lo), hi)]))
 
-    def _itrs_from_gcrs(self, i: int) -> np.ndarray:
-        tr = self.replay.track
-        m = tr.gcrs_to_teme[:, :, i]
-        c, s = np.cos(tr.gmst_rad[i]), np.sin(tr.gmst_rad[i])
-        rz = np.array([[c, s, 0.0], [-s, c, 0.0], [0.0, 0.0, 1.0]])
-        return rz @ m
-
-    def pose(self, role: str, when: datetime) -> tuple[CameraPose, int, np.ndarray]:
-        i = self._index(when)
-        tr = self.replay.track
-        r_ig = self._itrs_from_gcrs(i)
+    def pose(self, role: str, when: datetime) -> tuple[CameraPose, InstantStates]:
+        """Crew member ``role``'s camera pose at ``when`` and the states it was computed from."""
+        st = self.states_at(when)
+        r_ig = st.itrs_from_gcrs[0]
         pos, module = crew_position_body(self.replay.scenario, self.placements, role, when)
         target = self.placements[module].centre_m
-        v_itrs = r_ig @ tr.v_gcrs_km_s[:, i]
-        q = self.replay.attitude.q_gcrs[min(i, len(self.replay.attitude.q_gcrs) - 1)]
+        v_itrs = r_ig @ st.v_gcrs_km_s[:, 0]
         pose = camera_pose(
-            pos, target, self.look, q, r_ig, tr.r_itrs_km[:, i], v_itrs, self.com_body_m
+            pos,
+            target,
+            self.look,
+            st.attitude.q_gcrs[0],
+            r_ig,
+            st.r_itrs_km[:, 0],
+            v_itrs,
+            self.com_body_m,
         )
-        return pose, i, r_ig
+        return pose, st
 
-    def _solids_itrs(self, r_ig: np.ndarray, i: int):
-        """The station's solids in ITRS at sample ``i``: centres (km), rotations, half sizes
-        (km), kinds, colours, bounding radii (km)."""
+    def _solids_itrs(self, st: InstantStates):
+        """The station's solids in ITRS at the instant of ``st``: centres (km), rotations,
+        half sizes (km), kinds, colours, bounding radii (km)."""
         from ..attitude.quaternion import matrices
 
-        q = self.replay.attitude.q_gcrs[min(i, len(self.replay.attitude.q_gcrs) - 1)]
-        r_ib = r_ig @ matrices(q[None])[0]
-        r_com = self.replay.track.r_itrs_km[:, i]
+        r_ib = st.itrs_from_gcrs[0] @ matrices(st.attitude.q_gcrs[:1])[0]
+        r_com = st.r_itrs_km[:, 0]
         centres = r_com + (self._body_centres_m - self.com_body_m) @ r_ib.T / 1000.0
         rots = np.einsum("ij,njk->nik", r_ib, self._body_rotations)
         return centres, rots, self._halves_km, self._kinds, self._colours, self._radii_km
@@ -171,12 +171,12 @@ class HelmetCamera:
     def frame(self, role: str, when: datetime, adaptive: bool = True) -> Frame:
         """Render crew member ``role``'s helmet camera at ``when`` (UTC). ``adaptive`` False
         traces every pixel (the reference the adaptive sampling is tested against)."""
-        pose, i, r_ig = self.pose(role, when)
-        rp = self.replay
-        sun_itrs = rotate_z(rp.sun_teme_km[:, i : i + 1], rp.track.gmst_rad[i : i + 1])[:, 0]
+        pose, st = self.pose(role, when)
+        r_ig = st.itrs_from_gcrs[0]
+        sun_itrs = st.sun_itrs_km[:, 0]
         sun = sun_itrs - pose.position_itrs_km
         sun /= np.linalg.norm(sun)
-        sun_frac = float(rp.sunlit_fraction[i])
+        sun_frac = float(st.sunlit_fraction[0])
         focal = self.lens.focal_px(self.width)
         ins = self._atmosphere_slice(pose, sun_itrs)
         tra, params = self.lut.transmittance, self.lut.params
@@ -184,7 +184,7 @@ class HelmetCamera:
             ins = np.zeros_like(ins)
             tra = np.ones_like(tra)
         earth = (*self.texture.mips, self.texture.linear, ins, tra, params)
-        solids = self._solids_itrs(r_ig, i)
+        solids = self._solids_itrs(st)
         solids = (
             *solids,
             *self._screen_bounds(pose, *solids[:4], focal),
@@ -209,7 +209,7 @@ class HelmetCamera:
         raycast.fill_blocks(*scene, samples, adaptive, exposure, radiance, ids, image)
         drawn = self._draw_stars(radiance, ids, image, pose, r_ig, focal, exposure)
         if self.overlay:
-            self._overlay(image, role, when, i)
+            self._overlay(image, role, when, st)
         return Frame(image, radiance, ids, exposure, pose, when, role, drawn)
 
     def _exposure(self, corner_radiance, corner_ids, sun_frac: float) -> float:
@@ -264,10 +264,10 @@ class HelmetCamera:
             image[py, px] = raycast.tone_values(radiance[py, px], exposure)
         return int(np.sum(1.0 - np.exp(-exposure * add) >= VISIBLE_STAR))
 
-    def _overlay(self, image: np.ndarray, role: str, when: datetime, i: int) -> None:
+    def _overlay(self, image: np.ndarray, role: str, when: datetime, st: InstantStates) -> None:
         """Draw the overlay into ``image``: UTC and EVA elapsed time, crew member, suit and
         stripe colour (top left), latitude/longitude below and day/night (bottom left)."""
-        sc, rp = self.replay.scenario, self.replay
+        sc = self.replay.scenario
         member = next(m for m in sc.crew if m.role == role)
         elapsed = (when - sc.eva.hatch_open_utc).total_seconds()
         sign = "-" if elapsed < 0 else ""
@@ -287,9 +287,9 @@ class HelmetCamera:
             self._text(image, (size + size // 2, y), line, size)
             y += int(size * 1.3)
         image[size // 2 : y + 1, size // 2 : size + 1] = stripe
-        lat, lon = rp.track.latitude_deg[i], rp.track.longitude_deg[i]
+        lat, lon = float(st.latitude_deg[0]), float(st.longitude_deg[0])
         below = f"{abs(lat):.2f}{'N' if lat >= 0 else 'S'} {abs(lon):.2f}{'E' if lon >= 0 else 'W'}"
-        day = "day" if rp.sunlit_fraction[i] > 0.5 else "night"
+        day = "day" if st.sunlit_fraction[0] > 0.5 else "night"
         self._text(image, (size, self.height - int(size * 1.8)), f"below: {below}   {day}", size)
 
     def _text(self, image: np.ndarray, xy: tuple[int, int], text: str, size: int) -> None:
