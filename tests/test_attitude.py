@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from evasim.attitude import AttitudeConfig, RsController, Thruster, simulate, simulate_batch
-from evasim.attitude.model import initial_state
+from evasim.attitude.model import initial_state, qmul
 from evasim.attitude.quaternion import from_euler_321_deg, matrices
 from evasim.attitude.setup import torque_equilibrium_attitude
 from evasim.station.mass import JEOD_ISS_LIKE_INERTIA_KG_M2 as JEOD
@@ -64,13 +64,30 @@ def test_gravity_gradient_pitch_libration_period():
 
 
 def test_tea_zeroes_gravity_gradient_and_cmgs_hold_it():
+    """TEA zeroes the gravity-gradient torque; the CMGs hold it against a real disturbance:
+    from 0.17 deg off TEA with a constant 0.5 N m torque about the orbit normal, the error
+    settles to the PD law's steady state tau / (I_n kp) and the CMGs absorb tau * t."""
     q_tea = torque_equilibrium_attitude(JEOD)
     r_lb = matrices(q_tea[None])[0]
     nadir_b = r_lb.T @ np.array([0.0, 0, 1])
     assert np.linalg.norm(np.cross(nadir_b, JEOD @ nadir_b)) < 1e-6 * np.linalg.norm(JEOD)
-    cfg = AttitudeConfig(JEOD, N_ISS, q_ref_lvlh=tuple(q_tea), dt_s=0.2)
-    hist = simulate(cfg, 3 * 3600, 10.0, y0=initial_state(cfg, q_lvlh0=q_tea))
-    assert hist.error_angle_deg().max() < 1e-3
+    normal_b = r_lb.T @ np.array([0.0, 1.0, 0.0])  # LVLH y: minus the orbit normal
+    tau = 0.5  # N m
+    cfg = AttitudeConfig(
+        JEOD, N_ISS, q_ref_lvlh=tuple(q_tea), dt_s=0.2, constant_torque_n_m=tuple(tau * normal_b)
+    )
+    off = qmul(q_tea, from_euler_321_deg(0.1, -0.1, 0.1))[0]
+    duration = 3 * 3600
+    hist = simulate(cfg, duration, 10.0, y0=initial_state(cfg, q_lvlh0=off))
+    error = hist.error_angle_deg()
+    assert error[0] > 0.15
+    settled = error[hist.t_s >= 600]
+    steady = np.degrees(tau / ((normal_b @ JEOD @ normal_b) * cfg.control_bandwidth_rad_s**2))
+    assert steady == pytest.approx(8.18e-4, rel=0.01)  # deg
+    assert settled.max() < 1.03 * steady and settled.min() > 0.97 * steady
+    h_normal = hist.h_cmg_n_m_s[-1] @ normal_b
+    assert h_normal == pytest.approx(tau * duration, rel=0.01)
+    assert hist.h_cmg_norm.max() < cfg.cmg_capacity_n_m_s / 3  # never near saturation
     # The same hold at plain LVLH saturates the CMGs within the hour (why the ISS flies TEA).
     lvlh = simulate(AttitudeConfig(JEOD, N_ISS, dt_s=0.2), 3600, 10.0)
     assert lvlh.h_cmg_norm.max() == pytest.approx(4 * 4880.0)

@@ -229,3 +229,13 @@ def test_instants_outside_the_span_are_refused(vkd49):
     inst = Instants.from_replay(vkd49)
     with pytest.raises(ValueError, match="outside the replay span"):
         inst.at(np.array([-1.0]))
+
+
+def test_vectorised_lvlh_quaternions_equal_the_kernel():
+    from evasim.attitude import kernel
+    from evasim.attitude.model import lvlh_quaternions
+
+    n = 2 * np.pi / 5574.0
+    t = np.linspace(0.0, 40000.0, 1001)
+    expected = np.array([kernel.lvlh_quaternion(n, float(x)) for x in t])
+    assert np.abs(lvlh_quaternions(n, t) - expected).max() < 1e-15

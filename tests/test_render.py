@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import numpy as np
 import pytest
@@ -78,15 +78,14 @@ def test_sub_satellite_point_has_its_texture_colour(vkd49):
         vkd49, 1281, 721, Lens(60.0), look="nadir", overlay=False, atmosphere=False, station=False
     )
     frame = cam.frame("EV1", DAY)
-    i = cam._index(DAY)
-    lat, lon = vkd49.track.latitude_deg[i], vkd49.track.longitude_deg[i]
+    st = cam.states_at(DAY)
+    lat, lon = float(st.latitude_deg[0]), float(st.longitude_deg[0])
     assert frame.ids[360, 640] == raycast.ID_EARTH
-    sun = vkd49.sun_teme_km[:, i]
     # reflected radiance = albedo * mu_sun / pi  ->  albedo at the centre pixel
-    from evasim.sky.orbit import geodetic_up_itrs, rotate_z
+    from evasim.sky.orbit import geodetic_up_itrs
 
     up = geodetic_up_itrs(np.array([lat]), np.array([lon]))[:, 0]
-    s = rotate_z(sun[:, None], vkd49.track.gmst_rad[i : i + 1])[:, 0]
+    s = st.sun_itrs_km[:, 0]
     mu = up @ (s / np.linalg.norm(s))
     albedo = frame.radiance[360, 640] * np.pi / mu
     neighbourhood = [
@@ -114,49 +113,43 @@ def test_day_bright_night_dark(nadir_fisheye, vkd49):
     assert np.all(day.ids == raycast.ID_EARTH) and np.all(night.ids == raycast.ID_EARTH)
 
 
-def test_sun_where_the_ephemeris_puts_it(vkd49, sky):
-    """Aim 10 deg beside the Sun (direction from skyfield, independently) and find its disc."""
-    cam = HelmetCamera(vkd49, 1280, 720, Lens(90.0), look="limb", overlay=False, station=False)
-    when = datetime(2021, 9, 3, 15, 40, tzinfo=UTC)
-    i = cam._index(when)
+@pytest.mark.parametrize("offset_s", [0.0, 1 / 3])
+def test_sun_where_the_ephemeris_puts_it(vkd49, sky, offset_s):
+    """Aim the camera (a ``free:YAW,PITCH`` look) 10 deg beside the Sun as skyfield sees it
+    from the station at that instant (also between grid samples), render through
+    ``HelmetCamera.frame`` (its own states, Sun and pose) and find the disc where skyfield's
+    direction projects, within 1 pixel."""
+    when = datetime(2021, 9, 3, 15, 40, tzinfo=UTC) + timedelta(seconds=offset_s)
     es = vkd49.element_set
     sat = EarthSatellite(es.line1, es.line2, ts=sky.ts)
-    t = sky.ts.from_datetime(when)
+    t = sky.utc_seconds(vkd49.grid.t0_utc, vkd49.grid.seconds_of(when))
     sun_dir = (sky.earth + sat).at(t).observe(sky.sun).frame_xyz(itrs).au
     sun_dir /= np.linalg.norm(sun_dir)
-    pose, _, _ = cam.pose("EV1", when)
-    up = pose.position_itrs_km / np.linalg.norm(pose.position_itrs_km)
-    right = np.cross(sun_dir, up)
-    right /= np.linalg.norm(right)
-    fwd = np.cos(np.radians(10)) * sun_dir + np.sin(np.radians(10)) * right
-    down = np.cross(fwd, right)
-    down /= np.linalg.norm(down)
-    down = -down if down @ up > 0 else down
-    rot = np.column_stack([np.cross(down, fwd), down, fwd])
-    focal = cam.lens.focal_px(1280)
-    out = np.zeros((720, 1280, 3), np.float32)
-    ids = np.zeros((720, 1280), np.uint8)
-    s = raycast.ID_SUN
-    sun_model = vkd49.sun_teme_km[:, i]
-    from evasim.sky.orbit import rotate_z
-
-    sun_itrs = rotate_z(sun_model[:, None], vkd49.track.gmst_rad[i : i + 1])[:, 0]
-    model_dir = sun_itrs - pose.position_itrs_km
-    model_dir /= np.linalg.norm(model_dir)
-    lut = cam.lut
-    solids = tuple(x[:0] for x in cam._solids_itrs(np.eye(3), i))
-    solids = (
-        *solids,
-        *cam._screen_bounds(pose, *solids[:4], focal),
+    # yaw/pitch of that direction in the look presets' local frame (skyfield's station state)
+    r = sat.at(t).frame_xyz(itrs).km
+    zenith = r / np.linalg.norm(r)
+    v = sat.at(t).frame_xyz_and_velocity(itrs)[1].km_per_s
+    v = v + np.cross([0.0, 0.0, 7.292115e-5], r)  # back to the inertial velocity's direction
+    fwd = v - (v @ zenith) * zenith
+    fwd /= np.linalg.norm(fwd)
+    left = np.cross(zenith, fwd)
+    pitch = -np.degrees(np.arcsin(sun_dir @ zenith))
+    yaw = np.degrees(np.arctan2(-(sun_dir @ left), sun_dir @ fwd))
+    cam = HelmetCamera(
+        vkd49,
+        1280,
+        720,
+        Lens(90.0),
+        look=f"free:{yaw + 10:.9f},{pitch:.9f}",
+        overlay=False,
+        station=False,
     )
-    ins = cam._atmosphere_slice(pose, sun_itrs)
-    earth = (*cam.texture.mips, cam.texture.linear, ins, lut.transmittance, lut.params)
-    raycast.render(
-        1280, 720, 0, focal, pose.position_itrs_km, rot, model_dir, 1.0, earth, solids, out, ids
-    )
-    ys, xs = np.nonzero(ids == s)
+    frame = cam.frame("EV1", when)
+    ys, xs = np.nonzero(frame.ids == raycast.ID_SUN)
     assert xs.size > 0
-    c = rot.T @ sun_dir
+    focal = cam.lens.focal_px(1280)
+    c = frame.pose.rotation_itrs.T @ sun_dir
+    assert c[2] > 0.98  # ~10 deg off the axis
     expected = (focal * c[0] / c[2] + 640, focal * c[1] / c[2] + 360)
     assert abs(xs.mean() + 0.5 - expected[0]) < 1.0 and abs(ys.mean() + 0.5 - expected[1]) < 1.0
 

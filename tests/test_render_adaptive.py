@@ -81,8 +81,8 @@ def test_screen_hulls_contain_every_visible_point_of_each_solid(vkd49, look, fis
     fisheye, hulls are tested with the margin the ray caster adds."""
     lens = Lens(180.0, fisheye=True) if fisheye else Lens(120.0)
     cam = HelmetCamera(vkd49, 1280, 720, lens, look=look, overlay=False)
-    pose, i, r_ig = cam.pose("EV1", when)
-    centres, rots, halves, kinds = cam._solids_itrs(r_ig, i)[:4]
+    pose, states = cam.pose("EV1", when)
+    centres, rots, halves, kinds = cam._solids_itrs(states)[:4]
     focal = cam.lens.focal_px(1280)
     rects, _, hulls, n_hull = cam._screen_bounds(pose, centres, rots, halves, kinds, focal)
     pad = culling.FISHEYE_MARGIN_PX if fisheye else 0.0
