@@ -8,6 +8,13 @@ Measured side by side in one run:
   for the ratio; it has no penumbra and no refined edges.
 * ``vkd49_cli``: ``evasim replay vkd-49`` as a user runs it (new process, report included).
 * ``year_edges``: a year of ISS sunrise/sunset edges (30 s bracketing, 1 ms refinement).
+* ``vkd49_hold``: the attitude part alone, the TEA hold in closed form (what the replay uses
+  when the hold is an equilibrium) against the full RK4 integration at 0.2 s, same run.
+* ``instant_states``: states at one instant between samples (what a video frame or the
+  broadcast asks for: SGP4, frames, Sun, sunlit fraction, attitude), per call.
+
+To compare with another tree, run this script with that tree's ``src`` on ``PYTHONPATH``
+(entries it does not support are skipped).
 """
 
 from __future__ import annotations
@@ -97,6 +104,40 @@ def main() -> None:
         "median": round(median_y, 3),
         "edges": len(edges),
     }
+    import inspect
+
+    from evasim.attitude.states import nominal_hold
+
+    if "closed_form" in inspect.signature(nominal_hold).parameters:
+        inertia = replay.attitude.config.inertia_kg_m2
+
+        def hold(closed: bool):
+            return lambda: nominal_hold(sc, es, replay.track, inertia, closed_form=closed)
+
+        best_h, median_h = _best(hold(True), 5)
+        best_i, median_i = _best(hold(False), 3)
+        results["vkd49_hold_s"] = {
+            "closed_form": {"best": round(best_h, 4), "median": round(median_h, 4)},
+            "integrated": {"best": round(best_i, 4), "median": round(median_i, 4)},
+            "integrated_over_closed_form_ratio": round(median_i / median_h, 1),
+        }
+    try:
+        from evasim.instant import Instants
+    except ImportError:
+        Instants = None
+    if Instants is not None:
+        inst = Instants.from_replay(replay)
+        s = replay.grid.seconds[len(replay.grid) // 2] + 1 / 3
+
+        def one():
+            for _ in range(100):
+                inst.at(np.array([s]))
+
+        best_o, median_o = _best(one, 5)
+        results["instant_states_one_instant_ms"] = {
+            "best": round(best_o * 10, 3),
+            "median": round(median_o * 10, 3),
+        }
     results["samples"] = len(replay.grid)
     results["machine"] = {
         "python": platform.python_version(),

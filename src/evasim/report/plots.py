@@ -14,7 +14,6 @@ import numpy as np
 from matplotlib.colors import LinearSegmentedColormap
 
 from ..replay import Replay
-from ..sky.orbit import rotate_z
 
 NIGHT = "#1b2a49"
 DAY = "#f6c945"
@@ -167,13 +166,11 @@ def ground_track_jpg(replay: Replay) -> bytes:
     fig, ax = plt.subplots(figsize=(13, 6.8))
     ax.imshow(_blue_marble(), extent=(-180, 180, -90, 90), origin="upper", interpolation="bilinear")
     first, last = _marks(sc)
-    i_open = min(
-        int(np.searchsorted(replay.grid.seconds, replay.grid.seconds_of(first[0]))),
-        len(replay.grid) - 1,
-    )
-    sun_itrs = rotate_z(
-        replay.sun_teme_km[:, i_open : i_open + 1], replay.track.gmst_rad[i_open : i_open + 1]
-    )[:, 0]
+    from ..instant import Instants
+
+    lo_s, hi_s = replay.grid.seconds[0], replay.grid.seconds[-1]
+    s_open = float(np.clip(replay.grid.seconds_of(first[0]), lo_s, hi_s))
+    sun_itrs = Instants.from_replay(replay).at(np.array([s_open])).sun_itrs_km[:, 0]
     dec = np.arcsin(sun_itrs[2] / np.linalg.norm(sun_itrs))
     lon_s = np.arctan2(sun_itrs[1], sun_itrs[0])
     lon, lat = np.meshgrid(np.linspace(-180, 180, 721), np.linspace(-90, 90, 361))
