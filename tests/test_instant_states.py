@@ -239,3 +239,16 @@ def test_vectorised_lvlh_quaternions_equal_the_kernel():
     t = np.linspace(0.0, 40000.0, 1001)
     expected = np.array([kernel.lvlh_quaternion(n, float(x)) for x in t])
     assert np.abs(lvlh_quaternions(n, t) - expected).max() < 1e-15
+
+
+def test_beta_context_from_the_coarse_sun_table(vkd49, sky):
+    """The report's +/- 30-day beta angle uses a 6-hour Sun table: against the hourly one."""
+    from evasim.sky.lighting import beta_angle_deg
+    from evasim.sky.orbit import sgp4_teme
+    from evasim.sky.sun import SunTable
+
+    grid, beta = vkd49.beta_context
+    r, v = sgp4_teme(vkd49.element_set, grid)
+    hourly = beta_angle_deg(r, v, SunTable.build(sky, grid).teme_km(grid))
+    assert np.abs(beta - hourly).max() < 1e-9
+    assert np.ptp(beta) > 10.0  # deg: beta really varies over the two months

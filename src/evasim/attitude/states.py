@@ -125,11 +125,14 @@ class AttitudeStates:
             j = i + 1
             h = t[j] - t[i]
             f = np.clip((s - t[i]) / h, 0.0, 1.0)
-        q = _hermite_quaternions(src.q_lvlh, src.rate_rel_lvlh_body_rad_s, i, j, f, h)
         exact_j = f >= 1.0
-        q[exact_j] = src.q_lvlh[j[exact_j]]
-        exact_i = f <= 0.0
-        q[exact_i] = src.q_lvlh[i[exact_i]]
+        q = np.where(exact_j[:, None], src.q_lvlh[j], src.q_lvlh[i])  # on a sample: itself
+        between = (f > 0.0) & ~exact_j
+        if np.any(between):
+            k = np.flatnonzero(between)
+            q[k] = _hermite_quaternions(
+                src.q_lvlh, src.rate_rel_lvlh_body_rad_s, i[k], j[k], f[k], h[k]
+            )
 
         def lin(x):
             x = np.asarray(x, float)
@@ -139,7 +142,9 @@ class AttitudeStates:
         active = np.where(exact_j, src.cmg_active[j], src.cmg_active[i])
         q_ref = np.asarray(src.config.q_ref_lvlh, float)
         q_err = qmul(qconj(q_ref), q)
-        error = np.degrees(2 * np.arccos(np.clip(np.abs(q_err[:, 0]), 0, 1)))
+        error = np.degrees(
+            2 * np.arctan2(np.linalg.norm(q_err[:, 1:], axis=1), np.abs(q_err[:, 0]))
+        )
         q_gcrs = None
         if q_gcrs_lvlh is not None:
             q_gcrs = _positive_w(qmul(q_gcrs_lvlh, q))
