@@ -122,3 +122,61 @@ def test_nauka_on_us_power_only_after_vkd49(station):
     assert final.connected("Zvezda", "Nauka", "kurs")
     # Unity has been on US power all along; Zvezda never is (two power systems).
     assert before.on_us_power("Destiny") and not before.on_us_power("Zvezda")
+
+
+def test_link_history_is_station_data_not_scenarios(station, monkeypatch, tmp_path):
+    """Editing (or dropping) scenario files changes neither the configuration nor the links."""
+    from evasim import scenario as scenario_module
+    from evasim.station.context import station_context
+
+    when = utc("2021-09-10")
+    modules = station.at(when).modules
+    links = {lk.key: lk.state for lk in links_at(station, when).catalogue_links()}
+    # A copy of VKD-49 whose tasks make no link changes, and a world without built-in scenarios.
+    edited = scenario_module.parse_scenario(
+        _builtin_text("vkd-49").replace("effects = [", "# effects = ["), str(tmp_path / "x.toml")
+    )
+    assert not any(t.effects for t in edited.tasks)
+    monkeypatch.setattr(scenario_module, "builtin_scenarios", lambda: [edited])
+    monkeypatch.setattr(scenario_module, "load_scenario", lambda _name: edited)
+    fresh = Station()
+    assert fresh.at(when).modules == modules
+    assert {lk.key: lk.state for lk in links_at(fresh, when).catalogue_links()} == links
+    # The edited scenario's own replay sees its own (absent) effects: nothing changes in it.
+    context = station_context(edited, [])
+    assert context.links_before == context.links_after
+    assert not context.nauka_on_us_power_after
+
+
+def test_link_history_agrees_with_the_builtin_scenarios():
+    """link_events.csv and the built-in spacewalks' task effects tell the same story."""
+    from evasim.scenario import builtin_scenarios
+    from evasim.station.catalog import canonical, link_events
+
+    from_scenarios = sorted(
+        (
+            sc.task_window(task)[1],
+            e.action,
+            e.kind,
+            canonical(e.source),
+            canonical(e.target),
+            e.place,
+        )
+        for sc in builtin_scenarios()
+        if sc.kind == "eva"
+        for task in sc.tasks
+        for e in task.parsed_effects
+    )
+    from_data = sorted(
+        (e.utc, e.action, e.kind, canonical(e.source), canonical(e.target), e.place)
+        for e in link_events()
+    )
+    assert from_data == from_scenarios
+    assert {e.eva for e in link_events()} == {"VKD-49", "VKD-50"}
+    assert all(e.time_conf == "est" and e.sources for e in link_events())
+
+
+def _builtin_text(name: str) -> str:
+    from importlib import resources
+
+    return (resources.files("evasim") / "data" / "scenarios" / f"{name}.toml").read_text("utf-8")

@@ -119,6 +119,23 @@ class LinkSpec:
 
 
 @dataclass(frozen=True)
+class LinkEventSpec:
+    """A link change a spacewalk made (link_events.csv): station history, not scenario input."""
+
+    utc: datetime
+    action: str  # connect | disconnect
+    kind: str
+    source: str
+    target: str
+    place: str | None
+    eva: str
+    time_conf: str
+    conf: str
+    sources: str
+    notes: str
+
+
+@dataclass(frozen=True)
 class VisitSpec:
     """A vehicle at a port for a period (from ros_ports_2021.csv / usos_visiting_2021.csv)."""
 
@@ -217,6 +234,28 @@ def links() -> tuple[LinkSpec, ...]:
         )
         for r in _rows("links.csv")
     )
+
+
+@cache
+def link_events() -> tuple[LinkEventSpec, ...]:
+    """Link changes in time order (the order of the file at equal times)."""
+    rows = [
+        LinkEventSpec(
+            parse_utc(r["utc"]),
+            r["action"],
+            r["kind"],
+            r["from"],
+            r["to"],
+            r["place"] or None,
+            r["eva"],
+            r["time_conf"],
+            r["conf"],
+            r["sources"],
+            r["notes"],
+        )
+        for r in _rows("link_events.csv")
+    ]
+    return tuple(sorted(rows, key=lambda e: e.utc))
 
 
 _USOS_PORTS = {

@@ -44,7 +44,7 @@ def station_context(sc: Scenario, warnings: list[str]) -> StationContext | None:
     station = Station()
     try:
         config = station.at(sc.station_date)
-        before = links_at(station, sc.eva.hatch_open_utc, exclude_scenario=sc.name)
+        before = links_at(station, sc.eva.hatch_open_utc)
     except StationError as exc:
         warnings.append(f"station model not used: {exc.detail}")
         return None

@@ -1,4 +1,4 @@
-"""The station's configuration history: ``Station().at(utc)`` and ``changes(a, b)``.
+"""The station's configuration history: ``Station().at(utc)``, ``changes(a, b)`` and ``links_at``.
 
 The history is built by applying, in time order, every attach/detach, adapter and
 docking/undocking event in the bundled data, through the validated operations of
@@ -131,53 +131,14 @@ class Station:
         return [e for e in self.events if a < e.utc <= b]
 
 
-@dataclass(frozen=True)
-class LinkEvent:
-    """A link change made by a spacewalk task, at the task's end."""
-
-    utc: datetime
-    action: str
-    kind: str
-    source: str
-    target: str
-    place: str | None
-    scenario: str
-    task: str
-
-
-def spacewalk_link_events(scenarios=None) -> list[LinkEvent]:
-    """Link changes from the built-in spacewalk scenarios (published work; times estimated)."""
-    from ..scenario import builtin_scenarios
-
-    out = []
-    for sc in scenarios if scenarios is not None else builtin_scenarios():
-        for task in sc.tasks:
-            end = sc.task_window(task)[1]
-            for eff in task.parsed_effects:
-                out.append(
-                    LinkEvent(
-                        end,
-                        eff.action,
-                        eff.kind,
-                        eff.source,
-                        eff.target,
-                        eff.place,
-                        sc.name,
-                        task.name,
-                    )
-                )
-    out.sort(key=lambda e: e.utc)
-    return out
-
-
-def links_at(station: Station, utc: datetime, exclude_scenario: str | None = None):
-    """Link network at ``utc``: baseline from the configuration, plus every built-in
-    spacewalk effect up to ``utc`` (except those of ``exclude_scenario``)."""
+def links_at(station: Station, utc: datetime):
+    """Link network at ``utc``: baseline from the configuration, plus every link change of
+    the station's history (``link_events.csv``) up to and including ``utc``."""
     from .links import LinkNetwork
 
     utc = to_utc_datetime(utc)
     network = LinkNetwork.for_configuration(station.at(utc))
-    for e in spacewalk_link_events():
-        if e.utc <= utc and e.scenario != exclude_scenario:
+    for e in catalog.link_events():
+        if e.utc <= utc:
             network = network.apply(e.action, e.kind, e.source, e.target, e.place)
     return network
