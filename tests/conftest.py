@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from evasim.replay import run_replay
+from evasim import api
 from evasim.scenario import load_scenario
 from evasim.sky import Sky
 
@@ -14,9 +14,9 @@ def sky() -> Sky:
 
 @pytest.fixture(scope="session")
 def vkd49(sky):
-    return run_replay(load_scenario("vkd-49"), sky)
+    return api.replay(load_scenario("vkd-49"), sky)
 
 
 @pytest.fixture(scope="session")
 def vkd50(sky):
-    return run_replay(load_scenario("vkd-50"), sky)
+    return api.replay(load_scenario("vkd-50"), sky)

@@ -8,16 +8,16 @@ import numpy as np
 import pyarrow.parquet as pq
 import pytest
 
+from evasim import api
 from evasim.ccsds import read_aem, read_oem
 from evasim.outputs import write_products
-from evasim.replay import run_replay
 from evasim.report import render_report
 from evasim.scenario import load_scenario, parse_scenario
 
 
 @pytest.fixture(scope="module")
 def nauka(sky):
-    return run_replay(load_scenario("nauka-2021-07-29"), sky)
+    return api.replay(load_scenario("nauka-2021-07-29"), sky)
 
 
 def test_published_figures(nauka):
@@ -121,3 +121,18 @@ def test_attitude_scenario_errors():
     bad = text.replace('quantity = "peak_rate_deg_s"', 'quantity = "peak_rate"')
     with pytest.raises(EvasimInputError, match=r"attitude\.targets\[0\]\.quantity"):
         parse_scenario(bad, "n.toml")
+
+
+def test_attitude_event_part_and_telemetry(nauka):
+    """An attitude replay has no spacewalk part: no timeline columns, a clear error for cameras."""
+    from evasim.errors import EvasimInputError
+
+    assert nauka.spacewalk is None and nauka.attitude_event is nauka.part
+    assert nauka.timeline is None and nauka.station is None
+    columns = nauka.telemetry().column_names
+    assert "eva_elapsed_s" not in columns and "task_ev1" not in columns
+    assert {"q_lvlh_w", "h_cmg_n_m_s", "beta_angle_deg"} <= set(columns)
+    with pytest.raises(EvasimInputError, match="the helmet camera needs a spacewalk"):
+        nauka.require_spacewalk("the helmet camera")
+    kinds = {e.kind for e in nauka.events()}
+    assert {"sunrise", "sunset"} & kinds

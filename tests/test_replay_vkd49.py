@@ -109,16 +109,16 @@ def test_far_element_set_warns_and_omm_file_works(tmp_path, sky):
     """A scenario 40 days after the newest bundled set warns; an OMM file replays."""
     from pathlib import Path
 
-    from evasim.replay import run_replay
+    from evasim import api
     from evasim.scenario import load_scenario, parse_scenario
 
     text = (Path(__file__).parents[1] / "src/evasim/data/scenarios/vkd-49.toml").read_text()
     text = text.replace("2021-09-03T", "2021-10-20T").replace("step_s = 1.0", "step_s = 30.0")
-    late = run_replay(parse_scenario(text, "late.toml"), sky)
+    late = api.replay(parse_scenario(text, "late.toml"), sky)
     assert late.warnings and "days from hatch open" in late.warnings[0]
     assert "WARNING" not in late.summary()["flags"][0]
 
-    es = run_replay(load_scenario("vkd-49"), sky).element_set
+    es = api.replay(load_scenario("vkd-49"), sky).element_set
     record = {
         "OBJECT_NAME": "ISS (ZARYA)",
         "NORAD_CAT_ID": 25544,
@@ -137,10 +137,10 @@ def test_far_element_set_warns_and_omm_file_works(tmp_path, sky):
     omm_text = base.replace('source = "bundled"', 'source = "omm"\nomm_file = "iss.json"')
     omm_text = omm_text.replace('set = "iss_2021"', "").replace("step_s = 1.0", "step_s = 30.0")
     (tmp_path / "omm.toml").write_text(omm_text)
-    omm = run_replay(load_scenario(str(tmp_path / "omm.toml")), sky)
+    omm = api.replay(load_scenario(str(tmp_path / "omm.toml")), sky)
     assert (
         omm.summary()["sunsets_during_eva_utc"]
-        == run_replay(load_scenario("vkd-49"), sky).summary()["sunsets_during_eva_utc"]
+        == api.replay(load_scenario("vkd-49"), sky).summary()["sunsets_during_eva_utc"]
     )
 
 
@@ -154,3 +154,32 @@ def test_public_api(vkd49):
     cam = api.helmet_camera(vkd49, 64, 36, look="nadir")
     image = cam.frame("EV1", datetime(2021, 9, 3, 15, 30, tzinfo=UTC)).image
     assert image.shape == (36, 64, 3) and image.mean() > 30
+
+
+def test_telemetry_accessor_is_the_parquet_table(products, vkd49):
+    """``replay.telemetry()`` is the table telemetry.parquet holds; ``events()`` is events.csv."""
+    table = vkd49.telemetry()
+    on_disk = pq.read_table(products / "telemetry.parquet")
+    assert table.column_names == on_disk.column_names
+    assert table.equals(on_disk.cast(table.schema))
+    assert table.column_names[:2] == ["utc", "eva_elapsed_s"]
+    assert table.column_names.index("suit_time_left_s") > table.column_names.index("beta_angle_deg")
+    with open(products / "events.csv", encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    assert [e.kind for e in vkd49.events()] == [r["kind"] for r in rows]
+
+
+def test_telemetry_to_pandas(vkd49):
+    pandas = pytest.importorskip("pandas")
+    frame = vkd49.telemetry().to_pandas()
+    assert isinstance(frame, pandas.DataFrame) and len(frame) == len(vkd49.grid)
+
+
+def test_replay_is_a_core_plus_one_part(vkd49):
+    """The spacewalk part carries the timeline; the core the orbit and light."""
+    from evasim.parts import ReplayCore, SpacewalkPart
+
+    assert isinstance(vkd49.core, ReplayCore) and isinstance(vkd49.part, SpacewalkPart)
+    assert vkd49.spacewalk is vkd49.part and vkd49.attitude_event is None
+    assert vkd49.timeline is vkd49.part.timeline and vkd49.grid is vkd49.core.grid
+    assert vkd49.require_spacewalk("x") is vkd49.part

@@ -3,6 +3,7 @@
 >>> from evasim import api
 >>> replay = api.replay("vkd-49")                       # doctest: +SKIP
 >>> replay.summary()["sunsets_during_eva_utc"]          # doctest: +SKIP
+>>> replay.telemetry().to_pandas()                      # doctest: +SKIP
 >>> api.write_products(replay, "out/vkd-49")            # doctest: +SKIP
 """
 
@@ -11,10 +12,16 @@ from __future__ import annotations
 from datetime import datetime
 from pathlib import Path
 
+import pyarrow as pa
+
+from . import replay as _replay
 from .errors import EvasimInputError
+from .outputs import telemetry_table as _telemetry_table
 from .outputs import write_products as _write_products
-from .replay import Replay, run_replay
+from .replay import run_replay
 from .report import render_report
+from .report.events import replay_events as _replay_events
+from .report.summary import summary as _summary
 from .scenario import Scenario, builtin_scenarios, load_scenario, parse_scenario
 from .sky import Sky
 from .sky.lighting import LightingEdges, find_edges
@@ -22,6 +29,28 @@ from .sky.orbit import Orbit, StationTrack
 from .sky.sun import SunTable
 from .sky.timegrid import TimeGrid
 from .sky.tle import ElementSet, bundled_set, load_omm_json, load_tle_file, nearest, parse_tle_text
+
+
+class Replay(_replay.Replay):
+    """A replay's states (``grid``, ``track``, ``sunlit_fraction``, ``timeline``, ``attitude``,
+    ...) with its products as methods. ``Replay.of(states)`` wraps what ``run_replay`` gives."""
+
+    @classmethod
+    def of(cls, replay: _replay.Replay) -> Replay:
+        return replay if isinstance(replay, cls) else cls(replay.core, replay.part)
+
+    def summary(self) -> dict:
+        """Key figures, JSON-ready: what summary.json holds."""
+        return _summary(self)
+
+    def events(self) -> list:
+        """Events in time order (``utc``, ``kind``, ``detail``): what events.csv holds."""
+        return _replay_events(self)
+
+    def telemetry(self) -> pa.Table:
+        """The telemetry on the replay's grid as a pyarrow Table: what telemetry.parquet holds
+        (``.to_pandas()`` gives a DataFrame where pandas is installed)."""
+        return _telemetry_table(self)
 
 
 def station_at(utc: datetime):
@@ -49,12 +78,14 @@ def helmet_camera(
 def replay(scenario: str | Path | Scenario, sky: Sky | None = None) -> Replay:
     """Run a replay from a built-in name, a TOML path or a :class:`Scenario`."""
     sc = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
-    return run_replay(sc, sky)
+    return Replay.of(run_replay(sc, sky))
 
 
-def write_products(replay: Replay, out_dir: str | Path, report: bool = True) -> dict[str, Path]:
+def write_products(
+    replay: _replay.Replay, out_dir: str | Path, report: bool = True
+) -> dict[str, Path]:
     """Write telemetry.parquet, events.csv, summary.json (and report.html) atomically."""
-    return _write_products(replay, Path(out_dir), render_report if report else None)
+    return _write_products(Replay.of(replay), Path(out_dir), render_report if report else None)
 
 
 def lighting_edges(

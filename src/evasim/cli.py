@@ -83,6 +83,7 @@ def replay(
     video_size: Annotated[str, typer.Option(help="WIDTHxHEIGHT")] = "1280x720",
 ) -> None:
     """Replay a spacewalk: telemetry.parquet, events.csv, summary.json and report.html."""
+    from .api import Replay as PublicReplay
     from .outputs import write_products
     from .replay import run_replay
     from .report import render_report
@@ -112,7 +113,7 @@ def replay(
 
             step("scenario")
             sc = load_scenario(scenario)
-            result = run_replay(sc, Sky.load(), progress=step)
+            result = PublicReplay.of(run_replay(sc, Sky.load(), progress=step))
             out_dir = out or Path("out") / sc.name
             written = write_products(
                 result, out_dir, render_report if report else None, progress=step
@@ -132,10 +133,8 @@ def replay(
             )
         except EvasimInputError as exc:
             _fail(exc)
-    if result.scenario.kind == "attitude":
-        _print_attitude_summary(result, written, time.perf_counter() - started)
-    else:
-        _print_summary(result, written, time.perf_counter() - started)
+    printer = _print_summary if result.spacewalk else _print_attitude_summary
+    printer(result, written, time.perf_counter() - started)
 
 
 def _parse_size(text: str, option: str) -> tuple[int, int]:
@@ -157,8 +156,7 @@ def _write_videos(
     from .render.video import write_mp4
 
     sc = result.scenario
-    if sc.kind != "eva":
-        raise EvasimInputError("--video: helmet cameras need a spacewalk scenario")
+    result.require_spacewalk("--video: the helmet camera")
     if fps <= 0 or speed <= 0:
         raise EvasimInputError("--fps/--video-speed: expected positive numbers")
     width, height = _parse_size(size, "--video-size")

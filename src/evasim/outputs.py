@@ -18,7 +18,9 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from .parts import AttitudeEventPart, SpacewalkPart
 from .replay import Replay
+from .report.events import replay_events
 from .sky.timegrid import utc_iso
 
 PRODUCTS = (
@@ -32,13 +34,17 @@ PRODUCTS = (
 
 
 def telemetry_table(replay: Replay) -> pa.Table:
-    """1 Hz (scenario step) telemetry as an Arrow table; units in column names."""
+    """1 Hz (scenario step) telemetry as an Arrow table; units in column names.
+
+    The core's columns (time, position, lighting), with the part's columns around them:
+    ``PART_COLUMNS`` is the one place the replay's kind chooses them.
+    """
     tr = replay.track
+    after_utc, at_end = PART_COLUMNS[type(replay.part)](replay)
     columns: dict[str, pa.Array] = {
         "utc": pa.array(replay.grid.datetimes64(), type=pa.timestamp("ms", tz="UTC")),
+        **after_utc,
     }
-    if replay.timeline is not None:
-        columns["eva_elapsed_s"] = pa.array(replay.timeline.eva_elapsed_s)
     for frame, r in (("gcrs", tr.r_gcrs_km), ("itrs", tr.r_itrs_km)):
         for axis, values in zip("xyz", r, strict=True):
             columns[f"{axis}_{frame}_km"] = pa.array(values)
@@ -50,18 +56,38 @@ def telemetry_table(replay: Replay) -> pa.Table:
         "sun_elevation_deg": pa.array(replay.sun_elevation_deg),
         "beta_angle_deg": pa.array(replay.beta_deg),
     }
-    if replay.timeline is not None:
-        columns["suit_time_left_s"] = pa.array(replay.timeline.suit_time_left_s, from_pandas=True)
-        for role, names in replay.timeline.active_task.items():
-            columns[f"task_{role.lower()}"] = pa.array(names.tolist(), type=pa.string())
-    if replay.attitude is not None:
-        columns |= attitude_columns(replay.attitude, replay.grid.seconds)
+    columns |= at_end
     meta = {
         b"evasim.scenario": replay.scenario.name.encode(),
         b"evasim.tle_epoch_utc": utc_iso(replay.element_set.epoch_utc).encode(),
         b"evasim.frames": b"GCRS and ITRS (polar motion ignored), WGS84 geodetic",
     }
     return pa.table(columns).replace_schema_metadata(meta)
+
+
+Columns = dict[str, pa.Array]
+
+
+def spacewalk_columns(replay: Replay) -> tuple[Columns, Columns]:
+    """Elapsed time (after utc); suit time left, each role's task and the attitude hold (end)."""
+    timeline = replay.timeline
+    at_end: Columns = {"suit_time_left_s": pa.array(timeline.suit_time_left_s, from_pandas=True)}
+    for role, names in timeline.active_task.items():
+        at_end[f"task_{role.lower()}"] = pa.array(names.tolist(), type=pa.string())
+    if replay.attitude is not None:
+        at_end |= attitude_columns(replay.attitude, replay.grid.seconds)
+    return {"eva_elapsed_s": pa.array(timeline.eva_elapsed_s)}, at_end
+
+
+def attitude_event_columns(replay: Replay) -> tuple[Columns, Columns]:
+    """The event's attitude columns, at the end."""
+    return {}, attitude_columns(replay.attitude, replay.grid.seconds)
+
+
+PART_COLUMNS: dict[type, Callable[[Replay], tuple[Columns, Columns]]] = {
+    SpacewalkPart: spacewalk_columns,
+    AttitudeEventPart: attitude_event_columns,
+}
 
 
 def attitude_columns(states, seconds: np.ndarray) -> dict[str, pa.Array]:
@@ -90,32 +116,6 @@ def attitude_columns(states, seconds: np.ndarray) -> dict[str, pa.Array]:
         slug = "".join(ch if ch.isalnum() else "_" for ch in name.lower()).strip("_")
         cols[f"propellant_{slug}_kg"] = pa.array(states.propellant_kg[:, i])
     return cols
-
-
-def replay_events(replay: Replay) -> list:
-    """Timeline events of a spacewalk, or attitude and lighting events of an attitude replay."""
-    if replay.timeline is not None:
-        return replay.timeline.events
-    from .attitude.events import attitude_events
-    from .timeline import Event
-
-    events = attitude_events(replay.attitude, replay.grid)
-    for s, kind, outer, inner in zip(
-        replay.edges.seconds,
-        replay.edges.kind,
-        replay.edges.penumbra_outer_s,
-        replay.edges.penumbra_inner_s,
-        strict=True,
-    ):
-        if replay.grid.seconds[0] <= s <= replay.grid.seconds[-1]:
-            events.append(
-                Event(
-                    replay.grid.datetime_at(s),
-                    str(kind),
-                    f"Sun centre on the limb; penumbra {abs(outer - inner):.1f} s",
-                )
-            )
-    return sorted(events, key=lambda e: e.utc)
 
 
 def write_events_csv(replay: Replay, path: Path) -> None:

@@ -31,8 +31,7 @@ def _wrap180(x: float) -> float:
 class BroadcastModel:
     def __init__(self, replay: Replay):
         sc = replay.scenario
-        if sc.kind != "eva" or replay.timeline is None:
-            raise ValueError("the broadcast needs a spacewalk scenario")
+        replay.require_spacewalk("the broadcast")
         self.replay = replay
         self.grid = replay.grid
         self.seconds = np.asarray(replay.grid.seconds, dtype=float)

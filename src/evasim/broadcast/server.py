@@ -570,8 +570,7 @@ def serve(
             f"--speed: expected {SPEED_RANGE[0]:g}..{SPEED_RANGE[1]:g}, got {speed:g}"
         )
     replay = run_replay(load_scenario(scenario_name_or_path))
-    if replay.scenario.kind != "eva":
-        raise EvasimInputError("the broadcast needs a spacewalk scenario (kind = 'eva')")
+    replay.require_spacewalk("the broadcast")
     token = token or secrets.token_urlsafe(24)
     app = create_app(
         replay,

@@ -61,8 +61,7 @@ class HelmetCamera:
         atmosphere: bool = True,
         station: bool = True,
     ):
-        if replay.scenario.kind != "eva":
-            raise EvasimInputError("the helmet camera needs a spacewalk scenario")
+        replay.require_spacewalk("the helmet camera")
         if not (16 <= width <= 7680 and 16 <= height <= 4320):
             raise EvasimInputError("--width/--height: expected 16..7680 x 16..4320 pixels")
         self.replay = replay

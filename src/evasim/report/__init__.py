@@ -4,8 +4,8 @@ from __future__ import annotations
 
 
 def render_report(replay) -> str:
-    """Spacewalk or attitude report, by the scenario's kind."""
-    if replay.scenario.kind == "attitude":
+    """Spacewalk or attitude-event report, by the replay's part (the one dispatch)."""
+    if replay.spacewalk is None:
         from .attitude_html import render_attitude_report
 
         return render_attitude_report(replay)

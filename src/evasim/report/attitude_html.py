@@ -5,11 +5,12 @@ from __future__ import annotations
 from html import escape
 
 from .. import __version__
-from ..outputs import replay_events
 from ..replay import Replay
 from ..sky.timegrid import utc_iso
 from . import attitude_plots, plots
+from .events import replay_events
 from .html import _CSS, _img, _table, fact_table_rows
+from .summary import attitude_event_summary
 
 _MEANING = {
     "thrust_n": "net thrust of the scheduled thruster group",
@@ -20,7 +21,7 @@ _MEANING = {
 
 
 def render_attitude_report(replay: Replay) -> str:
-    sc, s = replay.scenario, replay.summary()
+    sc, s = replay.scenario, attitude_event_summary(replay)
     a = replay.attitude
     pub = s["published"]
 

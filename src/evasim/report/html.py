@@ -12,6 +12,7 @@ from ..replay import Replay
 from ..sky.timegrid import utc_iso
 from ..timeline import hm
 from . import plots
+from .summary import spacewalk_summary
 
 _CSS = """
 body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:0;color:#1d2433;
@@ -97,7 +98,7 @@ estimates); baseline links between modules integrated earlier are not listed.</p
 
 
 def render_spacewalk_report(replay: Replay) -> str:
-    sc, s = replay.scenario, replay.summary()
+    sc, s = replay.scenario, spacewalk_summary(replay)
     timeline_png, key = plots.timeline_png(replay)
     cards = [
         (

@@ -1,0 +1,194 @@
+"""summary.json: the key figures of a replay, one function per kind of replay.
+
+``summary(replay)`` dispatches once on the replay's part; adding a kind of scenario means adding
+its part and one row to ``SUMMARIES``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+from ..attitude.quaternion import to_euler_321_deg
+from ..parts import AttitudeEventPart, SpacewalkPart
+from ..replay import Replay
+from ..sky.timegrid import utc_iso
+from ..timeline import hm
+
+
+def summary(replay: Replay) -> dict:
+    """Key figures, JSON-ready (what summary.json holds)."""
+    return SUMMARIES[type(replay.part)](replay)
+
+
+def spacewalk_summary(replay: Replay) -> dict:
+    """Key figures of a spacewalk, JSON-ready."""
+    sc, eva = replay.scenario, replay.scenario.eva
+    s_open = replay.grid.seconds_of(eva.hatch_open_utc)
+    s_close = replay.grid.seconds_of(eva.hatch_close_utc)
+    in_eva = (replay.edges.seconds >= s_open) & (replay.edges.seconds <= s_close)
+    mask = replay.eva_mask()
+    step = float(np.median(np.diff(replay.grid.seconds))) if len(replay.grid) > 1 else 0.0
+    daylight_s = float(np.sum(replay.sunlit_fraction[mask]) * step)
+    periods = replay.track.orbital_periods_min()
+    return {
+        "scenario": sc.name,
+        "title": sc.title,
+        "airlock": eva.airlock,
+        "crew": [{"name": m.name, "role": m.role, "suit": m.suit} for m in sc.crew],
+        "hatch_open_utc": utc_iso(eva.hatch_open_utc),
+        "hatch_close_utc": utc_iso(eva.hatch_close_utc),
+        "duration_s": s_close - s_open,
+        "duration_hm": hm(s_close - s_open),
+        "sunrises_during_eva_utc": [
+            utc_iso(replay.grid.datetime_at(s), 1)
+            for s in replay.edges.seconds[in_eva & (replay.edges.kind == "sunrise")]
+        ],
+        "sunsets_during_eva_utc": [
+            utc_iso(replay.grid.datetime_at(s), 1)
+            for s in replay.edges.seconds[in_eva & (replay.edges.kind == "sunset")]
+        ],
+        "daylight_during_eva_s": round(daylight_s, 1),
+        "daylight_fraction_during_eva": round(daylight_s / max(s_close - s_open, 1.0), 4),
+        "beta_angle_deg": {
+            "at_hatch_open": round(
+                float(np.interp(s_open, replay.grid.seconds, replay.beta_deg)), 3
+            ),
+            "min": round(float(np.min(replay.beta_deg[mask])), 3),
+            "max": round(float(np.max(replay.beta_deg[mask])), 3),
+        },
+        "altitude_km": {
+            "min": round(float(np.min(replay.track.altitude_km)), 2),
+            "max": round(float(np.max(replay.track.altitude_km)), 2),
+            "mean": round(float(np.mean(replay.track.altitude_km)), 2),
+        },
+        "orbital_period_min": round(float(np.mean(periods)), 3) if periods.size else None,
+        "inclination_from_track_deg": round(replay.track.inclination_from_track_deg(), 3),
+        "tle": {
+            "epoch_utc": utc_iso(replay.element_set.epoch_utc),
+            "age_days_at_hatch_open": round(replay.tle_age_days, 3),
+            "line1": replay.element_set.line1,
+            "line2": replay.element_set.line2,
+            "origin": replay.element_set.origin,
+        },
+        "station": replay.station.to_json() if replay.station else None,
+        "attitude": _attitude_hold_summary(replay),
+        "flags": list(replay.timeline.flags),
+        "warnings": list(replay.warnings),
+        "step_s": step,
+        "samples": len(replay.grid),
+    }
+
+
+def _attitude_hold_summary(replay: Replay) -> dict | None:
+    a = replay.attitude
+    if a is None:
+        return None
+    roll, pitch, yaw = to_euler_321_deg(np.asarray(a.config.q_ref_lvlh))
+    return {
+        "mode": "CMG attitude hold at the torque-equilibrium attitude (TEA)",
+        "tea_roll_pitch_yaw_deg": [round(float(x[0]), 3) for x in (roll, pitch, yaw)],
+        "max_attitude_error_deg": round(float(np.max(a.error_deg)), 6),
+        "max_h_cmg_n_m_s": round(float(np.max(a.h_cmg_norm)), 3),
+        "cmg_capacity_n_m_s": a.config.cmg_capacity_n_m_s,
+    }
+
+
+def attitude_event_summary(replay: Replay) -> dict:
+    """Key figures of an attitude event (reconstructed and published), JSON-ready."""
+    sc, a = replay.scenario, replay.attitude
+    f = a.figures
+    t0 = replay.grid.t0_utc
+    published = {t.quantity: t for t in sc.attitude.targets}
+
+    def pub(q):
+        t = published.get(q)
+        if t is None:
+            return None
+        value = utc_iso(t.value) if q == "control_regained_utc" else t.value
+        return {
+            "value": value,
+            "sigma": t.sigma,
+            "source": t.source,
+            "confidence": t.confidence,
+        }
+
+    regained = (
+        utc_iso(replay.grid.datetime_at(f["control_regained_s"]))
+        if np.isfinite(f["control_regained_s"])
+        else None
+    )
+    error_at = {utc_iso(k): round(v, 2) for k, v in f["error_deg_at"].items()}
+    fitted = {}
+    for key, value in (a.fit_values or {}).items():
+        shown = utc_iso(replay.grid.datetime_at(value)) if key.endswith("start_utc") else value
+        fitted[key] = {
+            "value": shown if isinstance(shown, str) else round(float(shown), 3),
+            "sigma": round(float((a.fit_sigma or {}).get(key, np.nan)), 3),
+            "unit": _unit(key),
+        }
+    return {
+        "scenario": sc.name,
+        "title": sc.title,
+        "kind": "attitude",
+        "span_utc": [utc_iso(sc.span.start_utc), utc_iso(sc.span.end_utc)],
+        "peak_rate_deg_s": round(f["peak_rate_deg_s"], 4),
+        "peak_rate_utc": utc_iso(replay.grid.datetime_at(f["peak_rate_s"])),
+        "total_attitude_change_deg": round(f["total_attitude_change_deg"], 2),
+        "error_deg_at": error_at,
+        "control_regained_utc": regained,
+        "max_h_cmg_n_m_s": round(f["max_h_cmg_n_m_s"], 3),
+        "published": {
+            "peak_rate_deg_s": pub("peak_rate_deg_s"),
+            "total_attitude_change_deg": pub("total_attitude_change_deg"),
+            "error_deg_at": pub("error_deg_at"),
+            "control_regained_utc": pub("control_regained_utc"),
+        },
+        "fitted_parameters": fitted,
+        "normalised_residuals": [
+            round(float(x), 3) for x in (a.residuals if a.residuals is not None else [])
+        ],
+        "mass_properties": {
+            "mass_kg": round(a.setup.mass.mass_kg, 1),
+            "center_of_mass_m": [round(float(x), 3) for x in a.setup.mass.center_of_mass_m],
+            "inertia_kg_m2": [
+                [round(float(x), 1) for x in row] for row in a.setup.mass.inertia_kg_m2
+            ],
+        },
+        "tle": {
+            "epoch_utc": utc_iso(replay.element_set.epoch_utc),
+            "age_days": round(replay.tle_age_days, 3),
+        },
+        "reconstruction_note": RECONSTRUCTION_NOTE,
+        "warnings": list(replay.warnings),
+        "start_utc": utc_iso(t0),
+    }
+
+
+RECONSTRUCTION_NOTE = (
+    "Reconstructed, not recorded: no attitude telemetry of the event is public. The thrusters, "
+    "their thrust, Nauka's propellant and the Zvezda/Progress counter-torques are model "
+    "parameters fitted to the published figures (peak rate, total attitude change, 45 deg at "
+    "16:42, control regained ~17:29); only net torques are observable, so Nauka's thrust and "
+    "Zvezda's counter-torque trade off against each other (see their uncertainties)."
+)
+
+
+def _unit(key: str) -> str:
+    for suffix, unit in (
+        ("thrust_n", "N"),
+        ("propellant_kg", "kg"),
+        ("max_torque_n_m", "N m"),
+        ("start_utc", "UTC"),
+        ("isp_s", "s"),
+    ):
+        if key.endswith(suffix):
+            return unit
+    return ""
+
+
+SUMMARIES: dict[type, Callable[[Replay], dict]] = {
+    SpacewalkPart: spacewalk_summary,
+    AttitudeEventPart: attitude_event_summary,
+}
