@@ -9,7 +9,7 @@ from ..attitude.states import AttitudeStates, nominal_hold
 from ..scenario import Scenario
 from ..sky.orbit import StationTrack
 from ..sky.tle import ElementSet
-from ..station.context import StationContext, station_context
+from ..station.context import StationContext, scenario_airlock, station_context
 from ..timeline import Timeline, build_timeline
 from .core import ReplayCore
 
@@ -21,6 +21,7 @@ class SpacewalkPart:
     """States a spacewalk adds to the core: who does what when, and the station around them."""
 
     timeline: Timeline
+    airlock: str  # the station element whose hatch the crew leaves and enters by
     station: StationContext | None = field(repr=False, default=None)
     attitude: AttitudeStates | None = field(repr=False, default=None)  # CMG hold at the TEA
     warnings: tuple[str, ...] = ()
@@ -36,9 +37,10 @@ def build_spacewalk(
     timeline = build_timeline(sc, core.grid, core.edges)
     report("station")
     context = station_context(sc, warnings)
+    airlock = context.airlock if context else scenario_airlock(sc, None).element
     report("attitude")
     attitude = _nominal_attitude(sc, core.element_set, core.track, warnings)
-    return SpacewalkPart(timeline, context, attitude, tuple(warnings))
+    return SpacewalkPart(timeline, airlock, context, attitude, tuple(warnings))
 
 
 def _nominal_attitude(

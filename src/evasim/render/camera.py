@@ -4,7 +4,9 @@ Position: on the exterior of the task's worksite module in the 3-D layout (1 m o
 its zenith side, or its starboard side for modules hanging along Z), EV1 and EV2 1.5 m apart
 along the module; between tasks the crew member translates in a straight line to the next
 worksite during the first ``TRANSIT_S`` of the task (routes along handrails and the Strela boom
-are not modelled). Before hatch open and after hatch close: at the Poisk hatch.
+are not modelled). Before hatch open and after hatch close: at the hatch of the scenario's
+airlock (Poisk, Quest, Pirs...: ``station.airlock``), which is also the worksite of tasks that
+name none.
 
 Orientation presets (``look``): ``worksite`` (toward the worksite module's centre), ``limb``
 (forward along the velocity, tilted down to the Earth's limb), ``nadir`` (straight down),
@@ -21,12 +23,11 @@ import numpy as np
 
 from ..attitude.quaternion import matrices
 from ..errors import EvasimInputError
+from ..station.airlock import HULL_OFFSET_M, hatch_point
 from ..station.layout import Placement
 
 TRANSIT_S = 10 * 60.0
-HULL_OFFSET_M = 1.0
 CREW_SPACING_M = 1.5
-HATCH_MODULE = "Poisk"
 
 
 @dataclass(frozen=True)
@@ -57,28 +58,24 @@ def worksite_point(placements: dict[str, Placement], module: str, index: int) ->
 
 
 def crew_position_body(
-    sc, placements: dict[str, Placement], role: str, when: datetime
+    sc, placements: dict[str, Placement], role: str, when: datetime, airlock: str
 ) -> tuple[np.ndarray, str]:
-    """Body-frame position (m) and the module being looked at, for crew ``role``."""
+    """Body-frame position (m) and the module being looked at, for crew ``role``; ``airlock``
+    is the element whose hatch the spacewalk starts and ends at."""
     from ..station.catalog import canonical
 
     index = [m.role for m in sc.crew].index(role)
-    hatch = placements.get(HATCH_MODULE)
-    hatch_point = (
-        hatch.centre_m + hatch.axis * (hatch.size_m[0] / 2 + HULL_OFFSET_M)
-        if hatch
-        else np.zeros(3)
-    )
+    hatch = hatch_point(placements, airlock)
     windows = []
     for task in sc.tasks:
         if role in [m.role for m in sc.task_crew(task)]:
-            module = canonical(task.worksite) if task.worksite else HATCH_MODULE
+            module = canonical(task.worksite) if task.worksite else airlock
             if module not in placements:
-                module = HATCH_MODULE
+                module = airlock
             start, end = sc.task_window(task)
             windows.append((start, end, module))
     windows.sort()
-    previous, previous_module = hatch_point, HATCH_MODULE
+    previous, previous_module = hatch, airlock
     for start, end, module in windows:
         target = worksite_point(placements, module, index)
         if when < start:
@@ -90,7 +87,7 @@ def crew_position_body(
             return previous + (target - previous) * f, module
         previous, previous_module = target, module
     if sc.eva and (when < sc.eva.hatch_open_utc or when > sc.eva.hatch_close_utc):
-        return hatch_point, HATCH_MODULE
+        return hatch, airlock
     return previous, previous_module
 
 

@@ -61,7 +61,7 @@ class HelmetCamera:
         atmosphere: bool = True,
         station: bool = True,
     ):
-        replay.require_spacewalk("the helmet camera")
+        self.airlock = replay.require_spacewalk("the helmet camera").airlock
         if not (16 <= width <= 7680 and 16 <= height <= 4320):
             raise EvasimInputError("--width/--height: expected 16..7680 x 16..4320 pixels")
         self.replay = replay
@@ -123,7 +123,9 @@ class HelmetCamera:
         """Crew member ``role``'s camera pose at ``when`` and the states it was computed from."""
         st = self.states_at(when)
         r_ig = st.itrs_from_gcrs[0]
-        pos, module = crew_position_body(self.replay.scenario, self.placements, role, when)
+        pos, module = crew_position_body(
+            self.replay.scenario, self.placements, role, when, self.airlock
+        )
         target = self.placements[module].centre_m
         v_itrs = r_ig @ st.v_gcrs_km_s[:, 0]
         pose = camera_pose(

@@ -236,6 +236,35 @@ def links() -> tuple[LinkSpec, ...]:
     )
 
 
+@dataclass(frozen=True)
+class AirlockSpec:
+    """An airlock (airlocks.csv): the scenario's name for it and the element with the hatch."""
+
+    airlock: str
+    element: str
+    aliases: tuple[str, ...]
+    segment: str
+    conf: str
+    sources: str
+    notes: str
+
+
+@cache
+def airlocks() -> tuple[AirlockSpec, ...]:
+    return tuple(
+        AirlockSpec(
+            r["airlock"],
+            r["element"],
+            tuple(a for a in r["aliases"].split("|") if a),
+            r["segment"],
+            r["conf"],
+            r["sources"],
+            r["notes"],
+        )
+        for r in _rows("airlocks.csv")
+    )
+
+
 @cache
 def link_events() -> tuple[LinkEventSpec, ...]:
     """Link changes in time order (the order of the file at equal times)."""

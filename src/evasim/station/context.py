@@ -10,7 +10,9 @@ from pathlib import Path
 from ..errors import EvasimInputError
 from ..scenario import Scenario, locate_line
 from ..sky.timegrid import utc_iso
-from .config import StationError
+from .airlock import airlock_on, resolve_airlock
+from .catalog import AirlockSpec
+from .config import Configuration, StationError
 from .history import Station, links_at
 
 
@@ -23,6 +25,7 @@ class StationContext:
     links_after: list[dict]
     nauka_on_us_power_before: bool | None
     nauka_on_us_power_after: bool | None
+    airlock: str = ""  # the element whose hatch the crew uses
 
     def to_json(self) -> dict:
         return {
@@ -33,7 +36,20 @@ class StationContext:
             "links_after": self.links_after,
             "nauka_on_us_power_before": self.nauka_on_us_power_before,
             "nauka_on_us_power_after": self.nauka_on_us_power_after,
+            "airlock": self.airlock,
         }
+
+
+def scenario_airlock(sc: Scenario, config: Configuration | None) -> AirlockSpec:
+    """The scenario's ``eva.airlock``, checked against the station of its date when there is
+    one; an input error naming the file and line otherwise."""
+    try:
+        return airlock_on(config, sc.eva.airlock) if config else resolve_airlock(sc.eva.airlock)
+    except EvasimInputError as exc:
+        path = Path(sc.origin)
+        text = path.read_text(encoding="utf-8") if sc.origin and path.is_file() else ""
+        line = locate_line(text, ("eva", "airlock")) if text else None
+        raise EvasimInputError(f"eva.airlock: {exc.detail}", source=sc.origin, line=line) from None
 
 
 def station_context(sc: Scenario, warnings: list[str]) -> StationContext | None:
@@ -48,6 +64,7 @@ def station_context(sc: Scenario, warnings: list[str]) -> StationContext | None:
     except StationError as exc:
         warnings.append(f"station model not used: {exc.detail}")
         return None
+    airlock = scenario_airlock(sc, config)
     after = before
     path = Path(sc.origin)
     text = path.read_text(encoding="utf-8") if sc.origin and path.is_file() else ""
@@ -69,4 +86,5 @@ def station_context(sc: Scenario, warnings: list[str]) -> StationContext | None:
         [link.to_json() for link in after.catalogue_links()],
         before.on_us_power("Nauka") if nauka else None,
         after.on_us_power("Nauka") if nauka else None,
+        airlock.element,
     )
