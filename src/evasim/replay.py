@@ -28,6 +28,10 @@ from .parts import (
 from .parts.core import TLE_AGE_WARN_DAYS
 from .scenario import Scenario, locate_line
 from .sky import Sky
+from .sky.lighting import LightingEdges, ShadowAngles
+from .sky.orbit import StationTrack
+from .sky.sun import SunTable
+from .sky.timegrid import TimeGrid
 from .sky.tle import (
     ElementSet,
     bundled_set,
@@ -49,10 +53,6 @@ PART_BUILDERS: dict[str, Callable[[Scenario, ReplayCore, Progress | None], Part]
 """The one place a scenario's kind chooses what is computed beyond the core."""
 
 
-def _core(name: str, doc: str) -> property:
-    return property(lambda self: getattr(self.core, name), doc=doc)
-
-
 @dataclass(frozen=True)
 class Replay:
     """Everything a product needs: the core states and the part for the scenario's kind."""
@@ -60,19 +60,71 @@ class Replay:
     core: ReplayCore
     part: Part
 
-    scenario = _core("scenario", "the scenario replayed")
-    element_set = _core("element_set", "the element set used")
-    tle_age_days = _core("tle_age_days", "days from the set's epoch to the reference")
-    grid = _core("grid", "the time grid (TimeGrid)")
-    track = _core("track", "the station's track (StationTrack)")
-    sun_teme_km = _core("sun_teme_km", "the Sun in TEME, km (3, N)")
-    shadow = _core("shadow", "Earth/Sun apparent radii and separation (ShadowAngles)")
-    sunlit_fraction = _core("sunlit_fraction", "uncovered fraction of the solar disc (N,)")
-    sun_elevation_deg = _core("sun_elevation_deg", "Sun elevation at the sub-station point")
-    beta_deg = _core("beta_deg", "beta angle, deg (N,)")
-    edges = _core("edges", "orbital sunrises and sunsets (LightingEdges)")
-    sun = _core("sun", "the Sun table (SunTable)")
-    beta_context = _core("beta_context", "beta angle over +/- 30 days (grid, values)")
+    # The core's states, read through (products written before the split keep working).
+    @property
+    def scenario(self) -> Scenario:
+        """The scenario replayed."""
+        return self.core.scenario
+
+    @property
+    def element_set(self) -> ElementSet:
+        """The element set used."""
+        return self.core.element_set
+
+    @property
+    def tle_age_days(self) -> float:
+        """Days from the set's epoch to hatch open (span start for events)."""
+        return self.core.tle_age_days
+
+    @property
+    def grid(self) -> TimeGrid:
+        """The time grid."""
+        return self.core.grid
+
+    @property
+    def track(self) -> StationTrack:
+        """The station's track on the grid."""
+        return self.core.track
+
+    @property
+    def sun_teme_km(self) -> np.ndarray:
+        """The Sun in TEME, km, (3, N)."""
+        return self.core.sun_teme_km
+
+    @property
+    def shadow(self) -> ShadowAngles:
+        """Apparent Earth and Sun radii and their separation."""
+        return self.core.shadow
+
+    @property
+    def sunlit_fraction(self) -> np.ndarray:
+        """Uncovered fraction of the solar disc, (N,)."""
+        return self.core.sunlit_fraction
+
+    @property
+    def sun_elevation_deg(self) -> np.ndarray:
+        """Sun elevation at the sub-station point, deg, (N,)."""
+        return self.core.sun_elevation_deg
+
+    @property
+    def beta_deg(self) -> np.ndarray:
+        """Beta angle, deg, (N,)."""
+        return self.core.beta_deg
+
+    @property
+    def edges(self) -> LightingEdges:
+        """Orbital sunrises and sunsets."""
+        return self.core.edges
+
+    @property
+    def sun(self) -> SunTable:
+        """The Sun's position table."""
+        return self.core.sun
+
+    @property
+    def beta_context(self) -> tuple[TimeGrid, np.ndarray]:
+        """Beta angle over +/- 30 days: (grid, deg)."""
+        return self.core.beta_context
 
     @property
     def warnings(self) -> list[str]:
