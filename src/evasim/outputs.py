@@ -74,8 +74,7 @@ def spacewalk_columns(replay: Replay) -> tuple[Columns, Columns]:
     at_end: Columns = {"suit_time_left_s": pa.array(timeline.suit_time_left_s, from_pandas=True)}
     for role, names in timeline.active_task.items():
         at_end[f"task_{role.lower()}"] = pa.array(names.tolist(), type=pa.string())
-    if replay.attitude is not None:
-        at_end |= attitude_columns(replay.attitude, replay.grid.seconds)
+    at_end |= attitude_columns(replay.attitude, replay.grid.seconds)
     return {"eva_elapsed_s": pa.array(timeline.eva_elapsed_s)}, at_end
 
 

@@ -147,7 +147,7 @@ class Replay:
         return self.part.station if isinstance(self.part, SpacewalkPart) else None
 
     @property
-    def attitude(self) -> AttitudeStates | None:
+    def attitude(self) -> AttitudeStates:
         """The spacewalk's CMG hold or the attitude event's states."""
         return self.part.attitude
 

@@ -22,8 +22,8 @@ class SpacewalkPart:
 
     timeline: Timeline
     airlock: str  # the station element whose hatch the crew leaves and enters by
-    station: StationContext | None = field(repr=False, default=None)
-    attitude: AttitudeStates | None = field(repr=False, default=None)  # CMG hold at the TEA
+    attitude: AttitudeStates = field(repr=False)  # CMG hold at the TEA
+    station: StationContext | None = field(repr=False, default=None)  # None outside 2021
     warnings: tuple[str, ...] = ()
 
 
@@ -40,12 +40,12 @@ def build_spacewalk(
     airlock = context.airlock if context else scenario_airlock(sc, None).element
     report("attitude")
     attitude = _nominal_attitude(sc, core.element_set, core.track, warnings)
-    return SpacewalkPart(timeline, airlock, context, attitude, tuple(warnings))
+    return SpacewalkPart(timeline, airlock, attitude, context, tuple(warnings))
 
 
 def _nominal_attitude(
     sc: Scenario, element_set: ElementSet, track: StationTrack, warnings: list[str]
-) -> AttitudeStates | None:
+) -> AttitudeStates:
     """CMG attitude hold at the TEA of the station's inertia on the scenario's date."""
     from ..station import Station, StationError
     from ..station.mass import mass_properties
