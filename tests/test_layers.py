@@ -8,7 +8,16 @@ from pathlib import Path
 import evasim
 
 ROOT = Path(evasim.__file__).parent
-MODELS = ("parts", "sky", "station", "attitude", "replay.py", "timeline.py", "scenario.py")
+MODELS = (
+    "parts",
+    "sky",
+    "station",
+    "attitude",
+    "replay.py",
+    "instant.py",
+    "timeline.py",
+    "scenario.py",
+)
 PRODUCTS = ("outputs", "ccsds", "report", "render", "broadcast", "cli", "api")
 
 
