@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import html
 import json
 from datetime import timedelta
 
@@ -105,18 +106,32 @@ def test_vkd50_lighting(vkd50):
     assert s["flags"][0].startswith("Hatch opened in darkness")
 
 
-def test_far_element_set_warns_and_omm_file_works(tmp_path, sky):
-    """A scenario 40 days after the newest bundled set warns; an OMM file replays."""
+def test_far_element_set_is_refused_unless_allowed_and_omm_file_works(tmp_path, sky):
+    """A scenario 41 days after the newest bundled set is refused, naming that set's epoch;
+    allowed explicitly, it replays with a warning that reaches the summary and the report.
+    An OMM file replays."""
     from pathlib import Path
 
     from evasim import api
+    from evasim.errors import EvasimInputError
+    from evasim.replay import run_replay
     from evasim.scenario import load_scenario, parse_scenario
 
     text = (Path(__file__).parents[1] / "src/evasim/data/scenarios/vkd-49.toml").read_text()
     text = text.replace("2021-09-03T", "2021-10-20T").replace("step_s = 1.0", "step_s = 30.0")
-    late = api.replay(parse_scenario(text, "late.toml"), sky)
-    assert late.warnings and "days from hatch open" in late.warnings[0]
-    assert "WARNING" not in late.summary()["flags"][0]
+    line = next(i for i, x in enumerate(text.splitlines(), 1) if x == "[ephemeris]")
+    with pytest.raises(EvasimInputError) as refused:
+        run_replay(parse_scenario(text, "late.toml"), sky)
+    assert str(refused.value).startswith(
+        f"late.toml:{line}: ephemeris: the nearest element set epoch available, "
+        "2021-09-09T12:13:40Z, is 41.1 days from the span (2021-10-20); expected at most 14 days"
+    )
+    assert "--allow-stale-elements" in str(refused.value)
+    late = api.replay(parse_scenario(text, "late.toml"), sky, allow_stale_elements=True)
+    assert len(late.warnings) == 1
+    assert "element set epoch 2021-09-09T12:13:40Z is 41.1 days from hatch open" in late.warnings[0]
+    assert late.summary()["warnings"] == late.warnings
+    assert html.escape(f"WARNING: {late.warnings[0]}", quote=False) in render_report(late)
 
     es = api.replay(load_scenario("vkd-49"), sky).element_set
     record = {

@@ -9,7 +9,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pyarrow as pa
@@ -53,11 +53,33 @@ class Replay(_replay.Replay):
         return _telemetry_table(self)
 
 
-def station_at(utc: datetime):
-    """The station's configuration on a date of 2021 (modules, ports, vehicles)."""
+def station_at(utc: datetime | date | str):
+    """The station's configuration on a date of 2021 (modules, ports, vehicles).
+
+    ``utc`` is a datetime (naive = UTC), a date, or ISO text like ``"2021-11-27"`` or
+    ``"2021-07-29T14:00Z"``; anything else is an :class:`EvasimInputError`.
+    """
     from .station import Station
 
-    return Station().at(utc)
+    return Station().at(_utc(utc, "utc"))
+
+
+def _utc(value: datetime | date | str, name: str) -> datetime:
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+        except ValueError:
+            raise EvasimInputError(
+                f"{name}: expected a UTC date or date-time like 2021-11-27, got {value!r}"
+            ) from None
+    elif isinstance(value, date) and not isinstance(value, datetime):
+        value = datetime(value.year, value.month, value.day)
+    if not isinstance(value, datetime):
+        raise EvasimInputError(
+            f"{name}: expected a datetime, a date or text like 2021-11-27, "
+            f"got {type(value).__name__}"
+        )
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 def helmet_camera(
@@ -75,9 +97,17 @@ def helmet_camera(
     return HelmetCamera(replay, width, height, Lens(fov_deg, fisheye), look)
 
 
-def replay(scenario: str | Path | Scenario, sky: Sky | None = None) -> Replay:
-    """Run a replay from a built-in name, a TOML path or a :class:`Scenario`."""
+def replay(
+    scenario: str | Path | Scenario, sky: Sky | None = None, allow_stale_elements: bool = False
+) -> Replay:
+    """Run a replay from a built-in name, a TOML path or a :class:`Scenario`.
+
+    Element sets more than 14 days from the span are refused (an :class:`EvasimInputError`
+    naming the nearest epoch) unless ``allow_stale_elements``; then the replay warns.
+    """
     sc = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
+    if allow_stale_elements:
+        sc = sc.allowing_stale_elements()
     return Replay.of(run_replay(sc, sky))
 
 

@@ -1,26 +1,122 @@
-"""The ``evasim`` command line: ``evasim scenarios``, ``evasim replay NAME|PATH``."""
+"""The ``evasim`` command line: ``evasim scenarios``, ``evasim replay NAME|PATH``.
+
+Every command checks all of its inputs and options before any work starts. Bad input is one
+line on stderr and exit code 2 with nothing written; a runtime fault (ffmpeg, the disk) is
+one line and exit code 1; a traceback only with ``evasim --debug``. User text is escaped
+before Rich prints it (``[at PLACE]`` is text, not markup).
+"""
 
 from __future__ import annotations
 
+import functools
+import math
+import os
 import sys
 import time
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from typer.core import TyperGroup
 
-from .errors import EvasimInputError
+from .errors import EvasimInputError, EvasimRuntimeError
+
+
+class _OneLineErrors(TyperGroup):
+    """Usage errors (a misspelt option, a number that is not one) as one line and exit 2, like
+    every other input fault, instead of a framed box."""
+
+    def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
+        if not standalone_mode:
+            return super().main(args, prog_name, complete_var, False, **extra)
+        try:
+            code = super().main(args, prog_name, complete_var, False, **extra)
+        except typer.Abort:
+            sys.exit(1)
+        except Exception as exc:
+            if not (hasattr(exc, "format_message") and hasattr(exc, "exit_code")):
+                raise
+            if type(exc).__name__ == "NoArgsIsHelpError":
+                exc.show()
+            else:
+                message = " ".join(exc.format_message().split())
+                err_console.print(
+                    f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True
+                )
+            sys.exit(exc.exit_code)
+        sys.exit(code if isinstance(code, int) else 0)
+
 
 app = typer.Typer(
+    cls=_OneLineErrors,
     add_completion=False,
+    rich_markup_mode="markdown",  # help text is plain text: "[[attitude.targets]]" stays
     no_args_is_help=True,
     help="evasim: replay International Space Station spacewalks.",
 )
 console = Console()
 err_console = Console(stderr=True)
+_debug = {"on": False}
+
+MAX_VIDEO_FRAMES = 100_000
+"""Frames per helmet-camera video (about an hour at 30 fps)."""
+
+
+@app.callback()
+def _global_options(
+    debug: Annotated[
+        bool, typer.Option("--debug", help="show the Python traceback of any error")
+    ] = False,
+) -> None:
+    _debug["on"] = debug
+
+
+def _one_line(text: object) -> str:
+    lines = [x.strip() for x in str(text).strip().splitlines() if x.strip()]
+    return lines[0] if lines else ""
+
+
+def _guarded(command):
+    """Bad input -> one line, exit 2; runtime fault -> one line, exit 1; no traceback
+    unless ``--debug``."""
+
+    @functools.wraps(command)
+    def run(*args, **kwargs):
+        try:
+            return command(*args, **kwargs)
+        except (typer.Exit, typer.Abort):
+            raise
+        except EvasimInputError as exc:
+            if _debug["on"]:
+                raise
+            _fail(exc)
+        except (EvasimRuntimeError, OSError, MemoryError) as exc:
+            if _debug["on"]:
+                raise
+            if isinstance(exc, OSError) and exc.strerror:
+                where = f"{exc.filename}: " if exc.filename else ""
+                message = f"{where}{exc.strerror}"
+            elif isinstance(exc, MemoryError):
+                message = "out of memory"
+            else:
+                message = _one_line(exc)
+            _fail(message, code=1)
+        except Exception as exc:
+            if _debug["on"]:
+                raise
+            _fail(
+                f"internal error: {type(exc).__name__}: {_one_line(exc)} "
+                "(run with evasim --debug for the traceback, and please report it)",
+                code=1,
+            )
+
+    return run
 
 
 def _progress() -> Progress:
@@ -33,15 +129,132 @@ def _progress() -> Progress:
         TimeElapsedColumn(),
         console=err_console,
         transient=True,
+        disable=not err_console.is_terminal,  # no stray blank lines in logs and pipes
     )
 
 
-def _fail(error: Exception) -> None:
-    err_console.print(f"[bold red]error:[/] {error}", highlight=False, soft_wrap=True)
-    raise typer.Exit(code=2)
+def _fail(error: object, code: int = 2) -> None:
+    err_console.print(
+        f"[bold red]error:[/] {escape(_one_line(error))}", highlight=False, soft_wrap=True
+    )
+    raise typer.Exit(code=code)
+
+
+def _warn(text: str) -> None:
+    """A loud warning line on the terminal (stderr)."""
+    err_console.print(f"[bold yellow]warning:[/] {escape(text)}", highlight=False, soft_wrap=True)
+
+
+def _number(value: float, option: str, low: float, high: float, unit: str = "") -> float:
+    """``value`` if finite and within ``low..high``, else an input error naming ``option``."""
+    if not (math.isfinite(value) and low <= value <= high):
+        raise EvasimInputError(f"{option}: expected {low:g}..{high:g}{unit}, got {value:g}")
+    return value
+
+
+def _writable_file(path: Path, option: str, suffixes: tuple[str, ...]) -> Path:
+    """An output file name with one of ``suffixes`` whose folder can be written."""
+    if path.suffix.lower() not in suffixes:
+        names = ", ".join(suffixes[:-1]) + f" or {suffixes[-1]}" if len(suffixes) > 1 else ""
+        raise EvasimInputError(f"{option} {path}: expected {names or suffixes[0]}")
+    if path.is_dir():
+        raise EvasimInputError(f"{option} {path}: expected a file name, but it is a folder")
+    _writable_folder(path.parent, option, path)
+    return path
+
+
+def _writable_folder(folder: Path, option: str, shown: Path | None = None) -> Path:
+    """``folder`` if it is, or can be made, a writable folder (nothing is created here)."""
+    shown = shown or folder
+    if folder.exists() and not folder.is_dir():
+        raise EvasimInputError(f"{option} {shown}: expected a folder, but {folder} is a file")
+    existing = folder
+    while not existing.exists():
+        existing = existing.parent
+    if not existing.is_dir():
+        raise EvasimInputError(f"{option} {shown}: {existing} is a file, not a folder")
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise EvasimInputError(f"{option} {shown}: the folder {existing} is not writable")
+    return folder
+
+
+def _parse_utc(text: str, option: str, example: str = "a UTC time like 2021-09-03T16:00:00Z"):
+    try:
+        when = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    except ValueError:
+        raise EvasimInputError(f"{option}: expected {example}, got {text!r}") from None
+    return when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)
+
+
+def _inside_span(sc, when: datetime, option: str) -> datetime:
+    start, end = sc.span.start_utc, sc.span.end_utc
+    if not start <= when <= end:
+        raise EvasimInputError(
+            f"{option} {when:%Y-%m-%dT%H:%M:%SZ}: expected a time inside the replay span "
+            f"{start:%Y-%m-%dT%H:%M}Z - {end:%Y-%m-%dT%H:%M}Z"
+        )
+    return when
+
+
+def _role_in(sc, crew: str, option: str = "--crew") -> str:
+    """A crew member by role (EV1) or by any part of the name (dubrov)."""
+    key = crew.strip().lower()
+    for m in sc.crew:
+        if key and (key == m.role.lower() or key in m.name.lower()):
+            return m.role
+    names = ", ".join(f"{m.role} {m.name}" for m in sc.crew) or "no crew (not a spacewalk)"
+    raise EvasimInputError(f"{option} {crew!r}: expected one of {names}")
+
+
+def _element_sets_checked(sc, allow_stale: bool):
+    """The scenario, its element set checked before any work: more than 14 days from the span
+    refused, or with ``--allow-stale-elements`` allowed with a loud warning."""
+    from .replay import choose_element_set
+    from .sky.tle import check_element_age
+
+    if allow_stale:
+        sc = sc.allowing_stale_elements()
+    chosen = choose_element_set(sc)
+    note = check_element_age(chosen, sc.span.start_utc, sc.span.end_utc, allow_stale=True)
+    if note:
+        _warn(note)
+    return sc
+
+
+def _check_ffmpeg() -> str:
+    """The ffmpeg executable videos are encoded with, checked before any work (a missing
+    ffmpeg is a fault of the machine: exit 1)."""
+    import shutil
+
+    import imageio_ffmpeg
+
+    try:
+        exe = imageio_ffmpeg.get_ffmpeg_exe()
+    except RuntimeError:
+        raise EvasimRuntimeError(
+            "ffmpeg not found: install ffmpeg or set IMAGEIO_FFMPEG_EXE to its path"
+        ) from None
+    if not (os.path.isfile(exe) and os.access(exe, os.X_OK)) and shutil.which(exe) is None:
+        raise EvasimRuntimeError(f"ffmpeg not found at {exe} (IMAGEIO_FFMPEG_EXE)")
+    return exe
+
+
+def _check_look(look: str) -> str:
+    if look in ("worksite", "limb", "nadir"):
+        return look
+    if look.startswith("free:"):
+        try:
+            yaw, pitch = (float(x) for x in look[5:].split(","))
+        except ValueError:
+            yaw = pitch = math.nan
+        if math.isfinite(yaw) and math.isfinite(pitch):
+            return look
+        raise EvasimInputError(f"--look {look!r}: expected free:YAW,PITCH in degrees")
+    raise EvasimInputError(f"--look {look!r}: expected worksite, limb, nadir or free:YAW,PITCH")
 
 
 @app.command()
+@_guarded
 def scenarios() -> None:
     """List the built-in scenarios."""
     from .scenario import builtin_scenarios
@@ -56,7 +269,7 @@ def scenarios() -> None:
         else:
             when = f"{sc.span.start_utc:%H:%M} - {sc.span.end_utc:%H:%M} (attitude)"
             who = "-"
-        table.add_row(sc.name, f"{sc.span.start_utc:%Y-%m-%d}", when, who, sc.title)
+        table.add_row(sc.name, f"{sc.span.start_utc:%Y-%m-%d}", when, escape(who), escape(sc.title))
     console.print(table)
     console.print(
         "Run one with [bold]evasim replay NAME[/] or your own file with "
@@ -65,6 +278,7 @@ def scenarios() -> None:
 
 
 @app.command()
+@_guarded
 def replay(
     scenario: Annotated[
         str, typer.Argument(help="built-in name (see `evasim scenarios`) or a scenario .toml file")
@@ -78,9 +292,17 @@ def replay(
         str | None,
         typer.Option(help="HH:MM-HH:MM (UTC) [default: the first 10 min after hatch open]"),
     ] = None,
-    fps: Annotated[float, typer.Option(help="video frames per second")] = 30.0,
-    video_speed: Annotated[float, typer.Option(help="replay seconds per video second")] = 10.0,
+    fps: Annotated[float, typer.Option(help="video frames per second, 0.1..120")] = 30.0,
+    video_speed: Annotated[
+        float, typer.Option(help="replay seconds per video second, 0.01..3600")
+    ] = 10.0,
     video_size: Annotated[str, typer.Option(help="WIDTHxHEIGHT")] = "1280x720",
+    allow_stale_elements: Annotated[
+        bool,
+        typer.Option(
+            help="replay with element sets more than 14 days from the span (positions unreliable)"
+        ),
+    ] = False,
 ) -> None:
     """Replay a spacewalk: telemetry.parquet, events.csv, summary.json and report.html."""
     from .api import Replay as PublicReplay
@@ -89,8 +311,20 @@ def replay(
     from .report import render_report
     from .scenario import load_scenario
     from .sky import Sky
+    from .timeline import suit_overrun
 
     started = time.perf_counter()
+    # Everything is checked before any work starts, and nothing is written on bad input.
+    sc = load_scenario(scenario)
+    out_dir = _writable_folder(out or Path("out") / sc.name, "--out")
+    plan = _video_plan(sc, video_span, fps, video_speed, video_size, wanted=video)
+    sc = _element_sets_checked(sc, allow_stale_elements)
+    if sc.kind == "eva":
+        from .station.context import station_context
+
+        station_context(sc, [])  # validates the task effects against the station's links
+        if overrun := suit_overrun(sc):
+            _warn(overrun.removeprefix("WARNING: "))
     steps = [
         "scenario",
         "ephemeris",
@@ -103,36 +337,19 @@ def replay(
     ]
     if report:
         steps.append("report")
-    try:
-        with _progress() as progress:
-            task = progress.add_task("loading scenario", total=len(steps))
+    with _progress() as progress:
+        task = progress.add_task("loading scenario", total=len(steps))
 
-            def step(name: str) -> None:
-                done = steps.index(name) if name in steps else 0
-                progress.update(task, description=name, completed=done)
+        def step(name: str) -> None:
+            done = steps.index(name) if name in steps else 0
+            progress.update(task, description=name, completed=done)
 
-            step("scenario")
-            sc = load_scenario(scenario)
-            result = PublicReplay.of(run_replay(sc, Sky.load(), progress=step))
-            out_dir = out or Path("out") / sc.name
-            written = write_products(
-                result, out_dir, render_report if report else None, progress=step
-            )
-            progress.update(task, completed=len(steps), description="done")
-    except EvasimInputError as exc:
-        _fail(exc)
-    if video:
-        try:
-            written |= _write_videos(
-                result,
-                out or Path("out") / result.scenario.name,
-                video_span,
-                fps,
-                video_speed,
-                video_size,
-            )
-        except EvasimInputError as exc:
-            _fail(exc)
+        step("ephemeris")
+        result = PublicReplay.of(run_replay(sc, Sky.load(), progress=step))
+        written = write_products(result, out_dir, render_report if report else None, progress=step)
+        progress.update(task, completed=len(steps), description="done")
+    if plan is not None:
+        written |= _write_videos(result, out_dir, plan)
     printer = _print_summary if result.spacewalk else _print_attitude_summary
     printer(result, written, time.perf_counter() - started)
 
@@ -144,21 +361,31 @@ def _parse_size(text: str, option: str) -> tuple[int, int]:
         raise EvasimInputError(
             f"{option}: expected WIDTHxHEIGHT like 1280x720, got {text!r}"
         ) from None
+    if not (16 <= w <= 7680 and 16 <= h <= 4320):
+        raise EvasimInputError(f"{option}: expected 16..7680 x 16..4320 pixels, got {text!r}")
     return w, h
 
 
-def _write_videos(
-    result, out_dir: Path, span: str | None, fps: float, speed: float, size: str
-) -> dict[str, Path]:
-    from datetime import datetime, timedelta
+@dataclass(frozen=True)
+class _VideoPlan:
+    times: list[datetime]
+    fps: float
+    width: int
+    height: int
 
-    from .render.frame import HelmetCamera
-    from .render.video import write_mp4
 
-    sc = result.scenario
-    result.require_spacewalk("--video: the helmet camera")
-    if fps <= 0 or speed <= 0:
-        raise EvasimInputError("--fps/--video-speed: expected positive numbers")
+def _video_plan(
+    sc, span: str | None, fps: float, speed: float, size: str, wanted: bool = True
+) -> _VideoPlan | None:
+    """The helmet-camera videos asked for, checked against the scenario (None: no video)."""
+    if not wanted:
+        if span is not None:
+            raise EvasimInputError("--video-span: only used with --video")
+        return None
+    if sc.kind != "eva":
+        raise EvasimInputError("--video: helmet cameras need a spacewalk scenario")
+    _number(fps, "--fps", 0.1, 120.0)
+    _number(speed, "--video-speed", 0.01, 3600.0)
     width, height = _parse_size(size, "--video-size")
     day = sc.eva.hatch_open_utc
     if span:
@@ -166,33 +393,59 @@ def _write_videos(
             a, b = (datetime.strptime(x.strip(), "%H:%M").time() for x in span.split("-"))
         except ValueError:
             raise EvasimInputError(f"--video-span: expected HH:MM-HH:MM, got {span!r}") from None
-        start = day.replace(hour=a.hour, minute=a.minute, second=0)
-        end = day.replace(hour=b.hour, minute=b.minute, second=0)
+        start = day.replace(hour=a.hour, minute=a.minute, second=0, microsecond=0)
+        if start < sc.span.start_utc:  # a span past midnight: the times are of the next day
+            start += timedelta(days=1)
+        end = start.replace(hour=b.hour, minute=b.minute)
+        if end <= start:
+            end += timedelta(days=1)
+        if not (sc.span.start_utc <= start and end <= sc.span.end_utc):
+            raise EvasimInputError(
+                f"--video-span {span}: expected times inside the replay span "
+                f"{sc.span.start_utc:%H:%M}-{sc.span.end_utc:%H:%M} UTC"
+            )
     else:
-        start, end = day, day + timedelta(minutes=10)
-    if end <= start:
-        raise EvasimInputError("--video-span: expected the end after the start")
+        start, end = day, min(day + timedelta(minutes=10), sc.span.end_utc)
     frames = int((end - start).total_seconds() / speed * fps) + 1
+    if frames > MAX_VIDEO_FRAMES:
+        raise EvasimInputError(
+            f"--video-span/--video-speed/--fps: {frames:,} frames per camera; expected at most "
+            f"{MAX_VIDEO_FRAMES:,} (the limit): a shorter span, a higher speed or fewer fps"
+        )
+    _check_ffmpeg()
     times = [start + timedelta(seconds=k * speed / fps) for k in range(frames)]
-    cam = HelmetCamera(result, width, height, look="limb")
+    return _VideoPlan(times, fps, width, height)
+
+
+def _write_videos(result, out_dir: Path, plan: _VideoPlan) -> dict[str, Path]:
+    from .render.frame import HelmetCamera
+    from .render.video import write_mp4
+
+    cam = HelmetCamera(result, plan.width, plan.height, look="limb")
     written = {}
+    frames = len(plan.times)
     with _progress() as progress:
-        for member in sc.crew:
+        for member in result.scenario.crew:
             task = progress.add_task(f"video {member.role}", total=frames)
             path = out_dir / f"helmet_{member.role.lower()}.mp4"
-            write_mp4(
-                (cam.frame(member.role, t).image for t in times),
-                path,
-                fps,
-                width,
-                height,
-                on_frame=lambda task=task: progress.advance(task),
-            )
+            try:
+                write_mp4(
+                    (cam.frame(member.role, t).image for t in plan.times),
+                    path,
+                    plan.fps,
+                    plan.width,
+                    plan.height,
+                    on_frame=lambda task=task: progress.advance(task),
+                )
+            except (OSError, RuntimeError) as exc:  # ffmpeg exited, crashed or could not start
+                reason = _one_line(exc) or type(exc).__name__
+                raise EvasimRuntimeError(f"ffmpeg failed writing {path}: {reason}") from exc
             written[path.name] = path
     return written
 
 
 @app.command()
+@_guarded
 def render(
     scenario: Annotated[str, typer.Argument(help="a spacewalk scenario (built-in or .toml)")],
     crew: Annotated[str, typer.Option(help="crew member: EV1/EV2 or part of the name")],
@@ -203,11 +456,15 @@ def render(
     fov: Annotated[float, typer.Option(help="horizontal field of view, deg")] = 120.0,
     fisheye: Annotated[bool, typer.Option(help="equidistant fisheye lens")] = False,
     look: Annotated[str, typer.Option(help="worksite, limb, nadir or free:YAW,PITCH")] = "limb",
+    allow_stale_elements: Annotated[
+        bool,
+        typer.Option(
+            help="replay with element sets more than 14 days from the span (positions unreliable)"
+        ),
+    ] = False,
 ) -> None:
     """Render what a spacewalker's helmet camera sees at an instant."""
-    import os
     import tempfile
-    from datetime import UTC, datetime
 
     from PIL import Image
 
@@ -218,36 +475,39 @@ def render(
     from .scenario import load_scenario
     from .sky import Sky
 
+    _writable_file(o, "-o", (".png", ".jpg", ".jpeg"))
+    _number(fov, "--fov", 1.0, 360.0 if fisheye else 170.0, " deg")
+    _parse_size(f"{width}x{height}", "--width/--height")
+    _check_look(look)
+    when = _parse_utc(at, "--at")
+    sc = load_scenario(scenario)
+    if sc.kind != "eva":
+        raise EvasimInputError("expected a spacewalk scenario (kind = 'eva')", source=scenario)
+    role = _role_in(sc, crew)
+    _inside_span(sc, when, "--at")
+    sc = _element_sets_checked(sc, allow_stale_elements)
+    with console.status("replaying and rendering..."):
+        result = run_replay(sc, Sky.load())
+        cam = HelmetCamera(result, width, height, Lens(fov, fisheye), look)
+        frame = cam.frame(role, when)
+    o.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{o.stem}.", suffix=o.suffix, dir=o.parent)
+    os.close(fd)
     try:
-        if o.suffix.lower() not in (".png", ".jpg", ".jpeg"):
-            raise EvasimInputError(f"-o {o}: expected a .png or .jpg file name")
-        if not 1.0 <= fov <= (360.0 if fisheye else 170.0):
-            raise EvasimInputError("--fov: expected 1..170 deg (1..360 with --fisheye)")
-        try:
-            when = datetime.fromisoformat(at.replace("Z", "+00:00"))
-        except ValueError:
-            raise EvasimInputError(
-                f"--at: expected a UTC time like 2021-09-03T16:00:00Z, got {at!r}"
-            ) from None
-        when = when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)
-        with console.status("replaying and rendering..."):
-            result = run_replay(load_scenario(scenario), Sky.load())
-            cam = HelmetCamera(result, width, height, Lens(fov, fisheye), look)
-            frame = cam.frame(cam.role_of(crew), when)
-        o.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{o.stem}.", suffix=o.suffix, dir=o.parent)
-        os.close(fd)
         Image.fromarray(frame.image).save(tmp)
         publish(tmp, o)
-    except EvasimInputError as exc:
-        _fail(exc)
+    finally:
+        if os.path.exists(tmp):
+            os.remove(tmp)
     console.print(
-        f"Wrote [bold]{o}[/] ({width}x{height}, exposure {frame.exposure:.3g}, "
-        f"{frame.stars_drawn} stars visible)"
+        f"Wrote [bold]{escape(str(o))}[/] ({width}x{height}, exposure {frame.exposure:.3g}, "
+        f"{frame.stars_drawn} stars visible)",
+        highlight=False,
     )
 
 
 @app.command()
+@_guarded
 def fit(
     scenario: Annotated[str, typer.Argument(help="an attitude scenario (built-in or .toml)")],
 ) -> None:
@@ -299,13 +559,14 @@ def fit(
 
 
 @app.command()
+@_guarded
 def station(
     date: Annotated[
         str, typer.Option(help="UTC date or date-time, e.g. 2021-11-27 or 2021-07-29T14:00")
     ],
     format: Annotated[str, typer.Option("--format", help="table or json")] = "table",
     draw: Annotated[
-        Path | None, typer.Option(help="write a labelled schematic (.png/.svg)")
+        Path | None, typer.Option(help="write a labelled schematic (.png/.svg/.pdf/.jpg)")
     ] = None,
     mesh: Annotated[Path | None, typer.Option(help="write a 3-D mesh (.glb/.gltf/.obj)")] = None,
     relocate: Annotated[
@@ -317,7 +578,6 @@ def station(
 ) -> None:
     """The station on a date: modules, ports, links, mass properties (2021)."""
     import json
-    from datetime import UTC, datetime
 
     from .station import Station
     from .station.draw import draw_schematic
@@ -326,38 +586,36 @@ def station(
     from .station.report import describe
     from .station.whatif import relocate as relocate_fn
 
-    try:
-        if format not in ("table", "json"):
-            raise EvasimInputError(f"--format: expected table or json, got {format!r}")
-        try:
-            when = datetime.fromisoformat(date.replace("Z", "+00:00"))
-        except ValueError:
-            raise EvasimInputError(
-                f"--date: expected a date like 2021-11-27, got {date!r}"
-            ) from None
-        when = when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)
-        st = Station()
-        config = st.at(when)
-        info = describe(st, config, when, sarj_angle)
-        if relocate:
-            info["relocation"] = relocate_fn(config, relocate, inclination).to_json()
-        placements = layout(config, sarj_angle)
-        if draw:
-            draw_schematic(placements, draw, f"ISS on {when:%Y-%m-%d %H:%M} UTC (schematic)")
-        if mesh:
-            export_mesh(placements, mesh)
-    except EvasimInputError as exc:
-        _fail(exc)
+    if format not in ("table", "json"):
+        raise EvasimInputError(f"--format: expected table or json, got {format!r}")
+    when = _parse_utc(date, "--date", "a date like 2021-11-27")
+    _number(inclination, "--inclination", 0.0, 180.0, " deg")
+    _number(sarj_angle, "--sarj-angle", -360.0, 360.0, " deg")
+    if draw:
+        _writable_file(draw, "--draw", (".png", ".svg", ".pdf", ".jpg", ".jpeg"))
+    if mesh:
+        _writable_file(mesh, "--mesh", (".glb", ".gltf", ".obj"))
+    st = Station()
+    config = st.at(when)
+    info = describe(st, config, when, sarj_angle)
+    if relocate:
+        info["relocation"] = relocate_fn(config, relocate, inclination).to_json()
+    placements = layout(config, sarj_angle)
+    if draw:
+        draw_schematic(placements, draw, f"ISS on {when:%Y-%m-%d %H:%M} UTC (schematic)")
+    if mesh:
+        export_mesh(placements, mesh)
     if format == "json":
         print(json.dumps(info, indent=2))
         return
     _print_station(info)
     for label, target in (("Schematic", draw), ("Mesh", mesh)):
         if target:
-            console.print(f"{label} written to [bold]{target}[/]")
+            console.print(f"{label} written to [bold]{escape(str(target))}[/]", highlight=False)
 
 
 @app.command()
+@_guarded
 def serve(
     scenario: Annotated[str, typer.Argument(help="a spacewalk scenario (built-in or .toml)")],
     speed: Annotated[
@@ -383,9 +641,14 @@ def serve(
     try:
         if not 0 < port < 65536:
             raise EvasimInputError(f"--port: expected 1..65535, got {port}")
-        if not 0.1 <= fps <= 30:
-            raise EvasimInputError(f"--fps: expected 0.1..30, got {fps:g}")
+        _number(fps, "--fps", 0.1, 30.0)
         width, height = _parse_size(video_size, "--video-size")
+        from .scenario import load_scenario
+
+        sc = load_scenario(scenario)  # checked here, before the replay is computed
+        if start is not None:
+            _inside_span(sc, _parse_utc(start, "--start"), "--start")
+        _element_sets_checked(sc, allow_stale=False)
         serve_broadcast(
             scenario,
             host=host,
@@ -397,7 +660,7 @@ def serve(
             height=height,
             fps=fps,
             hls=hls,
-            announce=lambda line: console.print(line, highlight=False, soft_wrap=True),
+            announce=lambda line: console.print(escape(line), highlight=False, soft_wrap=True),
         )
     except EvasimInputError as exc:
         _fail(exc)
@@ -416,22 +679,22 @@ def _print_station(info: dict) -> None:
             p["occupant"] or "-",
         )
     console.print(table)
-    console.print(f"Modules ({len(info['modules'])}): {', '.join(info['modules'])}")
-    console.print(f"Vehicles: {', '.join(info['vehicles']) or 'none'}")
+    console.print(escape(f"Modules ({len(info['modules'])}): {', '.join(info['modules'])}"))
+    console.print(escape(f"Vehicles: {', '.join(info['vehicles']) or 'none'}"))
     console.print(
         f"Russian-segment Soyuz/Progress ports: {info['soyuz_progress_ports_russian_segment']}"
     )
     links = [x for x in info["links"] if not x["baseline"]]
     for x in links:
-        console.print(f"Link {x['kind']:8s} {x['from']} -> {x['to']}: {x['state']}")
-    console.print(f"Nauka on US-segment power: {info['nauka_on_us_power']}")
+        console.print(escape(f"Link {x['kind']:8s} {x['from']} -> {x['to']}: {x['state']}"))
+    console.print(escape(f"Nauka on US-segment power: {info['nauka_on_us_power']}"))
     com = ", ".join(f"{v:.2f}" for v in info["center_of_mass_m"])
     console.print(
         f"Mass {info['mass_kg'] / 1000:.1f} t (of which estimated "
         f"{info['estimated_mass_kg'] / 1000:.1f} t); centre of mass ({com}) m"
     )
     moments = ", ".join(f"{v:.3g}" for v in info["principal_moments_kg_m2"])
-    console.print(f"Principal moments of inertia: {moments} kg m^2")
+    console.print(escape(f"Principal moments of inertia: {moments} kg m^2"))
     if "relocation" in info:
         r = info["relocation"]
         new = r["new_station"]
@@ -447,7 +710,7 @@ def _print_station(info: dict) -> None:
 
 def _print_attitude_summary(result, written: dict[str, Path], seconds: float) -> None:
     s = result.summary()
-    table = Table(title=result.scenario.title, title_justify="left")
+    table = Table(title=escape(result.scenario.title), title_justify="left")
     for column in ("figure", "published", "simulated"):
         table.add_column(column)
     pub = s["published"]
@@ -473,22 +736,24 @@ def _print_attitude_summary(result, written: dict[str, Path], seconds: float) ->
     for key, v in s["fitted_parameters"].items():
         fit.add_row(key, str(v["value"]), f"{v['sigma']:g} {v['unit']}")
     console.print(fit)
-    console.print(f"[italic]{s['reconstruction_note']}[/]")
-    folder = next(iter(written.values())).parent if written else Path(".")
-    console.print(f"Outputs in [bold]{folder}/[/]: " + ", ".join(sorted(written)))
-    console.print(f"Done in {seconds:.1f} s.")
+    console.print(f"[italic]{escape(s['reconstruction_note'])}[/]")
+    for warning in s["warnings"]:
+        console.print(f"[bold red]WARNING: {escape(warning)}[/]", highlight=False)
+    _print_outputs(written, seconds)
 
 
 def _print_summary(result, written: dict[str, Path], seconds: float) -> None:
     s = result.summary()
-    table = Table(title=result.scenario.title, show_header=False, title_justify="left")
+    table = Table(title=escape(result.scenario.title), show_header=False, title_justify="left")
     table.add_column(style="bold")
     table.add_column()
     table.add_row(
         "Hatch open / closed",
         f"{s['hatch_open_utc']}  /  {s['hatch_close_utc']}  ({s['duration_hm']})",
     )
-    table.add_row("Crew", ", ".join(f"{m['role']} {m['name']} ({m['suit']})" for m in s["crew"]))
+    table.add_row(
+        "Crew", escape(", ".join(f"{m['role']} {m['name']} ({m['suit']})" for m in s["crew"]))
+    )
     table.add_row("Sunrises in the EVA", ", ".join(x[11:19] for x in s["sunrises_during_eva_utc"]))
     table.add_row("Sunsets in the EVA", ", ".join(x[11:19] for x in s["sunsets_during_eva_utc"]))
     table.add_row("Daylight", f"{s['daylight_fraction_during_eva']:.0%} of the EVA")
@@ -496,17 +761,25 @@ def _print_summary(result, written: dict[str, Path], seconds: float) -> None:
     table.add_row(
         "Altitude",
         f"{s['altitude_km']['min']:.1f} - {s['altitude_km']['max']:.1f} km"
-        f" (WGS84); period {s['orbital_period_min']:.2f} min",
+        f" (WGS84); period "
+        + (f"{s['orbital_period_min']:.2f} min" if s["orbital_period_min"] else "-"),
     )
     table.add_row(
         "Element set",
         f"epoch {s['tle']['epoch_utc']} ({s['tle']['age_days_at_hatch_open']:+.2f} d)",
     )
-    for flag in [*s["flags"], *s["warnings"]]:
-        table.add_row("Note", f"[red]{flag}[/]" if flag.startswith("WARNING") else flag)
+    for flag in [*s["flags"], *(f"WARNING: {w}" for w in s["warnings"])]:
+        table.add_row("Note", f"[bold red]{escape(flag)}[/]" if "WARNING" in flag else escape(flag))
     console.print(table)
+    _print_outputs(written, seconds)
+
+
+def _print_outputs(written: dict[str, Path], seconds: float) -> None:
     folder = next(iter(written.values())).parent if written else Path(".")
-    console.print(f"Outputs in [bold]{folder}/[/]: " + ", ".join(sorted(written)))
+    console.print(
+        f"Outputs in [bold]{escape(str(folder))}/[/]: " + ", ".join(sorted(written)),
+        highlight=False,
+    )
     console.print(f"Done in {seconds:.1f} s.")
 
 

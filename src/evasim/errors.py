@@ -21,3 +21,8 @@ class EvasimInputError(Exception):
         if source is not None:
             where = f"{source}:{line}: " if line is not None else f"{source}: "
         super().__init__(f"{where}{message}")
+
+
+class EvasimRuntimeError(Exception):
+    """A fault of the machine, not of the input (ffmpeg failing, the disk full): the CLI shows
+    one line on stderr and exits with code 1."""

@@ -35,6 +35,8 @@ from .sky.timegrid import TimeGrid
 from .sky.tle import (
     ElementSet,
     bundled_set,
+    check_element_age,
+    check_propagation,
     load_omm_json,
     nearest,
     parse_omm_record,
@@ -166,15 +168,27 @@ class Replay:
 
 
 def choose_element_set(sc: Scenario) -> ElementSet:
-    """The element set the scenario asks for (nearest epoch to hatch open for bundled sets)."""
+    """The element set the scenario asks for (nearest epoch to hatch open for bundled sets),
+    refused when its epoch is more than 14 days from the span unless the scenario allows it
+    (``ephemeris.allow_stale``, set by ``--allow-stale-elements``)."""
+    chosen = _requested_element_set(sc)
+    try:
+        check_element_age(chosen, sc.span.start_utc, sc.span.end_utc, sc.ephemeris.allow_stale)
+        check_propagation(chosen, sc.span.start_utc, sc.span.end_utc)
+    except EvasimInputError as exc:
+        raise sc.error(("ephemeris",), exc.detail) from None
+    return chosen
+
+
+def _requested_element_set(sc: Scenario) -> ElementSet:
     eph = sc.ephemeris
     when = sc.reference_utc
     if eph.source == "bundled":
         return nearest(bundled_set(eph.set), when)
     if eph.source == "tle":
-        return nearest(
-            parse_tle_text(eph.tle or "", source=f"{sc.origin}: ephemeris.tle", first_line=1), when
-        )
+        first = sc.first_line_of_text(("ephemeris", "tle"))
+        source = sc.origin if first else f"{sc.origin}: ephemeris.tle"
+        return nearest(parse_tle_text(eph.tle or "", source=source, first_line=first or 1), when)
     if eph.omm_file is not None:
         path = Path(eph.omm_file)
         if not path.is_absolute() and sc.origin and Path(sc.origin).exists():

@@ -9,6 +9,7 @@ references, which ephemeris fields go with which source). Either way the user ge
 
 from __future__ import annotations
 
+import difflib
 import re
 import tomllib
 from datetime import datetime, timedelta
@@ -16,15 +17,33 @@ from importlib import resources
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    ValidationError,
+    field_validator,
+)
 
 from .errors import EvasimInputError
+from .textfile import read_text
 
 ELAPSED_RE = re.compile(r"^(\d{1,2}):([0-5]\d)(?::([0-5]\d))?$")
 EFFECT_RE = re.compile(
     r"^(connect|disconnect)\s+(power|ethernet|tv|kurs)\s+(\S+)\s*->\s*(\S+)(?:\s+at\s+(.+))?$"
 )
 BUILTIN_SCENARIOS = ("vkd-49", "vkd-50", "nauka-2021-07-29")
+
+# Bounds on what a scenario may ask for (each message names its limit).
+MAX_SAMPLES = 2_000_000
+"""Telemetry samples (span / step_s) and attitude steps (span / dt_s). One million samples
+take ~1.3 GB of memory and ~300 MB on disk."""
+MAX_TASKS = 1000
+MAX_FACTS = 1000
+MAX_EVA_HOURS = 24.0
+"""No suit supports a longer spacewalk; longer than ``eva.suit_autonomy_h`` is flagged."""
 
 
 def parse_elapsed(text: str) -> timedelta:
@@ -45,7 +64,7 @@ Elapsed = Annotated[str, Field(description="H:MM or H:MM:SS")]
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class Effect(_Model):
@@ -106,6 +125,7 @@ class Ephemeris(_Model):
     tle: str | None = None
     omm_file: str | None = None
     omm: dict[str, Any] | None = None
+    allow_stale: bool = False  # use element sets > 14 days from the span (warned)
 
 
 class Task(_Model):
@@ -117,7 +137,7 @@ class Task(_Model):
     end_elapsed: str | None = None
     duration_min: float | None = Field(None, gt=0.0)
     worksite: str = ""
-    effects: list[str] = []
+    effects: list[str] = Field([], max_length=50)
     estimated: bool = True
     note: str = ""
 
@@ -171,7 +191,7 @@ class TargetSpec(_Model):
     ]
     value: float | AwareDatetime
     at_utc: AwareDatetime | None = None
-    sigma: float = Field(gt=0.0)
+    sigma: float = Field(ge=1e-6)  # a weight 1/sigma in the fit: not vanishingly small
     source: str = ""
     confidence: Literal["H", "M", "L", "est"] = "M"
 
@@ -203,7 +223,7 @@ class Fact(_Model):
 
 
 class Scenario(_Model):
-    name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+    name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$", max_length=100)  # a folder name
     kind: Literal["eva", "attitude"] = "eva"
     title: str
     description: str = ""
@@ -213,11 +233,32 @@ class Scenario(_Model):
     crew: list[CrewMember] = []
     attitude: AttitudeSpec | None = None
     ephemeris: Ephemeris = Ephemeris()
-    tasks: list[Task] = []
-    facts: list[Fact] = []
+    tasks: list[Task] = Field([], max_length=MAX_TASKS)
+    facts: list[Fact] = Field([], max_length=MAX_FACTS)
 
     # Filled by load: where the scenario came from (for messages and the report).
     origin: str = ""
+    _text: str = PrivateAttr("")  # the TOML text, for line numbers in later messages
+
+    def allowing_stale_elements(self) -> Scenario:
+        """This scenario with element sets far from its span allowed (warned, not refused)."""
+        eph = self.ephemeris.model_copy(update={"allow_stale": True})
+        copy = self.model_copy(update={"ephemeris": eph})
+        copy._text = self._text
+        return copy
+
+    def first_line_of_text(self, loc: tuple) -> int | None:
+        """The file line where the text of string field ``loc`` starts (None if unknown)."""
+        line = locate_line(self._text, loc) if self._text else None
+        if line is None:
+            return None
+        rest = self._text.splitlines()[line - 1].split("=", 1)[-1].strip()
+        return line + 1 if rest in ('"""', "'''") else line
+
+    def error(self, loc: tuple, message: str) -> EvasimInputError:
+        """An input error about field ``loc`` of this scenario, with its file and line."""
+        line = locate_line(self._text, loc) if self._text else None
+        return EvasimInputError(f"{_dotted(loc)}: {message}", source=self.origin, line=line)
 
     @property
     def reference_utc(self) -> datetime:
@@ -324,8 +365,18 @@ def _friendly(error: dict) -> str:
         return "required field is missing"
     if kind == "extra_forbidden":
         parent = _model_at(loc[:-1])
-        allowed = ", ".join(f for f in (parent.model_fields if parent else {}) if f != "origin")
-        return f"unknown field; expected one of: {allowed}"
+        known = [f for f in (parent.model_fields if parent else {}) if f != "origin"]
+        close = difflib.get_close_matches(str(loc[-1]), known, n=1, cutoff=0.6)
+        hint = f"did you mean {close[0]!r}? " if close else ""
+        return f"unknown field; {hint}expected one of: {', '.join(known)}"
+    if kind == "finite_number":
+        return f"expected a finite number, got {error.get('input')!r}"
+    if kind == "too_long":
+        ctx = error.get("ctx", {})
+        return (
+            f"{ctx.get('actual_length', 'too many')} entries; "
+            f"expected at most {ctx.get('max_length')} (the limit)"
+        )
     if kind in ("datetime_parsing", "datetime_type", "datetime_from_date_parsing"):
         return "expected a UTC date-time like 2021-09-03T14:41:00Z"
     if kind == "timezone_aware":
@@ -387,6 +438,17 @@ def _check_consistency(sc: Scenario) -> list[tuple[tuple, str]]:
         )
     if (span.end_utc - span.start_utc) > timedelta(days=3):
         problems.append((("span", "end_utc"), "expected a span of at most 3 days"))
+    elif problem := _check_samples(span.end_utc - span.start_utc, span.step_s, ("span", "step_s")):
+        problems.append(problem)
+    duration = eva.hatch_close_utc - eva.hatch_open_utc
+    if duration > timedelta(hours=MAX_EVA_HOURS):
+        problems.append(
+            (
+                ("eva", "hatch_close_utc"),
+                f"a spacewalk of {_hm(duration)}; expected at most {MAX_EVA_HOURS:g} h "
+                f"(no suit supports longer)",
+            )
+        )
     roles = [m.role for m in sc.crew]
     for i, member in enumerate(sc.crew):
         if roles.count(member.role) > 1:
@@ -406,6 +468,12 @@ def _check_consistency(sc: Scenario) -> list[tuple[tuple, str]]:
             problems.append((("ephemeris", "tle"), "expected the two TLE lines"))
     for i, task in enumerate(sc.tasks):
         loc = ("tasks", i)
+        if "all" in task.crew and len(task.crew) > 1:
+            problems.append(((*loc, "crew"), 'expected ["all"] alone, or roles and names'))
+        roles = [m.role for ref in task.crew if (m := sc.crew_by_ref(ref)) is not None]
+        twice = sorted({r for r in roles if roles.count(r) > 1})
+        if twice:
+            problems.append(((*loc, "crew"), f"{twice[0]} is listed twice"))
         for ref in task.crew:
             if ref != "all" and sc.crew_by_ref(ref) is None:
                 names = ", ".join([*(m.role for m in sc.crew), "all"])
@@ -449,6 +517,14 @@ def _check_attitude(sc: Scenario, fmt) -> list[tuple[tuple, str]]:
         problems.append((("span", "end_utc"), "expected a time after span.start_utc"))
     if (span.end_utc - span.start_utc) > timedelta(days=1):
         problems.append((("span", "end_utc"), "expected an attitude span of at most 1 day"))
+    else:
+        length = span.end_utc - span.start_utc
+        for problem in (
+            _check_samples(length, span.step_s, ("span", "step_s")),
+            _check_samples(length, att.dt_s, ("attitude", "dt_s"), "attitude steps"),
+        ):
+            if problem:
+                problems.append(problem)
     for i, t in enumerate(att.thrusters):
         loc = ("attitude", "thrusters", i)
         if not span.start_utc <= t.start_utc <= span.end_utc:
@@ -470,6 +546,72 @@ def _check_attitude(sc: Scenario, fmt) -> list[tuple[tuple, str]]:
     return problems
 
 
+def _hm(length: timedelta) -> str:
+    minutes = round(length.total_seconds() / 60.0)
+    return f"{minutes // 60} h {minutes % 60:02d} min"
+
+
+def _check_samples(
+    length: timedelta, step_s: float, loc: tuple, what: str = "samples"
+) -> tuple[tuple, str] | None:
+    """A problem if ``length / step_s`` exceeds :data:`MAX_SAMPLES`, else None."""
+    seconds = length.total_seconds()
+    n = int(seconds / step_s) + 1
+    if n <= MAX_SAMPLES:
+        return None
+    least = seconds / (MAX_SAMPLES - 1)
+    return (
+        loc,
+        f"{step_s:g} s over {seconds:g} s is {n:,} {what}; expected at most "
+        f"{MAX_SAMPLES:,} (the limit), i.e. a step of at least {least:.3g} s",
+    )
+
+
+def _check_station(sc: Scenario) -> list[tuple[tuple, str]]:
+    """Task worksites against the station on the scenario's date (outside the compiled
+    history, 2021, the station is not modelled and the replay says so)."""
+    if sc.kind != "eva" or not any(t.worksite for t in sc.tasks):
+        return []
+    from .station import StationError
+    from .station.catalog import ALIASES, canonical
+
+    try:
+        config = _station().at(sc.station_date)
+    except StationError:
+        return []
+    elements = list(config.elements)
+    for i, task in enumerate(sc.tasks):
+        if task.worksite and canonical(task.worksite) not in config.elements:
+            names = [*elements, *(a for a, e in ALIASES.items() if e in config.elements)]
+            close = difflib.get_close_matches(task.worksite, names, n=1, cutoff=0.6)
+            hint = f"did you mean {close[0]!r}? " if close else ""
+            aliases: dict[str, str] = {}
+            for alias, element in ALIASES.items():
+                aliases.setdefault(element, alias)
+            known = ", ".join(f"{e} ({aliases[e]})" if e in aliases else e for e in elements)
+            return [
+                (
+                    ("tasks", i, "worksite"),
+                    f"{task.worksite!r} is not on the station on "
+                    f"{sc.station_date:%Y-%m-%d}; {hint}expected one of: {known}",
+                )
+            ]
+    return []
+
+
+_STATION = None
+
+
+def _station():
+    """The station history, built once (it reads the bundled tables)."""
+    global _STATION
+    if _STATION is None:
+        from .station import Station
+
+        _STATION = Station()
+    return _STATION
+
+
 # --------------------------------------------------------------------------- loading
 
 
@@ -477,6 +619,8 @@ def parse_scenario(text: str, source: str) -> Scenario:
     """Validate TOML ``text``; ``source`` names the file in error messages."""
     try:
         raw = tomllib.loads(text)
+    except RecursionError:
+        raise EvasimInputError("invalid TOML: nested too deeply", source=source) from None
     except tomllib.TOMLDecodeError as exc:
         m = re.search(r"\(at line (\d+), column (\d+)\)", str(exc))
         message = re.sub(r"\s*\(at line \d+, column \d+\)", "", str(exc))
@@ -486,22 +630,30 @@ def parse_scenario(text: str, source: str) -> Scenario:
         raise EvasimInputError(
             "origin: unknown field", source=source, line=locate_line(text, ("origin",))
         )
+    tasks = raw.get("tasks")
+    if isinstance(tasks, list) and len(tasks) > MAX_TASKS:  # before validating each of them
+        raise EvasimInputError(
+            f"tasks: {len(tasks)} tasks; expected at most {MAX_TASKS} (the limit)",
+            source=source,
+            line=locate_line(text, ("tasks", MAX_TASKS)),
+        )
     try:
         scenario = Scenario.model_validate({**raw, "origin": source})
     except ValidationError as exc:
-        first = exc.errors()[0]
+        errors = exc.errors()
+        # A misspelt field is also a missing one: name the misspelling, it is the cause.
+        first = next((e for e in errors if e["type"] == "extra_forbidden"), errors[0])
         loc = tuple(first["loc"])
         raise EvasimInputError(
             f"{_dotted(loc) or 'file'}: {_friendly(first)}",
             source=source,
             line=locate_line(text, loc),
         ) from None
-    problems = _check_consistency(scenario)
+    scenario._text = text
+    problems = _check_consistency(scenario) or _check_station(scenario)
     if problems:
         loc, message = problems[0]
-        raise EvasimInputError(
-            f"{_dotted(loc)}: {message}", source=source, line=locate_line(text, loc)
-        )
+        raise scenario.error(loc, message)
     return scenario
 
 
@@ -519,12 +671,9 @@ def load_scenario(path_or_name: str | Path) -> Scenario:
             "or a path to a .toml file",
             source=text_arg,
         )
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        reason = getattr(exc, "strerror", None) or str(exc)
-        raise EvasimInputError(f"cannot read scenario: {reason}", source=text_arg) from None
-    return parse_scenario(text, text_arg)
+    if path.is_dir():
+        raise EvasimInputError("is a folder; expected a scenario .toml file", source=text_arg)
+    return parse_scenario(read_text(path, "scenario file"), text_arg)
 
 
 def builtin_scenarios() -> list[Scenario]:

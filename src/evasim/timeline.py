@@ -56,6 +56,21 @@ def hm(seconds: float) -> str:
     return f"{sign}{h} h {m:02d} min" if h else f"{sign}{m} min"
 
 
+def suit_overrun(sc: Scenario) -> str | None:
+    """A WARNING when the spacewalk is longer than the suits' autonomy, else None."""
+    eva = sc.eva
+    duration = (eva.hatch_close_utc - eva.hatch_open_utc).total_seconds()
+    over = duration - eva.suit_autonomy_h * 3600.0
+    if over <= 0:
+        return None
+    suits = ", ".join(sorted({m.suit for m in sc.crew if m.suit})) or "the suits"
+    return (
+        f"WARNING: the spacewalk ({hm(duration)}) is {hm(over)} longer than the "
+        f"~{eva.suit_autonomy_h:g} h autonomy of {suits} (eva.suit_autonomy_h, counted "
+        "from hatch open)"
+    )
+
+
 def build_timeline(sc: Scenario, grid: TimeGrid, edges: LightingEdges) -> Timeline:
     eva = sc.eva
     s_open = grid.seconds_of(eva.hatch_open_utc)
@@ -153,11 +168,15 @@ def _flags(
         word = "over" if over >= 0 else "under"
         flags.append(f"Ran {hm(abs(over))} {word} the planned {hm(planned)}")
     margin = autonomy_s - duration
-    level = "WARNING: " if margin < 30 * 60 else ""
-    flags.append(
-        f"{level}Suit margin at hatch close: {hm(margin)} of the "
-        f"~{sc.eva.suit_autonomy_h:g} h Orlan-MKS autonomy (counted from hatch open)"
-    )
+    overrun = suit_overrun(sc)
+    if overrun:
+        flags.append(overrun)
+    else:
+        level = "WARNING: " if margin < 30 * 60 else ""
+        flags.append(
+            f"{level}Suit margin at hatch close: {hm(margin)} of the "
+            f"~{sc.eva.suit_autonomy_h:g} h suit autonomy (counted from hatch open)"
+        )
     if any(t.estimated for t in sc.tasks):
         flags.append(
             "Task times inside the spacewalk are estimates: published sources give "

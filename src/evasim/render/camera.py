@@ -64,6 +64,9 @@ def crew_position_body(
     is the element whose hatch the spacewalk starts and ends at."""
     from ..station.catalog import canonical
 
+    if role not in [m.role for m in sc.crew]:
+        names = ", ".join(f"{m.role} {m.name}" for m in sc.crew)
+        raise EvasimInputError(f"crew role {role!r}: expected one of {names}")
     index = [m.role for m in sc.crew].index(role)
     hatch = hatch_point(placements, airlock)
     windows = []

@@ -7,6 +7,7 @@ Errors name the file and line and say what was expected.
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from importlib import resources
@@ -16,9 +17,14 @@ from sgp4 import omm
 from sgp4.api import WGS72, Satrec
 
 from ..errors import EvasimInputError
+from ..textfile import read_text
 
 BUNDLED_SETS = {"iss_2021": "iss_tle_2021.txt"}
 """Bundled TLE files in ``evasim/data/tle`` (see ``data/SOURCES.md``)."""
+
+MAX_ELEMENT_AGE_DAYS = 14.0
+"""An element set whose epoch is further than this from the replayed span is refused (SGP4
+errors grow by kilometres a day; weeks away the station's phase on its orbit is unknown)."""
 
 
 @dataclass(frozen=True)
@@ -84,6 +90,19 @@ def _check_line(line: str, number: int, source: str, lineno: int) -> None:
         )
 
 
+_FIELDS = (  # satrec field, TLE line, what and where, largest magnitude (SGP4 units)
+    ("ndot", 1, "the first derivative of mean motion (columns 34-43)", math.inf),
+    ("nddot", 1, "the second derivative of mean motion (columns 45-52)", math.inf),
+    ("bstar", 1, "B* (columns 54-61)", math.inf),
+    ("inclo", 2, "the inclination (columns 9-16, 0..180 deg)", math.pi),
+    ("nodeo", 2, "the right ascension of the node (columns 18-25, 0..360 deg)", 2 * math.pi),
+    ("ecco", 2, "the eccentricity (columns 27-33)", 1.0),
+    ("argpo", 2, "the argument of perigee (columns 35-42, 0..360 deg)", 2 * math.pi),
+    ("mo", 2, "the mean anomaly (columns 44-51, 0..360 deg)", 2 * math.pi),
+    ("no_kozai", 2, "the mean motion (columns 53-63)", math.inf),
+)
+
+
 def parse_tle_text(text: str, source: str = "inline TLE", first_line: int = 1) -> list[ElementSet]:
     """Parse TLE text: optional name lines, '#' comments and blank lines allowed.
 
@@ -120,6 +139,15 @@ def parse_tle_text(text: str, source: str = "inline TLE", first_line: int = 1) -
                 raise EvasimInputError(
                     f"TLE rejected by SGP4 (error {sat.error})", source=source, line=lineno
                 )
+            for field, number, at, high in _FIELDS:
+                value = getattr(sat, field)
+                if not (math.isfinite(value) and -high <= value <= high):
+                    raise EvasimInputError(
+                        f"TLE line {number}: {at} does not read as a number in range; "
+                        "expected the fixed columns of the TLE format",
+                        source=source,
+                        line=lineno if number == 1 else lineno2,
+                    )
             sets.append(
                 ElementSet(
                     name=name,
@@ -147,11 +175,7 @@ def parse_tle_text(text: str, source: str = "inline TLE", first_line: int = 1) -
 
 
 def load_tle_file(path: Path) -> list[ElementSet]:
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except OSError as exc:
-        raise EvasimInputError(f"cannot read TLE file: {exc.strerror}", source=str(path)) from None
-    return parse_tle_text(text, source=str(path))
+    return parse_tle_text(read_text(path, "TLE file"), source=str(path))
 
 
 def bundled_set(name: str) -> list[ElementSet]:
@@ -168,6 +192,70 @@ def nearest(sets: list[ElementSet], when_utc: datetime) -> ElementSet:
     return min(sets, key=lambda s: abs((s.epoch_utc - when_utc).total_seconds()))
 
 
+def check_propagation(element_set: ElementSet, start_utc: datetime, end_utc: datetime) -> None:
+    """Refuse an element set SGP4 cannot carry over the span (an error code, or positions
+    that are not finite numbers), checked at 200 instants before any work."""
+    import numpy as np
+    from sgp4.api import SGP4_ERRORS, jday
+
+    seconds = np.linspace(0.0, max((end_utc - start_utc).total_seconds(), 0.0), 200)
+    whole, frac = jday(
+        start_utc.year,
+        start_utc.month,
+        start_utc.day,
+        start_utc.hour,
+        start_utc.minute,
+        start_utc.second + start_utc.microsecond * 1e-6,
+    )
+    err, r, v = element_set.satrec.sgp4_array(
+        np.full(seconds.size, whole), frac + seconds / 86400.0
+    )
+    bad = (err != 0) | ~np.all(np.isfinite(r), axis=1) | ~np.all(np.isfinite(v), axis=1)
+    if not bad.any():
+        return
+    k = int(np.flatnonzero(bad)[0])
+    when = start_utc + timedelta(seconds=float(seconds[k]))
+    code = int(err[k])
+    why = f"SGP4 error {code}: {SGP4_ERRORS.get(code, 'unknown')}" if code else "no finite position"
+    raise EvasimInputError(
+        f"{element_set.describe()} ({element_set.origin or 'given'}) cannot be propagated over "
+        f"the span: {why} at {when:%Y-%m-%dT%H:%M:%SZ}"
+    )
+
+
+def days_from_span(element_set: ElementSet, start_utc: datetime, end_utc: datetime) -> float:
+    """Days between the element set's epoch and the span (0 inside it)."""
+    epoch = element_set.epoch_utc
+    gap = (start_utc - epoch) if epoch < start_utc else (epoch - end_utc)
+    return max(gap.total_seconds(), 0.0) / 86400.0
+
+
+def check_element_age(
+    element_set: ElementSet,
+    start_utc: datetime,
+    end_utc: datetime,
+    allow_stale: bool = False,
+) -> str | None:
+    """Refuse an element set more than :data:`MAX_ELEMENT_AGE_DAYS` from the span.
+
+    With ``allow_stale`` the refusal becomes a warning, returned as text (None when the set
+    is near enough). The message names the nearest available epoch.
+    """
+    days = days_from_span(element_set, start_utc, end_utc)
+    if days <= MAX_ELEMENT_AGE_DAYS:
+        return None
+    what = (
+        f"the nearest element set epoch available, {element_set.epoch_utc:%Y-%m-%dT%H:%M:%SZ}, "
+        f"is {days:.1f} days from the span ({start_utc:%Y-%m-%d})"
+    )
+    if allow_stale:
+        return f"{what}: used as allowed (--allow-stale-elements); positions are unreliable"
+    raise EvasimInputError(
+        f"{what}; expected at most {MAX_ELEMENT_AGE_DAYS:g} days: give element sets of the "
+        "date, or pass --allow-stale-elements to use it anyway"
+    )
+
+
 _OMM_FIELDS = (
     "OBJECT_NAME",
     "EPOCH",
@@ -181,6 +269,19 @@ _OMM_FIELDS = (
     "BSTAR",
     "MEAN_MOTION_DOT",
 )
+
+
+_OMM_RANGES = (
+    ("INCLINATION", 0.0, 180.0),
+    ("RA_OF_ASC_NODE", 0.0, 360.0),
+    ("ECCENTRICITY", 0.0, 0.999),
+    ("ARG_OF_PERICENTER", 0.0, 360.0),
+    ("MEAN_ANOMALY", 0.0, 360.0),
+    ("MEAN_MOTION", 0.05, 20.0),
+    ("BSTAR", -1.0, 1.0),
+    ("MEAN_MOTION_DOT", -1.0, 1.0),
+)
+"""Ranges of OMM elements (degrees, revolutions per day, per Earth radius)."""
 
 
 def parse_omm_record(record: dict, source: str = "OMM record") -> ElementSet:
@@ -206,26 +307,45 @@ def parse_omm_record(record: dict, source: str = "OMM record") -> ElementSet:
     sat = Satrec()
     try:
         omm.initialize(sat, fields)
-    except (ValueError, TypeError, KeyError) as exc:
+    except (ValueError, TypeError, KeyError, OverflowError) as exc:
         raise EvasimInputError(
             f"OMM record: {exc}; expected CelesTrak OMM JSON fields", source=source
         ) from None
     if sat.error:
         raise EvasimInputError(f"OMM elements rejected by SGP4 (error {sat.error})", source=source)
-    epoch_dt = datetime.strptime(epoch, "%Y-%m-%dT%H:%M:%S.%f").replace(tzinfo=UTC)
+    for key, low, high in _OMM_RANGES:
+        value = record.get(key)
+        try:
+            ok = low <= float(value) <= high
+        except (TypeError, ValueError):
+            ok = False
+        if not ok:
+            raise EvasimInputError(
+                f"OMM {key} {value!r}: expected a number in {low:g}..{high:g}", source=source
+            )
+    try:
+        epoch_dt = datetime.strptime(epoch, "%Y-%m-%dT%H:%M:%S.%f").replace(tzinfo=UTC)
+    except ValueError:
+        raise EvasimInputError(
+            f"OMM EPOCH {record['EPOCH']!r}: expected a UTC time like 2021-09-02T12:53:58.460352",
+            source=source,
+        ) from None
     return ElementSet(
         name=str(fields["OBJECT_NAME"]), satrec=sat, epoch_utc=epoch_dt, origin=source
     )
 
 
 def load_omm_json(path: Path) -> list[ElementSet]:
+    text = read_text(path, "OMM file")
     try:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise EvasimInputError(f"cannot read OMM file: {exc.strerror}", source=str(path)) from None
+        data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise EvasimInputError(
             f"invalid JSON: {exc.msg}", source=str(path), line=exc.lineno
+        ) from None
+    except RecursionError:
+        raise EvasimInputError(
+            "JSON nested too deeply; expected OMM records", source=str(path)
         ) from None
     records = data if isinstance(data, list) else [data]
     if not records:
