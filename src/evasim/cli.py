@@ -513,9 +513,10 @@ def fit(
 ) -> None:
     """Fit an attitude scenario's unknown parameters (its `fit` lists) to its published
     figures (its [[attitude.targets]]) and print the result with 1-sigma uncertainties."""
-    from .attitude import event
+    from .attitude import event, identify
     from .attitude.setup import setup_from_scenario, with_values
     from .replay import choose_element_set
+    from .report.reconstruction import item_names, reconstruction_lines, reconstruction_summary
     from .scenario import load_scenario
 
     try:
@@ -528,34 +529,57 @@ def fit(
         if not setup.fit_keys:
             raise EvasimInputError("no parameter has a `fit` list", source=scenario)
         duration = (sc.span.end_utc - sc.span.start_utc).total_seconds()
+        targets, priors = sc.attitude.targets, sc.attitude.priors
         with console.status("fitting (scipy least squares)..."):
-            result = event.fit(setup, sc.attitude.targets, duration)
+            result = event.fit(setup, targets, duration, priors)
+            values = {k: _as_written(k, v) for k, v in result.values.items()}
+            fitted = with_values(setup, values)
+        with console.status("identifiability and leave-one-out..."):
+            ident = identify.analyse(fitted, targets, duration, priors)
     except EvasimInputError as exc:
         _fail(exc)
     table = Table(
         title=f"Fit of {sc.name}: cost {result.cost:.3f} after {result.evaluations} runs",
         title_justify="left",
     )
-    for column in ("parameter", "start", "fitted", "1-sigma"):
+    for column in ("parameter", "start", "fitted (as to write)"):
         table.add_column(column)
     start = setup.values()
-    for key, value in result.values.items():
-        table.add_row(key, f"{start[key]:.4g}", f"{value:.4g}", f"{result.sigma[key]:.3g}")
+    for key, value in values.items():
+        table.add_row(key, _written(key, start[key], sc), _written(key, value, sc))
     console.print(table)
     console.print(
         "Normalised residuals (simulated - published) / sigma: "
-        + ", ".join(f"{r:+.2f}" for r in result.residuals)
+        + ", ".join(f"{r:+.2f}" for r in ident.residuals)
     )
-    fitted = event.figures(
-        event.run(with_values(setup, result.values), duration),
-        setup.t0_utc,
-        [t.at_utc for t in sc.attitude.targets if t.at_utc],
-    )
+    rec = reconstruction_summary(ident, setup.t0_utc, item_names(setup.config), list(priors))
+    for line in reconstruction_lines(rec):
+        console.print(line, markup=False, highlight=False, soft_wrap=True)
+    if any(x > 1.0 for x in ident.prior_excess):
+        console.print(
+            "[bold yellow]warning:[/] a prior is violated by more than its sigma: the fit stopped "
+            "beyond a bound (e.g. at a branch point); start it from values inside the bound"
+        )
     console.print(
-        f"Peak rate {fitted['peak_rate_deg_s']:.3f} deg/s, total attitude change "
-        f"{fitted['total_attitude_change_deg']:.1f} deg. Put the fitted values in the "
-        "scenario file to replay them."
+        "The same figures appear in the replay's summary.json and report once these values are "
+        "in the scenario file."
     )
+
+
+def _as_written(key: str, value: float) -> float:
+    """A fitted value as it is written to a scenario: start times to the second, others to
+    four significant figures."""
+    if key.endswith("start_utc"):
+        return float(round(value))
+    return float(f"{value:.4g}")
+
+
+def _written(key: str, value: float, sc) -> str:
+    from datetime import timedelta
+
+    if key.endswith("start_utc"):
+        return f"{sc.span.start_utc + timedelta(seconds=value):%Y-%m-%dT%H:%M:%SZ}"
+    return f"{value:g}"
 
 
 @app.command()
@@ -716,7 +740,9 @@ def _print_attitude_summary(result, written: dict[str, Path], seconds: float) ->
     pub = s["published"]
 
     def p(key):
-        return "-" if pub.get(key) is None else f"{pub[key]['value']} +/- {pub[key]['sigma']:g}"
+        if pub.get(key) is None:
+            return "-"
+        return f"{pub[key]['value']} +/- {pub[key]['sigma']:g} {pub[key]['sigma_unit']}"
 
     table.add_row("peak rate (deg/s)", p("peak_rate_deg_s"), f"{s['peak_rate_deg_s']:.3f}")
     table.add_row(
@@ -734,8 +760,14 @@ def _print_attitude_summary(result, written: dict[str, Path], seconds: float) ->
     for column in ("parameter", "value", "sigma"):
         fit.add_column(column)
     for key, v in s["fitted_parameters"].items():
-        fit.add_row(key, str(v["value"]), f"{v['sigma']:g} {v['unit']}")
+        sigma = v["sigma"] if isinstance(v["sigma"], str) else f"{v['sigma']:g} {v['sigma_unit']}"
+        fit.add_row(key, f"{v['value']} {v['unit']}", sigma)
     console.print(fit)
+    if s.get("reconstruction"):
+        from .report.reconstruction import reconstruction_lines
+
+        for line in reconstruction_lines(s["reconstruction"])[len(s["fitted_parameters"]) + 1 :]:
+            console.print(line, markup=False, highlight=False, soft_wrap=True)
     console.print(f"[italic]{escape(s['reconstruction_note'])}[/]")
     for warning in s["warnings"]:
         console.print(f"[bold red]WARNING: {escape(warning)}[/]", highlight=False)

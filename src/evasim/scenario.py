@@ -196,6 +196,18 @@ class TargetSpec(_Model):
     confidence: Literal["H", "M", "L", "est"] = "M"
 
 
+class FigurePrior(_Model):
+    """A documented prior on a simulated figure (not a published value): a one-sided bound the
+    fit respects, e.g. which branch of a bifurcation the published account implies. In the fit
+    it is a penalty (excess beyond the bound) / ``sigma``, zero inside the bound."""
+
+    quantity: Literal["total_attitude_change_deg", "peak_rate_deg_s"]
+    max: float | None = None
+    min: float | None = None
+    sigma: float = Field(gt=0.0)
+    reason: str = Field(min_length=1)
+
+
 class AttitudeSpec(_Model):
     dt_s: float = Field(0.1, gt=0.0, le=1.0)
     initial: Literal["tea", "lvlh"] = "tea"
@@ -213,6 +225,7 @@ class AttitudeSpec(_Model):
     thrusters: list[ThrusterSpec] = []
     controllers: list[ControllerSpec] = []
     targets: list[TargetSpec] = []
+    priors: list[FigurePrior] = []
 
 
 class Fact(_Model):
@@ -543,6 +556,9 @@ def _check_attitude(sc: Scenario, fmt) -> list[tuple[tuple, str]]:
             problems.append(((*loc, "value"), f"expected {kind} for {t.quantity}"))
         if t.quantity == "error_deg_at" and t.at_utc is None:
             problems.append(((*loc, "at_utc"), "required for error_deg_at"))
+    for i, p in enumerate(att.priors):
+        if p.min is None and p.max is None:
+            problems.append((("attitude", "priors", i), "expected min, max or both"))
     return problems
 
 

@@ -9,7 +9,7 @@ from datetime import datetime
 import numpy as np
 from scipy.optimize import least_squares
 
-from ..scenario import TargetSpec
+from ..scenario import FigurePrior, TargetSpec
 from .model import AttitudeHistory, initial_state, simulate
 from .setup import AttitudeSetup, with_values
 
@@ -27,11 +27,15 @@ def figures(hist: AttitudeHistory, t0_utc: datetime, at_utc: list[datetime] = ()
     about = hist.error_angle_about_deg(axis=1)
     error = hist.error_angle_deg()
     high = np.flatnonzero(error > REGAINED_ERROR_DEG)
-    regained_s = (
-        float(hist.t_s[high[-1] + 1])
-        if high.size and high[-1] + 1 < len(error)
-        else (float("nan") if high.size else float(hist.t_s[0]))
-    )
+    if not high.size:
+        regained_s = float(hist.t_s[0])
+    elif high[-1] + 1 >= len(error):
+        regained_s = float("nan")
+    else:  # the last downward crossing of the threshold, interpolated between samples
+        i = int(high[-1])
+        e0, e1 = float(error[i]), float(error[i + 1])
+        frac = (e0 - REGAINED_ERROR_DEG) / (e0 - e1) if e0 != e1 else 1.0
+        regained_s = float(hist.t_s[i] + frac * (hist.t_s[i + 1] - hist.t_s[i]))
     i_peak = int(np.argmax(rate))
     return {
         "peak_rate_deg_s": float(rate[i_peak]),
@@ -64,42 +68,59 @@ def residuals(fig: dict, targets: list[TargetSpec], t0_utc: datetime) -> np.ndar
     return np.array(out)
 
 
+def prior_residuals(fig: dict, priors: list[FigurePrior]) -> np.ndarray:
+    """Penalties of the documented one-sided priors: the excess beyond each bound / sigma."""
+    out = []
+    for p in priors:
+        value = fig[p.quantity]
+        excess = 0.0
+        if p.max is not None and value > p.max:
+            excess = value - p.max
+        if p.min is not None and value < p.min:
+            excess = p.min - value
+        out.append(excess / p.sigma)
+    return np.array(out)
+
+
 @dataclass(frozen=True)
 class FitResult:
     values: dict[str, float]
-    sigma: dict[str, float]
-    residuals: np.ndarray
+    residuals: np.ndarray  # normalised, published figures only
     cost: float
     evaluations: int
 
 
-def _evaluate(setup, keys, x, targets, duration_s):
+MIN_COST_GAIN = 0.01
+"""A fit that lowers the cost (sum of squared normalised residuals) by less than this keeps its
+starting values: the published figures cannot tell such solutions apart, and along the
+directions they leave free the optimiser would otherwise drift from run to run."""
+FIT_OUT_DT_S = 1.0
+"""Output step of the fit's runs: the replay's 1 Hz grid, so that the fit and the replay
+compute the figures from the same samples."""
+
+
+def evaluate_figures(setup: AttitudeSetup, targets: list[TargetSpec], duration_s: float) -> dict:
+    hist = run(setup, duration_s, out_dt_s=FIT_OUT_DT_S)
+    return figures(hist, setup.t0_utc, [t.at_utc for t in targets if t.at_utc is not None])
+
+
+def _evaluate(setup, keys, x, targets, duration_s, priors=()):
     s = with_values(setup, dict(zip(keys, x, strict=True)))
-    hist = run(s, duration_s, out_dt_s=2.0)
-    at = [t.at_utc for t in targets if t.at_utc is not None]
-    return residuals(figures(hist, setup.t0_utc, at), targets, setup.t0_utc)
+    fig = evaluate_figures(s, targets, duration_s)
+    r = residuals(fig, targets, setup.t0_utc)
+    return np.concatenate([r, prior_residuals(fig, list(priors))]) if priors else r
 
 
-def uncertainty(
-    setup: AttitudeSetup, targets: list[TargetSpec], duration_s: float, rel_step: float = 0.005
-) -> tuple[dict[str, float], np.ndarray]:
-    """1-sigma uncertainty of the fitted parameters from the Jacobian of the normalised
-    residuals (Gauss-Newton covariance; pseudo-inverse where the data do not constrain)."""
-    keys = list(setup.fit_keys)
-    x0 = np.array([setup.values()[k] for k in keys])
-    r0 = _evaluate(setup, keys, x0, targets, duration_s)
-    jac = np.zeros((len(r0), len(keys)))
-    for i in range(len(keys)):
-        step = rel_step * max(abs(x0[i]), 1.0)
-        x = x0.copy()
-        x[i] += step
-        jac[:, i] = (_evaluate(setup, keys, x, targets, duration_s) - r0) / step
-    cov = np.linalg.pinv(jac.T @ jac)
-    return {k: float(np.sqrt(max(cov[i, i], 0.0))) for i, k in enumerate(keys)}, r0
-
-
-def fit(setup: AttitudeSetup, targets: list[TargetSpec], duration_s: float) -> FitResult:
-    """Least-squares fit of the setup's fit parameters to the targets (positive, bounded)."""
+def fit(
+    setup: AttitudeSetup,
+    targets: list[TargetSpec],
+    duration_s: float,
+    priors: list[FigurePrior] = (),
+) -> FitResult:
+    """Least-squares fit of the setup's fit parameters to the targets (positive, bounded) under
+    the documented priors. The published figures rarely pin every parameter down: where they
+    do not, the optimum found depends on the starting values (the scenario's); see
+    :mod:`evasim.attitude.identify` for what is and is not constrained."""
     keys = list(setup.fit_keys)
     x0 = np.array([setup.values()[k] for k in keys])
     scale = np.maximum(np.abs(x0), 1.0)
@@ -107,17 +128,20 @@ def fit(setup: AttitudeSetup, targets: list[TargetSpec], duration_s: float) -> F
 
     def fun(z):
         count["n"] += 1
-        return _evaluate(setup, keys, z * scale, targets, duration_s)
+        return _evaluate(setup, keys, z * scale, targets, duration_s, priors)
 
     result = least_squares(
         fun,
         x0 / scale,
         bounds=(0.05 * x0 / scale, 20 * x0 / scale),
-        diff_step=0.02,
+        diff_step=0.005,
         x_scale="jac",
         max_nfev=200,
     )
-    values = dict(zip(keys, result.x * scale, strict=True))
-    fitted = with_values(setup, values)
-    sigma, res = uncertainty(fitted, targets, duration_s)
-    return FitResult(values, sigma, res, float(np.sum(res**2)), count["n"])
+    x = result.x * scale
+    res = _evaluate(setup, keys, x, targets, duration_s, priors)
+    res0 = _evaluate(setup, keys, x0, targets, duration_s, priors)
+    if np.sum(res0**2) - np.sum(res**2) < MIN_COST_GAIN:
+        x, res = x0, res0  # the start is already as good: do not drift along free directions
+    values = dict(zip(keys, x, strict=True))
+    return FitResult(values, res[: len(targets)], float(np.sum(res**2)), count["n"])

@@ -18,7 +18,8 @@ import numpy as np
 from ..scenario import Scenario
 from ..sky.orbit import StationTrack
 from ..sky.tle import ElementSet
-from . import event, kernel
+from . import event, identify, kernel
+from .identify import Identification
 from .model import AttitudeConfig, AttitudeHistory, initial_state, qconj, qmul, simulate
 from .quaternion import from_matrix, matrices, to_euler_321_deg
 from .setup import (
@@ -83,6 +84,7 @@ class AttitudeStates:
     residuals: np.ndarray | None = None
     setup: AttitudeSetup | None = field(repr=False, default=None)
     integrated: AttitudeStates | None = field(repr=False, default=None)
+    identification: Identification | None = field(repr=False, default=None)
 
     @property
     def h_cmg_norm(self) -> np.ndarray:
@@ -316,18 +318,19 @@ def event_states(
     targets = sc.attitude.targets
     at = [t.at_utc for t in targets if t.at_utc is not None]
     figures = event.figures(hist, setup.t0_utc, at)
-    sigma, residuals = (
-        event.uncertainty(setup, targets, duration)
+    ident = (
+        identify.analyse(setup, targets, duration, sc.attitude.priors)
         if with_uncertainty and setup.fit_keys and targets
-        else (None, None)
+        else None
     )
     states = _from_history(
         "event",
         hist,
         figures=figures,
         fit_values=setup.values(),
-        fit_sigma=sigma,
-        residuals=residuals,
+        fit_sigma=ident.sigma if ident else None,
+        residuals=ident.residuals if ident else None,
         setup=setup,
+        identification=ident,
     )
     return states.on_track(track)

@@ -10,11 +10,13 @@ from collections.abc import Callable
 
 import numpy as np
 
+from ..attitude.identify import FIGURE_UNITS
 from ..attitude.quaternion import to_euler_321_deg
 from ..parts import AttitudeEventPart, SpacewalkPart
 from ..replay import Replay
 from ..sky.timegrid import utc_iso
 from ..timeline import hm
+from .reconstruction import reconstruction_for
 
 
 def summary(replay: Replay) -> dict:
@@ -100,16 +102,16 @@ def attitude_event_summary(replay: Replay) -> dict:
     sc, a = replay.scenario, replay.attitude
     f = a.figures
     t0 = replay.grid.t0_utc
-    published = {t.quantity: t for t in sc.attitude.targets}
+    rec = reconstruction_for(sc, a)
+    sigmas = {p["key"]: p for p in (rec or {}).get("parameters", [])}
 
-    def pub(q):
-        t = published.get(q)
-        if t is None:
-            return None
-        value = utc_iso(t.value) if q == "control_regained_utc" else t.value
+    def pub(t):  # a published figure, from the scenario's [[attitude.targets]]
+        is_time = t.quantity == "control_regained_utc"
         return {
-            "value": value,
+            "value": utc_iso(t.value) if is_time else t.value,
+            "at_utc": utc_iso(t.at_utc) if t.at_utc else None,
             "sigma": t.sigma,
+            "sigma_unit": FIGURE_UNITS[t.quantity],
             "source": t.source,
             "confidence": t.confidence,
         }
@@ -125,8 +127,9 @@ def attitude_event_summary(replay: Replay) -> dict:
         shown = utc_iso(replay.grid.datetime_at(value)) if key.endswith("start_utc") else value
         fitted[key] = {
             "value": shown if isinstance(shown, str) else round(float(shown), 3),
-            "sigma": round(float((a.fit_sigma or {}).get(key, np.nan)), 3),
+            "sigma": sigmas[key]["sigma"] if key in sigmas else None,
             "unit": _unit(key),
+            "sigma_unit": sigmas[key]["sigma_unit"] if key in sigmas else None,
         }
     return {
         "scenario": sc.name,
@@ -139,13 +142,9 @@ def attitude_event_summary(replay: Replay) -> dict:
         "error_deg_at": error_at,
         "control_regained_utc": regained,
         "max_h_cmg_n_m_s": round(f["max_h_cmg_n_m_s"], 3),
-        "published": {
-            "peak_rate_deg_s": pub("peak_rate_deg_s"),
-            "total_attitude_change_deg": pub("total_attitude_change_deg"),
-            "error_deg_at": pub("error_deg_at"),
-            "control_regained_utc": pub("control_regained_utc"),
-        },
+        "published": {t.quantity: pub(t) for t in sc.attitude.targets},
         "fitted_parameters": fitted,
+        "reconstruction": rec,
         "normalised_residuals": [
             round(float(x), 3) for x in (a.residuals if a.residuals is not None else [])
         ],
@@ -167,11 +166,11 @@ def attitude_event_summary(replay: Replay) -> dict:
 
 
 RECONSTRUCTION_NOTE = (
-    "Reconstructed, not recorded: no attitude telemetry of the event is public. The thrusters, "
-    "their thrust, Nauka's propellant and the Zvezda/Progress counter-torques are model "
-    "parameters fitted to the published figures (peak rate, total attitude change, 45 deg at "
-    "16:42, control regained ~17:29); only net torques are observable, so Nauka's thrust and "
-    "Zvezda's counter-torque trade off against each other (see their uncertainties)."
+    "Reconstructed, not recorded: the scenario's unknown parameters (its `fit` lists) are fitted "
+    "to its published figures ([[attitude.targets]], each with its source) under its documented "
+    "priors ([[attitude.priors]]). What the figures leave free is reported as unconstrained, and "
+    "a leave-one-out check says whether each figure is predicted by the others (see "
+    "'reconstruction')."
 )
 
 
