@@ -567,18 +567,20 @@ def fit(
 
 
 def _as_written(key: str, value: float) -> float:
-    """A fitted value as it is written to a scenario: start times to the second, others to
-    four significant figures."""
+    """A fitted value as it is written to a scenario: start times to 0.1 s, others to five
+    significant figures (fine enough that rounding moves no figure by a noticeable fraction of
+    its sigma, nor the branch prior's penalty)."""
     if key.endswith("start_utc"):
-        return float(round(value))
-    return float(f"{value:.4g}")
+        return round(float(value), 1)
+    return float(f"{value:.5g}")
 
 
 def _written(key: str, value: float, sc) -> str:
     from datetime import timedelta
 
     if key.endswith("start_utc"):
-        return f"{sc.span.start_utc + timedelta(seconds=value):%Y-%m-%dT%H:%M:%SZ}"
+        when = sc.span.start_utc + timedelta(seconds=value)
+        return f"{when:%Y-%m-%dT%H:%M:%S}.{when.microsecond // 100000}Z"
     return f"{value:g}"
 
 
