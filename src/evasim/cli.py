@@ -763,7 +763,7 @@ def _print_attitude_summary(result, written: dict[str, Path], seconds: float) ->
         fit.add_column(column)
     for key, v in s["fitted_parameters"].items():
         sigma = v["sigma"] if isinstance(v["sigma"], str) else f"{v['sigma']:g} {v['sigma_unit']}"
-        fit.add_row(key, f"{v['value']} {v['unit']}", sigma)
+        fit.add_row(key, f"{v['value']} {v['unit']}".removesuffix(" UTC"), sigma)
     console.print(fit)
     if s.get("reconstruction"):
         from .report.reconstruction import reconstruction_lines

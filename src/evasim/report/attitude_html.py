@@ -10,6 +10,7 @@ from ..sky.timegrid import utc_iso
 from . import attitude_plots, plots
 from .events import replay_events
 from .html import _CSS, _img, _table, fact_table_rows
+from .reconstruction import fmt
 from .summary import attitude_event_summary
 
 _MEANING = {
@@ -27,7 +28,7 @@ def render_attitude_report(replay: Replay) -> str:
 
     def pv(key):
         p = pub.get(key)
-        return "-" if p is None else f"{p['value']} (+/- {p['sigma']:g})"
+        return "-" if p is None else f"{p['value']} (+/- {p['sigma']:g} {p['sigma_unit']})"
 
     error_at = next(iter(s["error_deg_at"].items()), (None, None))
     rows = [
@@ -61,24 +62,36 @@ def render_attitude_report(replay: Replay) -> str:
         name = key.split(".")[-1]
         group, index = key.split("[")[0], int(key.split("[")[1].split("]")[0])
         item = getattr(a.config, group)[index]
-        unit = "s" if v["unit"] == "UTC" else v["unit"]
         fit_rows.append(
             [
                 escape(item.name),
                 escape(_MEANING.get(name, name)),
-                escape(str(v["value"])),
-                f"+/- {v['sigma']:g} {escape(unit)}",
+                escape(f"{v['value']} {v['unit']}"),
+                escape(fmt(v["sigma"], v["sigma_unit"] or "")),
             ]
         )
     events = [[utc_iso(e.utc, 1), e.kind, e.detail] for e in replay_events(replay)]
     facts = fact_table_rows(sc)
     mp = s["mass_properties"]
+
+    def published(key, text):
+        p = pub.get(key)
+        return "" if p is None else f" (published {text(p['value'])})"
+
     cards = [
-        (f"{s['peak_rate_deg_s']:.2f} deg/s", "peak rate (published 0.56)"),
-        (f"{s['total_attitude_change_deg']:.0f} deg", "total attitude change (published ~540)"),
+        (
+            f"{s['peak_rate_deg_s']:.2f} deg/s",
+            "peak rate, simulated" + published("peak_rate_deg_s", lambda v: f"{v:g}"),
+        ),
+        (
+            f"{s['total_attitude_change_deg']:.0f} deg",
+            "total attitude change, simulated"
+            + published("total_attitude_change_deg", lambda v: f"~{v:g}"),
+        ),
         (
             s["control_regained_utc"][11:16] if s["control_regained_utc"] else "-",
-            "control regained, UTC (published ~17:29)",
+            "control regained, UTC, simulated"
+            + published("control_regained_utc", lambda v: f"~{v[11:16]}"),
         ),
         (f"{mp['mass_kg'] / 1000:.0f} t", "station mass (station model)"),
     ]
@@ -101,8 +114,10 @@ def render_attitude_report(replay: Replay) -> str:
 <section><h2>Fitted parameters</h2>
 {_table(["parameter of", "meaning", "value", "1-sigma"], fit_rows, raw=True)}
 <p>Fitted with <code>evasim fit {escape(sc.name)}</code> (scipy least squares on the published
-figures, each weighted by its uncertainty); 1-sigma from the Jacobian at the solution. A large
-sigma means the published figures do not pin that parameter down.</p></section>
+figures, each weighted by its uncertainty, under the documented priors below). 1-sigma from the
+Jacobian in the subspace the figures constrain; "unconstrained": the published figures do not
+bound that parameter (no number is given).</p></section>
+{_reconstruction_section(s.get("reconstruction"))}
 <section><h2>Attitude, rates, CMG momentum, propellant</h2>
 {_img(attitude_plots.attitude_overview_png(replay), "image/png", "attitude overview")}
 {_img(attitude_plots.rpy_png(replay), "image/png", "roll pitch yaw")}</section>
@@ -122,4 +137,67 @@ law; thrusters as forces at points of the 3-D layout. RK4 at {a.config.dt_s:g} s
 </main>
 <footer>evasim {escape(__version__)} - scenario {escape(sc.origin)}.</footer>
 </body></html>
+"""
+
+
+def _reconstruction_section(rec: dict | None) -> str:
+    """What the published figures constrain, and the leave-one-out check (the numbers of
+    ``summary.json['reconstruction']``, as ``evasim fit`` prints them)."""
+    if not rec:
+        return ""
+    combos = [
+        [
+            escape(fmt(c["singular_value"])),
+            escape(c["text"] or "-"),
+            escape(fmt(c["sigma_percent"], "%")),
+        ]
+        for c in rec["combinations"]
+    ]
+    loo = []
+    for x in rec["leave_one_out"]:
+        loo.append(
+            [
+                escape(x["figure"]),
+                escape(f"{fmt(x['published'], x['unit'])} +/- {fmt(x['sigma'], x['sigma_unit'])}"),
+                escape(fmt(x["fitted_with_all"], x["unit"])),
+                escape(fmt(x["predicted"], x["unit"])),
+                escape(fmt(x["prediction_error"], x["sigma_unit"])),
+                escape(fmt(x["free_range_per_100pct"], x["sigma_unit"])),
+            ]
+        )
+    priors = [
+        [
+            escape(p["quantity"]),
+            escape(" ".join(f"{k} {fmt(p[k])}" for k in ("min", "max") if p[k] is not None)),
+            "active" if p["active"] else "inactive",
+            escape(p["reason"]),
+        ]
+        for p in rec["priors"]
+    ]
+    return f"""<section><h2>What the published figures constrain</h2>
+<p>{escape(rec["method"])}</p>
+{
+        _table(
+            ["singular value", "parameter combination (fractional changes)", "1-sigma"],
+            combos,
+            raw=True,
+        )
+    }
+<h3>Leave one out: each figure against the others</h3>
+{
+        _table(
+            [
+                "figure",
+                "published",
+                "fitted with all",
+                "predicted by the others",
+                "error",
+                "free range per 100 % move",
+            ],
+            loo,
+            raw=True,
+        )
+    }
+<h3>Priors (documented choices, not data)</h3>
+{_table(["figure", "bound", "state", "reason"], priors, raw=True)}</section>
 """

@@ -65,7 +65,7 @@ def reconstruction_summary(
             {
                 "key": key,
                 "label": parameter_label(key, names),
-                "value": when(value) if is_time else _sig(value, 4),
+                "value": when(value) if is_time else _sig(value, 5),
                 "unit": "UTC" if is_time else _UNITS.get(field, ""),
                 "sigma": sigma,
                 "sigma_unit": "s" if is_time else _UNITS.get(field, ""),
@@ -110,9 +110,7 @@ def reconstruction_summary(
                 "prediction_error": _sig(item.prediction_error) if predicted else NOT_PREDICTED,
                 "prediction_sigma": _sig(item.prediction_sigma) if predicted else NOT_PREDICTED,
                 "free_range_per_100pct": _sig(item.free_change_per_100pct),
-                "nonlinear_change_at_minus_plus_10pct": [
-                    _sig(x) for x in item.nonlinear_change
-                ],
+                "nonlinear_change_at_minus_plus_10pct": [_sig(x) for x in item.nonlinear_change],
                 "others_change_there_sigma": _sig(item.nonlinear_others_sigma),
             }
         )
@@ -131,13 +129,13 @@ def reconstruction_summary(
         )
     return {
         "method": (
-            "Local analysis at the scenario's values: Jacobian of (simulated - published) / sigma "
-            "with respect to fractional parameter changes (central differences, "
-            f"{identify.REL_STEP * 100:g} % steps; a start time as a fraction of its delay after the "
-            f"onset {onset}). A combination or parameter whose 1-sigma exceeds "
-            f"{identify.UNCONSTRAINED_FRACTION * 100:g} % of itself is unconstrained. Leave one out: a "
-            "figure is predicted by the others only if every direction they leave free moves it "
-            f"by at most {identify.PREDICTED_FREE_SIGMA:g} of its sigma per 100 % move."
+            "Local analysis at the scenario's values: Jacobian of (simulated - published) / "
+            "sigma with respect to fractional parameter changes (central differences, "
+            f"{identify.REL_STEP * 100:g} % steps; a start time as a fraction of its delay after "
+            f"the onset {onset}). A combination or parameter whose 1-sigma exceeds "
+            f"{identify.UNCONSTRAINED_FRACTION * 100:g} % of itself is unconstrained. Leave one "
+            "out: a figure is predicted by the others only if every direction they leave free "
+            f"moves it by at most {identify.PREDICTED_FREE_SIGMA:g} of its sigma per 100 % move."
         ),
         "figures": list(ident.targets),
         "parameters": params,
