@@ -284,3 +284,20 @@ def test_published_figures_come_from_the_scenario(sky):
     pub = replay.summary()["published"]["peak_rate_deg_s"]
     assert (pub["value"], pub["sigma"], pub["sigma_unit"]) == (0.61, 0.05, "deg/s")
     assert "(published 0.61)" in render_report(replay)
+
+
+def test_docs_print_the_summary_numbers(nauka):
+    """docs/attitude.md's identifiability and leave-one-out tables are the summary's numbers."""
+    from evasim.report.reconstruction import fmt
+
+    docs = (Path(__file__).parents[1] / "docs/attitude.md").read_text()
+    rec = _rec(nauka)
+    for c in rec["combinations"]:
+        row = f"| {fmt(c['singular_value'])} | {c['text']} | {fmt(c['sigma_percent'], '%')} |"
+        assert row in docs
+    for x in rec["leave_one_out"]:
+        free, sigma = x["free_range_per_100pct"], x["sigma"]
+        row = f"| {x['figure']} | {fmt(free, x['sigma_unit'])} | {fmt(sigma, x['sigma_unit'])} |"
+        assert row in docs
+    thrust = rec["parameters"][0]
+    assert f"{thrust['value']} N +/- {thrust['sigma']} N" in docs
