@@ -512,7 +512,8 @@ def fit(
     scenario: Annotated[str, typer.Argument(help="an attitude scenario (built-in or .toml)")],
 ) -> None:
     """Fit an attitude scenario's unknown parameters (its `fit` lists) to its published
-    figures (its [[attitude.targets]]) and print the result with 1-sigma uncertainties."""
+    figures (its [[attitude.targets]]) under its documented priors, and print what the figures
+    constrain (singular values; 1-sigma, or "unconstrained") and the leave-one-out check."""
     from .attitude import event, identify
     from .attitude.setup import setup_from_scenario, with_values
     from .replay import choose_element_set
@@ -549,7 +550,7 @@ def fit(
         table.add_row(key, _written(key, start[key], sc), _written(key, value, sc))
     console.print(table)
     console.print(
-        "Normalised residuals (simulated - published) / sigma: "
+        "Normalised residuals (simulated - published) / sigma, in-sample: "
         + ", ".join(f"{r:+.2f}" for r in ident.residuals)
     )
     rec = reconstruction_summary(ident, setup.t0_utc, item_names(setup.config), list(priors))

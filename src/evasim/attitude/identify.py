@@ -203,7 +203,7 @@ def _leave_one_out(j, targets, setup, jac, r0, sig, figs, res) -> LeaveOneOut:
         predicted = error = p_sigma = None
     else:
         # Gauss-Newton step that refits the others, in their constrained subspace only
-        u, s, _ = np.linalg.svd(jac[others], full_matrices=True)
+        u, s, _ = np.linalg.svd(jac[others], full_matrices=True)  # the same factors as _svd
         c = ~free[: len(s)]
         coeff = -(u[:, : len(s)][:, c].T @ r0[others]) / s[c]
         dx = vt[: len(s)][c].T @ coeff

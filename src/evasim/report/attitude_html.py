@@ -109,7 +109,8 @@ def render_attitude_report(replay: Replay) -> str:
 <p class="warn">{escape(s["reconstruction_note"])}</p></section>
 <section><h2>Published and simulated</h2>
 {_table(["figure", "published", "simulated", "source"], rows, raw=True)}
-<p>Normalised residuals (simulated - published) / sigma: {escape(str(s["normalised_residuals"]))}.
+<p>Normalised residuals (simulated - published) / sigma: {escape(str(s["normalised_residuals"]))}
+(in-sample: the model was fitted to these figures; see the leave-one-out check below).
 </p></section>
 <section><h2>Fitted parameters</h2>
 {_table(["parameter of", "meaning", "value", "1-sigma"], fit_rows, raw=True)}
