@@ -39,7 +39,7 @@ def test_published_figures(nauka):
 def test_ends_in_the_commanded_attitude_after_a_forward_flip(nauka):
     a = nauka.attitude
     assert a.error_deg[-60:].max() < 5
-    # the unwrapped pitch went to ~534 deg and came back to one full turn (360)
+    # the unwrapped pitch went to ~535 deg and came back to one full turn (360)
     assert abs(a.pitch_error_unwrapped_deg[-1] - 360) < 5
 
 
