@@ -233,6 +233,8 @@ def test_leave_one_out_says_what_is_not_predicted(nauka):
         assert x["status"] == "not predicted"
         assert x["predicted"] == x["prediction_error"] == "not predicted"
         assert x["free_range_per_100pct"] > 0.5 * x["sigma"]
+    conclusion = _rec(nauka)["leave_one_out_conclusion"]
+    assert conclusion == "0 of 4 published figures predicted by the others"
 
 
 def test_leave_one_out_predicts_with_one_free_parameter(nauka):

@@ -199,6 +199,7 @@ def _reconstruction_section(rec: dict | None) -> str:
             raw=True,
         )
     }
+<p>{escape(rec["leave_one_out_conclusion"])}.</p>
 <h3>Priors (documented choices, not data)</h3>
 {_table(["figure", "bound", "state", "reason"], priors, raw=True)}</section>
 """

@@ -142,6 +142,10 @@ def reconstruction_summary(
         "singular_values": [_sig(float(s)) for s in ident.singular_values],
         "combinations": combinations,
         "leave_one_out": loo,
+        "leave_one_out_conclusion": (
+            f"{sum(x['status'] == 'predicted' for x in loo)} of {len(loo)} published figures "
+            "predicted by the others"
+        ),
         "priors": prior_rows,
     }
 
@@ -184,6 +188,7 @@ def reconstruction_lines(rec: dict) -> list[str]:
             f"  {x['figure']}: published {fmt(x['published'], x['unit'])} +/- "
             f"{fmt(x['sigma'], x['sigma_unit'])}; {what}"
         )
+    out.append(f"  {rec['leave_one_out_conclusion']}")
     for p in rec["priors"]:
         bound = " ".join(f"{k} {fmt(p[k])}" for k in ("min", "max") if p[k] is not None)
         state = "active" if p["active"] else "inactive"
