@@ -219,6 +219,7 @@ def test_fit_and_summary_print_the_same_numbers(nauka):
     printed = result.output.splitlines()
     start = printed.index(lines[0])
     assert printed[start : start + len(lines)] == lines
+    assert "The scenario already holds these values" in result.output
     assert "  Zvezda torque: 90.689 N m +/- unconstrained" in lines
     assert any(line.startswith("  Nauka thrust: 26.223 N +/- 7.") for line in lines)
 

@@ -561,10 +561,16 @@ def fit(
             "[bold yellow]warning:[/] a prior is violated by more than its sigma: the fit stopped "
             "beyond a bound (e.g. at a branch point); start it from values inside the bound"
         )
-    console.print(
-        "The same figures appear in the replay's summary.json and report once these values are "
-        "in the scenario file."
-    )
+    if all(_as_written(k, start[k]) == v for k, v in values.items()):
+        console.print(
+            "The scenario already holds these values: its replay's summary.json and report show "
+            "the same figures."
+        )
+    else:
+        console.print(
+            "Put the fitted values in the scenario file: its replay's summary.json and report "
+            "will then show the same figures."
+        )
 
 
 def _as_written(key: str, value: float) -> float:
