@@ -94,13 +94,12 @@ MIN_COST_GAIN = 0.01
 """A fit that lowers the cost (sum of squared normalised residuals) by less than this keeps its
 starting values: the published figures cannot tell such solutions apart, and along the
 directions they leave free the optimiser would otherwise drift from run to run."""
-FIT_OUT_DT_S = 1.0
-"""Output step of the fit's runs: the replay's 1 Hz grid, so that the fit and the replay
-compute the figures from the same samples."""
 
 
 def evaluate_figures(setup: AttitudeSetup, targets: list[TargetSpec], duration_s: float) -> dict:
-    hist = run(setup, duration_s, out_dt_s=FIT_OUT_DT_S)
+    """The event figures from a run sampled at every integrator step: the samples the replay
+    computes its figures from, so that the fit, the analysis and the replay agree."""
+    hist = run(setup, duration_s, out_dt_s=setup.config.dt_s)
     return figures(hist, setup.t0_utc, [t.at_utc for t in targets if t.at_utc is not None])
 
 
