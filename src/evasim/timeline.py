@@ -15,8 +15,26 @@ from .scenario import Scenario, parse_elapsed
 from .sky.lighting import LightingEdges
 from .sky.timegrid import TimeGrid
 
-EVENT_KINDS = ("sunrise", "sunset", "hatch_open", "hatch_close", "task_start", "task_end")
-_SAME_TIME_ORDER = ("task_end", "hatch_open", "task_start", "hatch_close", "sunrise", "sunset")
+EVENT_KINDS = (
+    "sunrise",
+    "sunset",
+    "partial_eclipse_start",
+    "partial_eclipse_end",
+    "hatch_open",
+    "hatch_close",
+    "task_start",
+    "task_end",
+)
+_SAME_TIME_ORDER = (
+    "task_end",
+    "hatch_open",
+    "task_start",
+    "hatch_close",
+    "partial_eclipse_end",
+    "sunrise",
+    "sunset",
+    "partial_eclipse_start",
+)
 
 
 @dataclass(frozen=True)
@@ -79,18 +97,8 @@ def build_timeline(sc: Scenario, grid: TimeGrid, edges: LightingEdges) -> Timeli
         Event(eva.hatch_open_utc, "hatch_open", f"{eva.airlock} hatch open"),
         Event(eva.hatch_close_utc, "hatch_close", f"{eva.airlock} hatch closed"),
     ]
-    for s, kind, outer, inner in zip(
-        edges.seconds, edges.kind, edges.penumbra_outer_s, edges.penumbra_inner_s, strict=True
-    ):
-        if grid.seconds[0] <= s <= grid.seconds[-1]:
-            penumbra = abs(outer - inner)
-            events.append(
-                Event(
-                    grid.datetime_at(s),
-                    str(kind),
-                    f"Sun centre on the limb; penumbra {penumbra:.1f} s",
-                )
-            )
+    for s, kind, detail in edges.events_between(grid.seconds[0], grid.seconds[-1]):
+        events.append(Event(grid.datetime_at(s), kind, detail))
 
     tasks: list[TaskWindow] = []
     active = {m.role: np.full(len(grid), "", dtype=object) for m in sc.crew}

@@ -25,23 +25,13 @@ def spacewalk_events(replay: Replay) -> list[Event]:
 
 
 def attitude_event_events(replay: Replay) -> list[Event]:
-    """Attitude milestones of the event, and the Sun's edges inside the span."""
+    """Attitude milestones of the event, and the Sun's edges (and partial eclipses) inside the
+    span."""
     events = attitude_events(replay.attitude, replay.grid)
-    for s, kind, outer, inner in zip(
-        replay.edges.seconds,
-        replay.edges.kind,
-        replay.edges.penumbra_outer_s,
-        replay.edges.penumbra_inner_s,
-        strict=True,
+    for s, kind, detail in replay.edges.events_between(
+        replay.grid.seconds[0], replay.grid.seconds[-1]
     ):
-        if replay.grid.seconds[0] <= s <= replay.grid.seconds[-1]:
-            events.append(
-                Event(
-                    replay.grid.datetime_at(s),
-                    str(kind),
-                    f"Sun centre on the limb; penumbra {abs(outer - inner):.1f} s",
-                )
-            )
+        events.append(Event(replay.grid.datetime_at(s), kind, detail))
     return sorted(events, key=lambda e: e.utc)
 
 
