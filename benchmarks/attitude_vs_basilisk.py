@@ -8,7 +8,7 @@ Without ``bsk`` the script still runs and reports evasim's own numbers.
 
 The case: a rigid body with the ISS-like inertia of NASA JEOD (mass 400,000 kg), gravity-gradient
 torque plus a constant body-frame torque of (2, -5, 1) N m, nothing else, for one hour at 10 Hz
-(RK4, dt = 0.1 s). Circular orbit of radius 6378.137 + 420 km, mu = 398600.4418 km^3/s^2.
+(RK4, dt = 0.1 s). Circular orbit of radius WGS84 a + 420 km, mu = WGS84 GM (``evasim.constants``).
 Initial attitude: LVLH with the LVLH rate at t = 0 (``evasim.attitude.initial_state``) plus
 1e-4 rad/s on each body axis.
 
@@ -56,11 +56,11 @@ else:
 import numpy as np
 
 from evasim.attitude import AttitudeConfig, initial_state, simulate, simulate_batch
-from evasim.attitude.model import qconj, qmul
-from evasim.attitude.quaternion import to_matrix
+from evasim.attitude.quaternion import qconj, qmul, to_matrix
+from evasim.constants import GM_EARTH_KM3_S2, WGS84_A_KM
 
-MU_M3_S2 = 398600.4418e9
-R0_M = (6378.137 + 420.0) * 1e3
+MU_M3_S2 = GM_EARTH_KM3_S2 * 1e9
+R0_M = (WGS84_A_KM + 420.0) * 1e3
 N_RAD_S = float(np.sqrt(MU_M3_S2 / R0_M**3))
 MASS_KG = 400_000.0
 INERTIA = np.array(

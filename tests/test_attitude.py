@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 
 from evasim.attitude import AttitudeConfig, RsController, Thruster, simulate, simulate_batch
-from evasim.attitude.model import initial_state, qmul
-from evasim.attitude.quaternion import from_euler_321_deg, matrices
+from evasim.attitude.model import initial_state
+from evasim.attitude.quaternion import from_euler_321_deg, matrices, qmul
 from evasim.attitude.setup import torque_equilibrium_attitude
 from evasim.station.mass import JEOD_ISS_LIKE_INERTIA_KG_M2 as JEOD
 

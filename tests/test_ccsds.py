@@ -18,9 +18,9 @@ from evasim.ccsds import (
     write_aem,
     write_oem,
 )
+from evasim.constants import GM_EARTH_KM3_S2
 from evasim.errors import EvasimInputError
 
-MU_KM3_S2 = 398600.4418
 START = np.datetime64("2021-07-29T16:30:00.000", "ms")
 N = 601  # 1 s steps over 10 minutes, both ends included
 
@@ -33,7 +33,7 @@ def _epochs() -> np.ndarray:
 def oem() -> OrbitEphemeris:
     """ISS-like circular orbit in GCRF: |r| = 6800 km, i = 51.6 deg, |v| ~ 7.66 km/s."""
     r = 6800.0
-    n = np.sqrt(MU_KM3_S2 / r**3)
+    n = np.sqrt(GM_EARTH_KM3_S2 / r**3)
     u = n * np.arange(N, dtype=np.float64) + 0.3
     inc, raan = np.radians(51.6), np.radians(123.4)
     p = np.array([np.cos(raan), np.sin(raan), 0.0])

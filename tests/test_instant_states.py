@@ -14,7 +14,8 @@ from skyfield.api import EarthSatellite
 from skyfield.framelib import itrs
 
 from evasim.attitude import event
-from evasim.attitude.model import qconj, qmul, simulate
+from evasim.attitude.model import simulate
+from evasim.attitude.quaternion import qconj, qmul
 from evasim.attitude.setup import setup_from_scenario
 from evasim.attitude.states import (
     _from_history,
@@ -252,3 +253,14 @@ def test_beta_context_from_the_coarse_sun_table(vkd49, sky):
     hourly = beta_angle_deg(r, v, SunTable.build(sky, grid).teme_km(grid))
     assert np.abs(beta - hourly).max() < 1e-9
     assert np.ptp(beta) > 10.0  # deg: beta really varies over the two months
+
+
+def test_itrs_velocity_at_an_instant_matches_skyfield(vkd49, sky):
+    """Between grid samples the Earth-fixed velocity is skyfield's ITRS velocity (< 0.5 mm/s),
+    not the inertial one rotated into ITRS axes (0.5 km/s off)."""
+    s = vkd49.grid.seconds[0] + np.array([100.25, 7000.5, 20000.75])
+    st = Instants.from_replay(vkd49).at(s)
+    es = vkd49.element_set
+    t = vkd49.grid.with_seconds(s).skyfield(sky)
+    _, v_sky = EarthSatellite(es.line1, es.line2, ts=sky.ts).at(t).frame_xyz_and_velocity(itrs)
+    assert np.linalg.norm(v_sky.km_per_s - st.v_itrs_km_s, axis=0).max() * 1e6 < 0.5

@@ -10,8 +10,9 @@ import pytest
 from skyfield.api import EarthSatellite, wgs84
 from skyfield.framelib import itrs
 
+from evasim.constants import EARTH_MEAN_RADIUS_KM, WGS84_A_KM, WGS84_B_KM
 from evasim.sky.lighting import beta_angle_deg, find_edges, shadow_angles, visible_fraction
-from evasim.sky.orbit import WGS84_A_KM, WGS84_B_KM, Orbit
+from evasim.sky.orbit import Orbit
 from evasim.sky.sun import SunTable
 from evasim.sky.timegrid import TimeGrid
 from evasim.sky.tle import parse_omm_record
@@ -121,10 +122,10 @@ def test_night_length_matches_cylindrical_shadow_formula(vkd49):
     sets, rises = e.sunsets_s, e.sunrises_s
     nights = [r - s for s in sets for r in rises[rises > s][:1]]
     r_mean = np.mean(np.linalg.norm(vkd49.track.r_teme_km, axis=0))
-    h = r_mean - 6371.0
+    h = r_mean - EARTH_MEAN_RADIUS_KM  # a spherical Earth, as the formula assumes
     beta = np.radians(np.mean(vkd49.beta_deg))
     period = np.mean(vkd49.track.orbital_periods_min()) * 60.0
-    frac = np.arccos(np.sqrt(h**2 + 2 * 6371.0 * h) / (r_mean * np.cos(beta))) / np.pi
+    frac = np.arccos(np.sqrt(h**2 + 2 * EARTH_MEAN_RADIUS_KM * h) / (r_mean * np.cos(beta))) / np.pi
     assert np.abs(np.array(nights) - frac * period).max() < 60.0
 
 

@@ -6,6 +6,7 @@ import numpy as np
 from skyfield.api import EarthSatellite, wgs84
 from skyfield.framelib import itrs
 
+from evasim.constants import WGS84_A_KM
 from evasim.sky.orbit import geodetic_from_itrs
 
 
@@ -25,6 +26,22 @@ def test_gcrs_and_itrs_match_skyfield_to_a_metre(vkd49, sky):
     assert itrs_err_m < 1.0
 
 
+def test_itrs_velocity_matches_skyfield(vkd49, sky):
+    """The Earth-fixed velocity carries the frame's rotation (v = R v_teme - omega x r): it
+    differs from the inertial velocity by ~0.5 km/s, and agrees with skyfield's ITRS velocity
+    (frame_xyz_and_velocity, its own rotation matrices and angular velocity)."""
+    idx, position = _skyfield_reference(vkd49, sky)
+    _, v_sky = position.frame_xyz_and_velocity(itrs)
+    v_mine = vkd49.track.v_itrs_km_s[:, idx]
+    err_mm_s = np.linalg.norm(v_sky.km_per_s - v_mine, axis=0).max() * 1e6
+    assert err_mm_s < 0.5  # measured 0.16 mm/s; without omega x r it would be 0.5 km/s
+    # The GCRS -> ITRS matrix is a rotation that takes the GCRS position to the ITRS one.
+    for i in idx[:3]:
+        m = vkd49.track.itrs_from_gcrs(i)
+        assert np.allclose(m @ m.T, np.eye(3), atol=1e-12)
+        assert np.abs(m @ vkd49.track.r_gcrs_km[:, i] - vkd49.track.r_itrs_km[:, i]).max() < 1e-6
+
+
 def test_geodetic_matches_skyfield_wgs84(vkd49, sky):
     idx, position = _skyfield_reference(vkd49, sky)
     geo = wgs84.geographic_position_of(position)
@@ -35,8 +52,9 @@ def test_geodetic_matches_skyfield_wgs84(vkd49, sky):
 
 
 def test_geodetic_inverts_known_points():
-    # Points built from WGS84 geodetic coordinates with the textbook forward formula.
-    a, f = 6378.137, 1 / 298.257223563
+    # Points built from WGS84 geodetic coordinates with the textbook forward formula, on
+    # skyfield's WGS84 constants (not evasim's).
+    a, f = wgs84.radius.km, 1 / wgs84.inverse_flattening
     e2 = f * (2 - f)
     lat = np.radians([0.0, 51.6, -51.6, 89.9, 30.0])
     lon = np.radians([0.0, 10.0, -170.0, 45.0, 179.9])
@@ -63,7 +81,7 @@ def test_period_altitude_inclination_on_2021_09_03(vkd49):
     # altitude above WGS84 (which varies with latitude: the ellipsoid is 21 km flatter at
     # the poles, so the geodetic altitude of a ~420 km orbit swings ~418-438 km).
     r = np.linalg.norm(vkd49.track.r_teme_km, axis=0)
-    assert 410.0 < np.mean(r) - 6378.137 < 430.0
+    assert 410.0 < np.mean(r) - WGS84_A_KM < 430.0
     alt = vkd49.track.altitude_km
     assert 410.0 < alt.min() and alt.max() < 445.0
     assert abs(vkd49.track.inclination_from_track_deg() - 51.6) < 0.1

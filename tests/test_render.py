@@ -9,6 +9,7 @@ import pytest
 from skyfield.api import EarthSatellite
 from skyfield.framelib import itrs
 
+from evasim.constants import EARTH_MEAN_RADIUS_KM
 from evasim.render import raycast, shading
 from evasim.render.camera import Lens
 from evasim.render.frame import HelmetCamera
@@ -49,8 +50,8 @@ def test_limb_circle_within_one_pixel(nadir_fisheye):
     cam = pose.position_itrs_km
     rot = pose.rotation_itrs
     focal = nadir_fisheye.lens.focal_px(1280)
-    h = np.linalg.norm(cam) - 6371.0
-    dip = np.degrees(np.arccos(6371.0 / (6371.0 + h)))
+    radius = EARTH_MEAN_RADIUS_KM
+    dip = np.degrees(np.arccos(radius / np.linalg.norm(cam)))
     assert 19.5 < dip < 21.0
     # expected limb radius (px) by azimuth in the image, from a grazing-ray bisection
     phis = np.radians(np.arange(0.0, 360.0, 2.0))

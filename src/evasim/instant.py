@@ -8,6 +8,8 @@ instant it claims:
 * the station's position and velocity: SGP4 itself at the instant (TEME, exact);
 * TEME -> ITRS: GMST (IAU 1982) interpolated linearly on the grid's values (GMST is linear in
   UT1 to ~1e-13 rad over a day and UT1 - UTC is constant inside a replay: < 1 um at the ISS);
+  the Earth-fixed velocity carries the rotation (:func:`evasim.sky.orbit.teme_to_itrs`, with
+  dGMST/dt the slope of that interpolant);
 * TEME -> GCRS: the orbit model's precession-nutation matrices, linear in time (they are
   linear interpolants of a 10-minute table already, so this is the same interpolant);
 * the Sun: its DE421 table (cubic spline), and the sunlit fraction from those positions;
@@ -29,7 +31,7 @@ import numpy as np
 
 from .attitude.states import AttitudeStates, lvlh_to_gcrs
 from .sky.lighting import shadow_angles
-from .sky.orbit import geodetic_from_itrs, rotate_z, sgp4_teme
+from .sky.orbit import geodetic_from_itrs, rotate_z, rotate_z_matrices, sgp4_teme, teme_to_itrs
 from .sky.sun import SunTable
 from .sky.timegrid import TimeGrid
 from .sky.tle import ElementSet
@@ -40,8 +42,9 @@ class InstantStates:
     """States at ``seconds`` (UTC seconds from the replay grid's ``t0_utc``).
 
     Positions km, velocities km/s; ``v_gcrs_km_s`` is the TEME velocity rotated into GCRS axes
-    (as :class:`~evasim.sky.orbit.StationTrack` does); ``itrs_from_gcrs`` (N, 3, 3) rotates
-    GCRS vectors into ITRS axes (polar motion ignored); ``sun_*_km`` geocentric;
+    (as :class:`~evasim.sky.orbit.StationTrack` does); ``v_itrs_km_s`` the velocity relative to
+    the rotating Earth, in ITRS axes (``StationTrack.v_itrs_km_s``); ``itrs_from_gcrs``
+    (N, 3, 3) rotates GCRS vectors into ITRS axes (polar motion ignored); ``sun_*_km`` geocentric;
     ``attitude`` (or None for a replay without one): attitude states at these instants, with
     ``q_gcrs`` (body -> GCRS) and ``q_lvlh`` (body -> LVLH).
     """
@@ -52,6 +55,7 @@ class InstantStates:
     r_gcrs_km: np.ndarray
     v_gcrs_km_s: np.ndarray
     r_itrs_km: np.ndarray
+    v_itrs_km_s: np.ndarray
     gmst_rad: np.ndarray
     itrs_from_gcrs: np.ndarray
     sun_teme_km: np.ndarray
@@ -70,7 +74,8 @@ class Instants:
     """Evaluates :class:`InstantStates` at any instants inside a replay's span.
 
     ``grid_seconds``, ``gmst_rad`` (N,) and ``gcrs_to_teme`` (3, 3, N): the replay's grid and
-    its frame rotations there; ``sun``: the replay's Sun table; ``attitude``: its attitude
+    its frame rotations there; ``gmst_rate_rad_s`` (N,): dGMST/dt there (rad/s, for the
+    Earth-fixed velocity); ``sun``: the replay's Sun table; ``attitude``: its attitude
     states (any grid: their integrator-grid source is what is interpolated).
     """
 
@@ -83,11 +88,13 @@ class Instants:
         gcrs_to_teme: np.ndarray,
         sun: SunTable,
         attitude: AttitudeStates | None = None,
+        gmst_rate_rad_s: np.ndarray | None = None,
     ):
         self.t0_utc = t0_utc
         self.element_set = element_set
         self._seconds = np.asarray(grid_seconds, float)
         self._gmst_unwrapped = np.unwrap(np.asarray(gmst_rad, float))
+        self._gmst_rate = None if gmst_rate_rad_s is None else np.asarray(gmst_rate_rad_s, float)
         n = len(self._seconds)
         self._gcrs_to_teme = np.asarray(gcrs_to_teme, float).reshape(9, n)
         self.sun = sun
@@ -105,7 +112,19 @@ class Instants:
             tr.gcrs_to_teme,
             replay.sun,
             replay.attitude,
+            tr.gmst_rate_rad_s,
         )
+
+    def _gmst_rate_rad_s(self, s: np.ndarray) -> np.ndarray:
+        """dGMST/dt (rad/s) at ``s``: the track's own rate if given, else the slope of the
+        linear GMST interpolant on each grid interval."""
+        if self._gmst_rate is not None:
+            return np.interp(s, self._seconds, self._gmst_rate)
+        if len(self._seconds) < 2:
+            raise ValueError("a one-sample grid needs gmst_rate_rad_s for the ITRS velocity")
+        slopes = np.diff(self._gmst_unwrapped) / np.diff(self._seconds)
+        k = np.clip(np.searchsorted(self._seconds, s, side="right") - 1, 0, len(slopes) - 1)
+        return slopes[k]
 
     @property
     def span_s(self) -> tuple[float, float]:
@@ -129,17 +148,15 @@ class Instants:
         grid = TimeGrid(self.t0_utc, s)
         r_teme, v_teme = sgp4_teme(self.element_set, grid)
         gmst = np.interp(s, self._seconds, self._gmst_unwrapped)
+        gmst_rate = self._gmst_rate_rad_s(s)
         m = np.empty((9, len(s)))
         for k in range(9):
             m[k] = np.interp(s, self._seconds, self._gcrs_to_teme[k])
         g2t = m.reshape(3, 3, len(s))  # GCRS -> TEME
         r_gcrs = np.einsum("jin,jn->in", g2t, r_teme)
         v_gcrs = np.einsum("jin,jn->in", g2t, v_teme)
-        r_itrs = rotate_z(r_teme, gmst)
-        c, sn = np.cos(gmst), np.sin(gmst)
-        rz = np.zeros((len(s), 3, 3))
-        rz[:, 0, 0], rz[:, 0, 1], rz[:, 1, 0], rz[:, 1, 1], rz[:, 2, 2] = c, sn, -sn, c, 1.0
-        itrs_from_gcrs = np.einsum("nij,jkn->nik", rz, g2t)
+        r_itrs, v_itrs = teme_to_itrs(r_teme, v_teme, gmst, gmst_rate)
+        itrs_from_gcrs = np.einsum("nij,jkn->nik", rotate_z_matrices(gmst), g2t)
         sun_teme = self.sun.teme_km(grid)
         sun_itrs = rotate_z(sun_teme, gmst)
         sunlit = shadow_angles(r_teme, sun_teme).sunlit_fraction()
@@ -154,6 +171,7 @@ class Instants:
             r_gcrs,
             v_gcrs,
             r_itrs,
+            v_itrs,
             np.mod(gmst, 2 * np.pi),
             itrs_from_gcrs,
             sun_teme,

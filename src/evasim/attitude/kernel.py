@@ -18,6 +18,8 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
+from .quaternion import from_matrix_one, mul_components
+
 # ctrl array layout
 (
     C_CMG_ON,
@@ -45,41 +47,7 @@ def lvlh_quaternion(n, t):
     th = n * t
     # columns: x = velocity dir, y = -orbit normal, z = -radial
     c, s = np.cos(th), np.sin(th)
-    m = np.array([[-s, 0.0, -c], [c, 0.0, -s], [0.0, -1.0, 0.0]])
-    tr = m[0, 0] + m[1, 1] + m[2, 2]
-    if tr > 0:
-        w = np.sqrt(1.0 + tr) * 2
-        q = np.array(
-            [0.25 * w, (m[2, 1] - m[1, 2]) / w, (m[0, 2] - m[2, 0]) / w, (m[1, 0] - m[0, 1]) / w]
-        )
-    elif m[0, 0] > m[1, 1] and m[0, 0] > m[2, 2]:
-        w = np.sqrt(1.0 + m[0, 0] - m[1, 1] - m[2, 2]) * 2
-        q = np.array(
-            [(m[2, 1] - m[1, 2]) / w, 0.25 * w, (m[0, 1] + m[1, 0]) / w, (m[0, 2] + m[2, 0]) / w]
-        )
-    elif m[1, 1] > m[2, 2]:
-        w = np.sqrt(1.0 + m[1, 1] - m[0, 0] - m[2, 2]) * 2
-        q = np.array(
-            [(m[0, 2] - m[2, 0]) / w, (m[0, 1] + m[1, 0]) / w, 0.25 * w, (m[1, 2] + m[2, 1]) / w]
-        )
-    else:
-        w = np.sqrt(1.0 + m[2, 2] - m[0, 0] - m[1, 1]) * 2
-        q = np.array(
-            [(m[1, 0] - m[0, 1]) / w, (m[0, 2] + m[2, 0]) / w, (m[1, 2] + m[2, 1]) / w, 0.25 * w]
-        )
-    if q[0] < 0:
-        q = -q
-    return q
-
-
-@njit(cache=True, inline="always")
-def _qmul(a0, a1, a2, a3, b0, b1, b2, b3):
-    return (
-        a0 * b0 - a1 * b1 - a2 * b2 - a3 * b3,
-        a0 * b1 + a1 * b0 + a2 * b3 - a3 * b2,
-        a0 * b2 - a1 * b3 + a2 * b0 + a3 * b1,
-        a0 * b3 + a1 * b2 - a2 * b1 + a3 * b0,
-    )
+    return from_matrix_one(np.array([[-s, 0.0, -c], [c, 0.0, -s], [0.0, -1.0, 0.0]]))
 
 
 @njit(cache=True, inline="always")
@@ -128,9 +96,9 @@ def _rhs(
         tz += k * (b0 * j1 - b1 * j0)
     # LVLH: q_il = qz(th) * q_m0, q_m0 = (0.5, -0.5, -0.5, 0.5)
     ch, sh = np.cos(th / 2), np.sin(th / 2)
-    l0, l1, l2, l3 = _qmul(ch, 0.0, 0.0, sh, 0.5, -0.5, -0.5, 0.5)
-    a0, a1, a2, a3 = _qmul(l0, -l1, -l2, -l3, q0, q1, q2, q3)  # q_lb
-    e0, e1, e2, e3 = _qmul(q_ref[0], -q_ref[1], -q_ref[2], -q_ref[3], a0, a1, a2, a3)
+    l0, l1, l2, l3 = mul_components(ch, 0.0, 0.0, sh, 0.5, -0.5, -0.5, 0.5)
+    a0, a1, a2, a3 = mul_components(l0, -l1, -l2, -l3, q0, q1, q2, q3)  # q_lb
+    e0, e1, e2, e3 = mul_components(q_ref[0], -q_ref[1], -q_ref[2], -q_ref[3], a0, a1, a2, a3)
     sgn = 2.0 if e0 >= 0 else -2.0
     ex, ey, ez = sgn * e1, sgn * e2, sgn * e3
     # rate error: body rate minus LVLH rate (n about inertial +Z) in body axes
@@ -209,7 +177,7 @@ def _rhs(
         tx += py * fz - pz * fy
         ty += pz * fx - px * fz
         tz += px * fy - py * fx
-    p0, p1, p2, p3 = _qmul(q0, q1, q2, q3, 0.0, w0, w1, w2)
+    p0, p1, p2, p3 = mul_components(q0, q1, q2, q3, 0.0, w0, w1, w2)
     dy[0], dy[1], dy[2], dy[3] = 0.5 * p0, 0.5 * p1, 0.5 * p2, 0.5 * p3
     iw0 = i00 * w0 + i01 * w1 + i02 * w2
     iw1 = i10 * w0 + i11 * w1 + i12 * w2

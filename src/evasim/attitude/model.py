@@ -12,10 +12,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..constants import STANDARD_GRAVITY_M_S2
 from . import kernel
-from .quaternion import to_euler_321_deg
+from .quaternion import qconj, qmul, to_euler_321_deg
 
-G0 = 9.80665
 CMG_MOMENTUM_EACH_N_M_S = 4880.0  # Boeing CMG fact sheet (3,600 ft lbf s), conf H
 CMG_COUNT = 4
 CMG_MAX_TORQUE_N_M = 258.0
@@ -23,24 +23,6 @@ CMG_MAX_TORQUE_N_M = 258.0
 published'). Named parameter: 258 N m for the array, an estimate of the order of one CMG's
 output torque (DGCMG gimbal rates of a few deg/s on 4,880 N m s); it only sets how fast the
 CMGs saturate, which in the Nauka event is seconds to minutes either way."""
-
-
-def qmul(p: np.ndarray, q: np.ndarray) -> np.ndarray:
-    """Hamilton product, vectorised over a leading axis."""
-    p, q = np.atleast_2d(p), np.atleast_2d(q)
-    return np.stack(
-        [
-            p[:, 0] * q[:, 0] - p[:, 1] * q[:, 1] - p[:, 2] * q[:, 2] - p[:, 3] * q[:, 3],
-            p[:, 0] * q[:, 1] + p[:, 1] * q[:, 0] + p[:, 2] * q[:, 3] - p[:, 3] * q[:, 2],
-            p[:, 0] * q[:, 2] - p[:, 1] * q[:, 3] + p[:, 2] * q[:, 0] + p[:, 3] * q[:, 1],
-            p[:, 0] * q[:, 3] + p[:, 1] * q[:, 2] - p[:, 2] * q[:, 1] + p[:, 3] * q[:, 0],
-        ],
-        axis=1,
-    )
-
-
-def qconj(q: np.ndarray) -> np.ndarray:
-    return np.atleast_2d(q) * np.array([1.0, -1, -1, -1])
 
 
 _Q_LVLH_AT_0 = np.array([0.5, -0.5, -0.5, 0.5])  # q_il at t = 0 (the kernel's ``q_m0``)
@@ -73,7 +55,7 @@ class Thruster:
     def row(self) -> np.ndarray:
         d = np.asarray(self.direction, float)
         d = d / np.linalg.norm(d)
-        mdot = self.thrust_n / (self.isp_s * G0)
+        mdot = self.thrust_n / (self.isp_s * STANDARD_GRAVITY_M_S2)
         return np.array([*self.position_m, *d, self.thrust_n, self.start_s, self.stop_s, mdot])
 
 

@@ -10,21 +10,41 @@ import numpy as np
 from numba import njit
 
 
+def _hamilton(a0, a1, a2, a3, b0, b1, b2, b3):
+    """The Hamilton product a * b of two quaternions given component by component (scalars
+    or arrays): the one copy of the formula, used by every product below and by the kernel."""
+    return (
+        a0 * b0 - a1 * b1 - a2 * b2 - a3 * b3,
+        a0 * b1 + a1 * b0 + a2 * b3 - a3 * b2,
+        a0 * b2 - a1 * b3 + a2 * b0 + a3 * b1,
+        a0 * b3 + a1 * b2 - a2 * b1 + a3 * b0,
+    )
+
+
+mul_components = njit(cache=True, inline="always")(_hamilton)
+"""numba: the Hamilton product on 4 + 4 scalars, returning a 4-tuple (for the kernels)."""
+
+
 @njit(cache=True)
 def mul(p, q):
-    return np.array(
-        [
-            p[0] * q[0] - p[1] * q[1] - p[2] * q[2] - p[3] * q[3],
-            p[0] * q[1] + p[1] * q[0] + p[2] * q[3] - p[3] * q[2],
-            p[0] * q[2] - p[1] * q[3] + p[2] * q[0] + p[3] * q[1],
-            p[0] * q[3] + p[1] * q[2] - p[2] * q[1] + p[3] * q[0],
-        ]
-    )
+    """Hamilton product of two quaternions (4,) (numba)."""
+    return np.array(mul_components(p[0], p[1], p[2], p[3], q[0], q[1], q[2], q[3]))
 
 
 @njit(cache=True)
 def conj(q):
     return np.array([q[0], -q[1], -q[2], -q[3]])
+
+
+def qmul(p: np.ndarray, q: np.ndarray) -> np.ndarray:
+    """Hamilton product, vectorised over a leading axis: (N, 4) or (4,) each -> (N, 4)."""
+    p, q = np.atleast_2d(p), np.atleast_2d(q)
+    return np.stack(_hamilton(*p.T, *q.T), axis=1)
+
+
+def qconj(q: np.ndarray) -> np.ndarray:
+    """Conjugate (the inverse of a unit quaternion), vectorised: -> (N, 4)."""
+    return np.atleast_2d(q) * np.array([1.0, -1, -1, -1])
 
 
 @njit(cache=True)
@@ -45,66 +65,49 @@ def rotate(q, v):
     return to_matrix(q) @ v
 
 
+@njit(cache=True)
+def from_matrix_one(m):
+    """Quaternion (w >= 0) of one rotation matrix (Shepperd's method: the largest of the four
+    diagonal combinations under the square root, for accuracy) (numba)."""
+    tr = m[0, 0] + m[1, 1] + m[2, 2]
+    if tr > 0 and tr >= m[0, 0] and tr >= m[1, 1] and tr >= m[2, 2]:
+        w = np.sqrt(1.0 + tr) * 2
+        q = np.array(
+            [0.25 * w, (m[2, 1] - m[1, 2]) / w, (m[0, 2] - m[2, 0]) / w, (m[1, 0] - m[0, 1]) / w]
+        )
+    elif m[0, 0] >= m[1, 1] and m[0, 0] >= m[2, 2]:
+        w = np.sqrt(1.0 + m[0, 0] - m[1, 1] - m[2, 2]) * 2
+        q = np.array(
+            [(m[2, 1] - m[1, 2]) / w, 0.25 * w, (m[0, 1] + m[1, 0]) / w, (m[0, 2] + m[2, 0]) / w]
+        )
+    elif m[1, 1] >= m[2, 2]:
+        w = np.sqrt(1.0 + m[1, 1] - m[0, 0] - m[2, 2]) * 2
+        q = np.array(
+            [(m[0, 2] - m[2, 0]) / w, (m[0, 1] + m[1, 0]) / w, 0.25 * w, (m[1, 2] + m[2, 1]) / w]
+        )
+    else:
+        w = np.sqrt(1.0 + m[2, 2] - m[0, 0] - m[1, 1]) * 2
+        q = np.array(
+            [(m[1, 0] - m[0, 1]) / w, (m[0, 2] + m[2, 0]) / w, (m[1, 2] + m[2, 1]) / w, 0.25 * w]
+        )
+    if q[0] < 0:
+        q = -q
+    return q
+
+
+@njit(cache=True)
+def _from_matrices(m):
+    out = np.empty((m.shape[0], 4))
+    for i in range(m.shape[0]):
+        out[i] = from_matrix_one(m[i])
+    return out
+
+
 def from_matrix(m: np.ndarray) -> np.ndarray:
     """Quaternion (w >= 0) of a rotation matrix; vectorised over a leading axis."""
-    m = np.asarray(m, float)
-    single = m.ndim == 2
-    m = m.reshape(-1, 3, 3)
-    tr = m[:, 0, 0] + m[:, 1, 1] + m[:, 2, 2]
-    q = np.empty((len(m), 4))
-    candidates = np.stack([tr, m[:, 0, 0], m[:, 1, 1], m[:, 2, 2]], axis=1)
-    pick = np.argmax(candidates, axis=1)
-    for k in range(4):
-        sel = pick == k
-        if not np.any(sel):
-            continue
-        a = m[sel]
-        if k == 0:
-            s = np.sqrt(1.0 + a[:, 0, 0] + a[:, 1, 1] + a[:, 2, 2]) * 2
-            q[sel] = np.stack(
-                [
-                    0.25 * s,
-                    (a[:, 2, 1] - a[:, 1, 2]) / s,
-                    (a[:, 0, 2] - a[:, 2, 0]) / s,
-                    (a[:, 1, 0] - a[:, 0, 1]) / s,
-                ],
-                1,
-            )
-        elif k == 1:
-            s = np.sqrt(1.0 + a[:, 0, 0] - a[:, 1, 1] - a[:, 2, 2]) * 2
-            q[sel] = np.stack(
-                [
-                    (a[:, 2, 1] - a[:, 1, 2]) / s,
-                    0.25 * s,
-                    (a[:, 0, 1] + a[:, 1, 0]) / s,
-                    (a[:, 0, 2] + a[:, 2, 0]) / s,
-                ],
-                1,
-            )
-        elif k == 2:
-            s = np.sqrt(1.0 + a[:, 1, 1] - a[:, 0, 0] - a[:, 2, 2]) * 2
-            q[sel] = np.stack(
-                [
-                    (a[:, 0, 2] - a[:, 2, 0]) / s,
-                    (a[:, 0, 1] + a[:, 1, 0]) / s,
-                    0.25 * s,
-                    (a[:, 1, 2] + a[:, 2, 1]) / s,
-                ],
-                1,
-            )
-        else:
-            s = np.sqrt(1.0 + a[:, 2, 2] - a[:, 0, 0] - a[:, 1, 1]) * 2
-            q[sel] = np.stack(
-                [
-                    (a[:, 1, 0] - a[:, 0, 1]) / s,
-                    (a[:, 0, 2] + a[:, 2, 0]) / s,
-                    (a[:, 1, 2] + a[:, 2, 1]) / s,
-                    0.25 * s,
-                ],
-                1,
-            )
-    q *= np.where(q[:, :1] < 0, -1.0, 1.0)
-    return q[0] if single else q
+    m = np.ascontiguousarray(m, dtype=float)
+    q = _from_matrices(m.reshape(-1, 3, 3))
+    return q[0] if m.ndim == 2 else q
 
 
 def matrices(q: np.ndarray) -> np.ndarray:

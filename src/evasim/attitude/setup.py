@@ -13,13 +13,14 @@ from datetime import datetime
 
 import numpy as np
 
+from ..constants import GM_EARTH_KM3_S2, WGS84_A_KM
 from ..scenario import Scenario
 from ..sky.tle import ElementSet
 from ..station import Station
 from ..station.layout import layout
 from ..station.mass import MassProperties, mass_properties
-from .model import AeroModel, AttitudeConfig, RsController, Thruster, qmul
-from .quaternion import from_euler_321_deg, from_matrix
+from .model import AeroModel, AttitudeConfig, RsController, Thruster
+from .quaternion import from_euler_321_deg, from_matrix, qmul
 
 
 def torque_equilibrium_attitude(inertia_kg_m2: np.ndarray) -> np.ndarray:
@@ -41,13 +42,15 @@ def torque_equilibrium_attitude(inertia_kg_m2: np.ndarray) -> np.ndarray:
 def aero_model(element_set: ElementSet, cd_area_m2: float, cp_minus_cm_m) -> AeroModel:
     """Drag torque at the element set's mean altitude, exponential density model."""
     n = orbital_rate_rad_s(element_set)
-    a_km = (MU_KM3_S2 / n**2) ** (1 / 3)
+    a_km = (GM_EARTH_KM3_S2 / n**2) ** (1 / 3)
     return AeroModel(
-        exponential_density_kg_m3(a_km - 6378.137), n * a_km * 1e3, cd_area_m2, tuple(cp_minus_cm_m)
+        exponential_density_kg_m3(a_km - WGS84_A_KM),
+        n * a_km * 1e3,
+        cd_area_m2,
+        tuple(cp_minus_cm_m),
     )
 
 
-MU_KM3_S2 = 398600.4418
 USSA76_400KM_KG_M3 = 2.803e-12
 USSA76_SCALE_HEIGHT_KM = 58.2
 """US Standard Atmosphere 1976 density at 400 km and the scale height from its 400/450 km

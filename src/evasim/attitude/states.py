@@ -20,8 +20,8 @@ from ..sky.orbit import StationTrack
 from ..sky.tle import ElementSet
 from . import event, identify, kernel
 from .identify import Identification
-from .model import AttitudeConfig, AttitudeHistory, initial_state, qconj, qmul, simulate
-from .quaternion import from_matrix, matrices, to_euler_321_deg
+from .model import AttitudeConfig, AttitudeHistory, initial_state, simulate
+from .quaternion import from_matrix, matrices, qconj, qmul, to_euler_321_deg
 from .setup import (
     AttitudeSetup,
     orbital_rate_rad_s,

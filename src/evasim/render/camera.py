@@ -23,6 +23,7 @@ import numpy as np
 
 from ..attitude.quaternion import matrices
 from ..errors import EvasimInputError
+from ..sky.orbit import wgs84_radius_km
 from ..station.airlock import HULL_OFFSET_M, hatch_point
 from ..station.layout import Placement
 
@@ -122,7 +123,7 @@ def look_direction(
     if look == "nadir":
         return -zenith
     if look == "limb":
-        dip = np.arccos(6371.0 / np.linalg.norm(r_itrs_km))
+        dip = np.arccos(wgs84_radius_km(r_itrs_km) / np.linalg.norm(r_itrs_km))
         return np.cos(dip) * forward_h - np.sin(dip) * zenith
     if look.startswith("free:"):
         try:

@@ -127,7 +127,7 @@ class HelmetCamera:
             self.replay.scenario, self.placements, role, when, self.airlock
         )
         target = self.placements[module].centre_m
-        v_itrs = r_ig @ st.v_gcrs_km_s[:, 0]
+        v_itrs = st.v_itrs_km_s[:, 0]  # Earth-fixed: "forward" is along the ground track
         pose = camera_pose(
             pos,
             target,

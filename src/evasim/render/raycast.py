@@ -33,6 +33,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
+from ..constants import EARTH_MEAN_RADIUS_KM
 from .culling import FISHEYE_MARGIN_PX, square_misses_hull
 from .shading import (
     A_KM,
@@ -62,7 +63,7 @@ __all__ = [
 TILE = 16  # pixels per side of the tiles over which solids are culled
 BLOCK = 4  # pixels per side of the adaptive-sampling blocks (TILE must be a multiple)
 COS_SMOOTH_SUN = float(np.cos(np.radians(3.0)))
-SMOOTH_SKY_RADIUS_KM = 6371.0 + AIRGLOW_KM + 5.0 * AIRGLOW_WIDTH_KM
+SMOOTH_SKY_RADIUS_KM = EARTH_MEAN_RADIUS_KM + AIRGLOW_KM + 5.0 * AIRGLOW_WIDTH_KM
 """Sky is interpolated between block corners only more than 3 deg from the Sun (the glare
 varies as 1 / angle^2) and where rays pass above the airglow layer (and so above the
 atmosphere table's 60 km top): there it is smooth at the scale of a block."""

@@ -8,19 +8,23 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from ..constants import EARTH_MEAN_RADIUS_KM, SUN_ANGULAR_RADIUS_AT_1AU_RAD, WGS84_E2
+from ..constants import WGS84_A_KM as A_KM
+from ..constants import WGS84_B_KM as B_KM
 from .atmosphere import lookup_slice, sun_transmittance
 
-A_KM = 6378.137
-B_KM = A_KM * (1.0 - 1.0 / 298.257223563)
-E2 = 1.0 - (B_KM / A_KM) ** 2
-SUN_RADIUS_RAD = 4.65e-3
+E2 = WGS84_E2
+SUN_RADIUS_RAD = SUN_ANGULAR_RADIUS_AT_1AU_RAD
+"""The Sun's disc is drawn at its mean angular radius (its distance changes it by +/-1.7 %)."""
 COS_SUN_RADIUS = float(np.cos(SUN_RADIUS_RAD))
 ID_SPACE, ID_EARTH, ID_STATION, ID_SUN = 0, 1, 2, 3
 AIRGLOW = 3e-5
 AIRGLOW_KM = 95.0
 AIRGLOW_WIDTH_KM = 6.0
 """Airglow (O 557.7 nm, ~95 km): a visual approximation, not a radiometric model; its peak is
-set to be just visible at the night-time exposure limit, as it is in ISS night imagery."""
+set to be just visible at the night-time exposure limit, as it is in ISS night imagery. The
+layer is a shell over the mean Earth radius (the ellipsoid is within 7 km above or 15 km below
+it: the glow's height varies by that much with latitude, invisible at its 6 km width)."""
 
 
 @njit(cache=True, inline="always", fastmath=True, error_model="numpy")
@@ -178,6 +182,6 @@ def shade_sky_or_earth(
     glare = sun_frac * 2e-6 / (ang2 + 1e-5)
     glow = 0.0
     if mu < 0:  # airglow: a thin emitting layer, seen edge-on above the limb
-        h_t = rc * np.sqrt(max(1.0 - mu * mu, 0.0)) - 6371.0
+        h_t = rc * np.sqrt(max(1.0 - mu * mu, 0.0)) - EARTH_MEAN_RADIUS_KM
         glow = AIRGLOW * np.exp(-(((h_t - AIRGLOW_KM) / AIRGLOW_WIDTH_KM) ** 2))
     return lr + glare + 0.45 * glow, lg + glare + glow, lb + glare + 0.35 * glow, ID_SPACE

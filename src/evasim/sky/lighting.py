@@ -23,12 +23,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .orbit import WGS84_A_KM, WGS84_B_KM, Orbit, geodetic_up_itrs, rotate_z
+from ..constants import SUN_RADIUS_KM, WGS84_A_KM, WGS84_B_KM
+from .orbit import Orbit, geodetic_up_itrs, rotate_z
 from .sun import SunTable
 from .timegrid import TimeGrid
-
-SUN_RADIUS_KM = 695_700.0
-"""IAU 2015 Resolution B3 nominal solar radius."""
 
 _Z_SCALE = WGS84_A_KM / WGS84_B_KM
 

@@ -3,7 +3,8 @@
 SGP4 itself is the ``sgp4`` library (the Vallado C++ code). Frame rotations come from skyfield:
 
 * TEME -> ITRS is a rotation about z by GMST (IAU 1982), exactly as skyfield's ``TEME`` frame
-  composes with its ``itrs`` frame (polar motion ignored, as skyfield does by default);
+  composes with its ``itrs`` frame (polar motion ignored, as skyfield does by default); the
+  velocity carries the rotation (``v_itrs = R v_teme - omega x r_itrs``, Earth-fixed);
 * TEME -> GCRS uses skyfield's precession-nutation matrix, evaluated every 10 minutes and
   interpolated linearly (the matrix changes by < 1e-9 rad over that step: < 1 cm in position).
 
@@ -18,15 +19,11 @@ from functools import cached_property
 import numpy as np
 from skyfield.sgp4lib import TEME, theta_GMST1982
 
+from ..constants import WGS84_A_KM, WGS84_B_KM, WGS84_E2
 from ..errors import EvasimInputError
 from .context import Sky
-from .timegrid import TimeGrid
+from .timegrid import DAY_S, TimeGrid
 from .tle import ElementSet
-
-WGS84_A_KM = 6378.137
-WGS84_F = 1.0 / 298.257223563
-WGS84_B_KM = WGS84_A_KM * (1.0 - WGS84_F)
-WGS84_E2 = WGS84_F * (2.0 - WGS84_F)
 
 _MATRIX_STEP_S = 600.0
 
@@ -51,6 +48,31 @@ def rotate_z(vectors: np.ndarray, angle_rad: np.ndarray) -> np.ndarray:
     c, s = np.cos(angle_rad), np.sin(angle_rad)
     x, y, z = vectors
     return np.array([c * x + s * y, -s * x + c * y, z])
+
+
+def rotate_z_matrices(angle_rad: np.ndarray) -> np.ndarray:
+    """The matrices (N, 3, 3) of :func:`rotate_z` for (N,) angles (rad)."""
+    angle = np.atleast_1d(np.asarray(angle_rad, float))
+    c, s = np.cos(angle), np.sin(angle)
+    m = np.zeros((len(angle), 3, 3))
+    m[:, 0, 0], m[:, 0, 1], m[:, 1, 0], m[:, 1, 1], m[:, 2, 2] = c, s, -s, c, 1.0
+    return m
+
+
+def teme_to_itrs(
+    r_teme_km: np.ndarray, v_teme_km_s: np.ndarray, gmst_rad: np.ndarray, gmst_rate_rad_s
+) -> tuple[np.ndarray, np.ndarray]:
+    """ITRS position (km) and Earth-fixed velocity (km/s) of (3, N) TEME states.
+
+    r_itrs = R_z(GMST) r_teme; the velocity carries the frame's rotation:
+    v_itrs = R_z(GMST) v_teme - omega x r_itrs, omega = dGMST/dt along z (Vallado et al. 2006,
+    AIAA 2006-6753, eq. for TEME -> PEF; polar motion ignored as in the positions)."""
+    r_itrs = rotate_z(r_teme_km, gmst_rad)
+    v_rot = rotate_z(v_teme_km_s, gmst_rad)
+    w = np.asarray(gmst_rate_rad_s, float)
+    # omega x r with omega = (0, 0, w): (-w y, w x, 0)
+    v_itrs = v_rot - np.array([-w * r_itrs[1], w * r_itrs[0], np.zeros_like(r_itrs[2])])
+    return r_itrs, v_itrs
 
 
 def gcrs_to_teme_matrices(grid: TimeGrid, sky: Sky) -> np.ndarray:
@@ -83,6 +105,14 @@ def geodetic_from_itrs(r_itrs_km: np.ndarray) -> tuple[np.ndarray, np.ndarray, n
     return np.degrees(lat), np.degrees(np.arctan2(y, x)), h
 
 
+def wgs84_radius_km(direction: np.ndarray) -> np.ndarray:
+    """Distance (km) from the Earth's centre to the WGS84 ellipsoid along (3, ...) ITRS
+    ``direction`` vectors (any length): the ellipsoid's geocentric radius there."""
+    u = np.asarray(direction, float)
+    u = u / np.linalg.norm(u, axis=0)
+    return 1.0 / np.sqrt((u[0] ** 2 + u[1] ** 2) / WGS84_A_KM**2 + u[2] ** 2 / WGS84_B_KM**2)
+
+
 def geodetic_up_itrs(latitude_deg: np.ndarray, longitude_deg: np.ndarray) -> np.ndarray:
     """Unit vectors (3, N) of the local WGS84 vertical (the ellipsoid normal) in ITRS."""
     lat, lon = np.radians(latitude_deg), np.radians(longitude_deg)
@@ -100,14 +130,38 @@ class StationTrack:
     sky: Sky = field(repr=False)
 
     @cached_property
-    def gmst_rad(self) -> np.ndarray:
+    def _gmst(self) -> tuple[np.ndarray, np.ndarray]:
         t = self.grid.skyfield(self.sky)
-        theta, _ = theta_GMST1982(t.whole, t.ut1_fraction)
-        return theta
+        theta, theta_dot_per_day = theta_GMST1982(t.whole, t.ut1_fraction)
+        return theta, theta_dot_per_day / DAY_S
+
+    @property
+    def gmst_rad(self) -> np.ndarray:
+        """Greenwich mean sidereal time (IAU 1982), rad: the TEME -> ITRS angle."""
+        return self._gmst[0]
+
+    @property
+    def gmst_rate_rad_s(self) -> np.ndarray:
+        """dGMST/dt, rad/s (UT1): the Earth's rotation rate in the TEME -> ITRS rotation."""
+        return self._gmst[1]
 
     @cached_property
+    def _itrs(self) -> tuple[np.ndarray, np.ndarray]:
+        return teme_to_itrs(self.r_teme_km, self.v_teme_km_s, self.gmst_rad, self.gmst_rate_rad_s)
+
+    @property
     def r_itrs_km(self) -> np.ndarray:
-        return rotate_z(self.r_teme_km, self.gmst_rad)
+        """Position in the ITRS (Earth-fixed), km, (3, N)."""
+        return self._itrs[0]
+
+    @property
+    def v_itrs_km_s(self) -> np.ndarray:
+        """Velocity relative to the rotating Earth, in ITRS axes, km/s, (3, N)."""
+        return self._itrs[1]
+
+    def itrs_from_gcrs(self, i: int) -> np.ndarray:
+        """Rotation matrix GCRS -> ITRS (3 x 3) at sample ``i``: R_z(GMST) @ (GCRS -> TEME)."""
+        return rotate_z_matrices(self.gmst_rad[i])[0] @ self.gcrs_to_teme[:, :, i]
 
     @cached_property
     def gcrs_to_teme(self) -> np.ndarray:
@@ -119,7 +173,8 @@ class StationTrack:
 
     @cached_property
     def v_gcrs_km_s(self) -> np.ndarray:
-        """Velocity rotated into GCRS axes (the frame's own slow rotation is neglected)."""
+        """Velocity rotated into GCRS axes, km/s (TEME and GCRS are both inertial up to the
+        slow precession-nutation of the true equator, < 1e-11 rad/s: neglected)."""
         return np.einsum("jin,jn->in", self.gcrs_to_teme, self.v_teme_km_s)
 
     def teme_to_gcrs(self, vectors_teme: np.ndarray) -> np.ndarray:

@@ -13,12 +13,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..constants import GM_EARTH_KM3_S2, J2_EARTH, WGS84_A_KM
 from .config import Configuration, StationError
 from .mass import MassProperties, mass_properties
 
-MU_EARTH_KM3_S2 = 398600.4418
-R_EARTH_KM = 6378.137
-J2 = 1.08262668e-3
 SUN_SYNC_DEG_PER_DAY = 360.0 / 365.2421897
 
 
@@ -29,22 +27,23 @@ class CircularOrbit:
 
     @property
     def semi_major_axis_km(self) -> float:
-        return R_EARTH_KM + self.altitude_km
+        return WGS84_A_KM + self.altitude_km
 
     @property
     def speed_km_s(self) -> float:
-        return float(np.sqrt(MU_EARTH_KM3_S2 / self.semi_major_axis_km))
+        return float(np.sqrt(GM_EARTH_KM3_S2 / self.semi_major_axis_km))
 
     @property
     def period_min(self) -> float:
-        return float(2 * np.pi * np.sqrt(self.semi_major_axis_km**3 / MU_EARTH_KM3_S2) / 60)
+        return float(2 * np.pi * np.sqrt(self.semi_major_axis_km**3 / GM_EARTH_KM3_S2) / 60)
 
     @property
     def nodal_precession_deg_per_day(self) -> float:
         """J2 secular drift of the ascending node (deg/day)."""
         a = self.semi_major_axis_km
-        n = np.sqrt(MU_EARTH_KM3_S2 / a**3)
-        rate = -1.5 * n * J2 * (R_EARTH_KM / a) ** 2 * np.cos(np.radians(self.inclination_deg))
+        n = np.sqrt(GM_EARTH_KM3_S2 / a**3)
+        cos_i = np.cos(np.radians(self.inclination_deg))
+        rate = -1.5 * n * J2_EARTH * (WGS84_A_KM / a) ** 2 * cos_i
         return float(np.degrees(rate) * 86400)
 
     @property

@@ -1,0 +1,45 @@
+"""Physical constants: the one place for every number that describes the Earth, the Sun or
+gravity. Models and products import them from here; no module keeps its own copy.
+
+Units are in the names (km, s, rad). Sources:
+
+* WGS84: NGA.STND.0036 (2014), *Department of Defense World Geodetic System 1984*, table 3.1:
+  semi-major axis, inverse flattening, GM (with atmosphere). The Earth of evasim is this
+  ellipsoid: orbit geodesy (``sky.orbit``), the shadow (``sky.lighting``) and the rendered
+  ground (``render.shading``).
+* J2: EGM2008 unnormalised C20 (the value the WGS84 document tabulates), for the J2 nodal
+  precession in ``station.whatif``.
+* Sun: IAU 2015 Resolution B3 nominal solar radius; IAU 2012 Resolution B2 astronomical unit.
+* Mean Earth radius: IUGG R1 = (2a + b) / 3 of WGS84 (Moritz, *Geodetic Reference System 1980*),
+  for the few places that need a sphere (the renderer's airglow shell, spherical-Earth
+  formulas in tests); each such use says so.
+* Standard gravity: CGPM 1901 (definition), for rocket-equation propellant use.
+"""
+
+from __future__ import annotations
+
+WGS84_A_KM = 6378.137
+"""WGS84 semi-major (equatorial) axis, km."""
+WGS84_F = 1.0 / 298.257223563
+"""WGS84 flattening."""
+WGS84_B_KM = WGS84_A_KM * (1.0 - WGS84_F)
+"""WGS84 semi-minor (polar) axis, km (6356.752 km)."""
+WGS84_E2 = WGS84_F * (2.0 - WGS84_F)
+"""WGS84 first eccentricity squared."""
+EARTH_MEAN_RADIUS_KM = (2.0 * WGS84_A_KM + WGS84_B_KM) / 3.0
+"""IUGG mean radius R1 of the WGS84 ellipsoid, km (6371.009 km)."""
+
+GM_EARTH_KM3_S2 = 398600.4418
+"""WGS84 geocentric gravitational constant (atmosphere included), km^3/s^2."""
+J2_EARTH = 1.08262668e-3
+"""Earth's second zonal harmonic (unnormalised, EGM2008 / WGS84)."""
+
+SUN_RADIUS_KM = 695_700.0
+"""IAU 2015 nominal solar radius, km."""
+AU_KM = 149_597_870.7
+"""Astronomical unit (IAU 2012), km."""
+SUN_ANGULAR_RADIUS_AT_1AU_RAD = SUN_RADIUS_KM / AU_KM
+"""Angular radius of the Sun's disc at 1 au, rad (4.650e-3; 1.7 % larger in January)."""
+
+STANDARD_GRAVITY_M_S2 = 9.80665
+"""Standard acceleration of gravity g0, m/s^2 (exact, by definition)."""
