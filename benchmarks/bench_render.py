@@ -3,12 +3,13 @@
 Run: .venv/bin/python benchmarks/bench_render.py [--frames 20]
 
 Scenes (VKD-49, EV1, every effect on: station with shadows, Earth, atmosphere, glint, Sun,
-stars, overlay): "hull" = limb look from the worksite with the station filling much of the
-frame (the hard case); "earth" = nadir look, Earth only; "night" = limb look in orbital night
+stars, overlay): "hull" = limb look from the worksite, the station covering a third of the
+frame (33 % of the pixels at 720p; the hard case); "earth" = nadir look, Earth only; "night" = limb look in orbital night
 (stars, airglow); "fisheye" = the hull scene through a 150 deg equidistant fisheye. Frames are
 timed after a warm-up frame (numba compilation, textures and the atmosphere table excluded;
 reported separately as first_frame_s). Each scene is also rendered by tracing every pixel (the
 reference the adaptive sampling is tested against), in the same run: "speedup" is the ratio.
+"station_pixel_fraction": the share of the first frame's pixels that show the station.
 Encoding: the hull frames through imageio-ffmpeg's libx264 (veryfast); "pipeline": rendering
 and encoding together, as `evasim replay --video` runs them (ffmpeg in its own process).
 """
@@ -36,6 +37,7 @@ def _time_frames(cam, when, n, adaptive=True):
 def main() -> None:
     from evasim.render.camera import Lens
     from evasim.render.frame import HelmetCamera
+    from evasim.render.shading import ID_STATION
     from evasim.render.video import write_mp4
     from evasim.replay import run_replay
     from evasim.scenario import load_scenario
@@ -59,7 +61,7 @@ def main() -> None:
         for name, (look, when, station, lens) in scenes.items():
             cam = HelmetCamera(replay, width, height, lens, look=look, station=station)
             t = time.perf_counter()
-            cam.frame("EV1", when)
+            first_frame = cam.frame("EV1", when)
             first = time.perf_counter() - t
             dt, frames = _time_frames(cam, when + timedelta(seconds=1), n)
             ref, _ = _time_frames(cam, when + timedelta(seconds=1), max(n // 4, 2), adaptive=False)
@@ -71,6 +73,7 @@ def main() -> None:
                 "per_pixel_reference_ms": round(ref * 1e3, 1),
                 "speedup": round(ref / dt, 2),
                 "first_frame_s": round(first, 2),
+                "station_pixel_fraction": round(float((first_frame.ids == ID_STATION).mean()), 3),
             }
     with tempfile.TemporaryDirectory() as tmp:
         for key, (frames, cam) in hull_frames.items():

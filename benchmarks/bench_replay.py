@@ -6,6 +6,9 @@ Measured side by side in one run:
 * ``vkd49_skyfield_naive``: the same per-second quantities the obvious way with skyfield
   (EarthSatellite.at, frame_xyz(itrs), wgs84.geographic_position_of, is_sunlit) - a baseline
   for the ratio; it has no penumbra and no refined edges.
+* ``vkd49_orbit_lighting``: evasim's part that does what the naive baseline does (SGP4, ITRS,
+  geodetic, Sun table, sunlit fraction) plus the edges refined to 1 ms, as ``run_replay``
+  computes them; ``naive_over_orbit_lighting_ratio`` compares like with like.
 * ``vkd49_cli``: ``evasim replay vkd-49`` as a user runs it (new process, report included).
 * ``year_edges``: a year of ISS sunrise/sunset edges (30 s bracketing, 1 ms refinement).
 * ``vkd49_hold``: the attitude part alone, the TEA hold in closed form (what the replay uses
@@ -27,7 +30,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import numpy as np
 
@@ -46,8 +49,12 @@ def main() -> None:
     from skyfield.framelib import itrs
 
     from evasim import api
-    from evasim.replay import run_replay
+    from evasim.replay import EDGE_PAD_S, EDGE_SAMPLING_S, run_replay
     from evasim.scenario import load_scenario
+    from evasim.sky.lighting import find_edges, shadow_angles
+    from evasim.sky.orbit import Orbit
+    from evasim.sky.sun import SunTable
+    from evasim.sky.timegrid import TimeGrid
 
     sky = api.Sky.load()
     sc = load_scenario("vkd-49")
@@ -56,6 +63,17 @@ def main() -> None:
 
     def compute():
         run_replay(sc, sky)
+
+    def orbit_lighting():
+        grid = replay.grid
+        orbit = Orbit(es, sky)
+        track = orbit.at(grid)
+        _ = track.latitude_deg  # geodetic coordinates (and ITRS) are computed on first use
+        sun = SunTable.build(sky, grid)
+        shadow_angles(track.r_teme_km, sun.teme_km(grid)).sunlit_fraction()
+        pad = timedelta(seconds=EDGE_PAD_S)
+        start, end = grid.t0_utc, grid.datetime_at(grid.seconds[-1])
+        find_edges(orbit, sun, TimeGrid.span(start - pad, end + pad, EDGE_SAMPLING_S))
 
     def naive():
         sat = EarthSatellite(es.line1, es.line2, ts=sky.ts)
@@ -71,6 +89,9 @@ def main() -> None:
     best_n, median_n = _best(naive, 3)
     results["vkd49_skyfield_naive_s"] = {"best": round(best_n, 4), "median": round(median_n, 4)}
     results["naive_over_evasim_ratio"] = round(median_n / median, 2)
+    best_o, median_o = _best(orbit_lighting, 5)
+    results["vkd49_orbit_lighting_s"] = {"best": round(best_o, 4), "median": round(median_o, 4)}
+    results["naive_over_orbit_lighting_ratio"] = round(median_n / median_o, 2)
 
     with tempfile.TemporaryDirectory() as tmp:
 

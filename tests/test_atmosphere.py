@@ -71,8 +71,8 @@ def test_shapes_and_types(lut: AtmosphereLUT) -> None:
 def test_nadir_transmittance_matches_analytic(lut: AtmosphereLUT) -> None:
     expected = np.exp(-_vertical_optical_depth())
     _, t = _look(lut, -1.0, 0.5, -0.5)
-    np.testing.assert_allclose(t, expected, rtol=0.01)
-    np.testing.assert_allclose(lut.transmittance[0], expected, rtol=0.01)
+    np.testing.assert_allclose(t, expected, rtol=1e-4)  # measured 3e-6
+    np.testing.assert_allclose(lut.transmittance[0], expected, rtol=1e-4)
 
 
 def test_limb_brighter_and_blue(lut: AtmosphereLUT) -> None:
@@ -107,7 +107,7 @@ def test_rays_missing_atmosphere(lut: AtmosphereLUT) -> None:
 def test_sun_transmittance(lut: AtmosphereLUT) -> None:
     p = lut.params
     expected = np.exp(-_vertical_optical_depth())
-    np.testing.assert_allclose(sun_transmittance(p, R_EARTH_KM, 1.0), expected, rtol=0.01)
+    np.testing.assert_allclose(sun_transmittance(p, R_EARTH_KM, 1.0), expected, rtol=1e-4)
     assert sun_transmittance(p, RC, 1.0) == (1.0, 1.0, 1.0)
     assert sun_transmittance(p, RC, 0.0) == (1.0, 1.0, 1.0)
     # Below the geometric horizon: shadowed.
@@ -204,23 +204,27 @@ def _reference_inscatter(mu: float, mus: float, phi: float, n: int = 3000) -> np
 
 
 @pytest.mark.parametrize(
-    ("mu", "mus", "phi"),
+    ("mu", "mus", "phi", "rtol"),
     [
-        (-1.0, 0.8, 0.0),
-        (-0.6, 0.5, 1.0),
-        (_mu_for_tangent_altitude(12.0), 0.8, math.pi / 2),
-        (_mu_for_tangent_altitude(25.0), 0.3, 0.5),
-        (_mu_for_tangent_altitude(0.0) - 0.01, 0.9, 2.5),
-        (_mu_for_tangent_altitude(8.0), 0.1, 0.3),  # low Sun, forward scattering
-        (_mu_for_tangent_altitude(8.0), -0.15, 0.0),  # Sun below the camera horizon
+        (-1.0, 0.8, 0.0, 1e-3),
+        (-0.6, 0.5, 1.0, 1e-3),
+        (_mu_for_tangent_altitude(12.0), 0.8, math.pi / 2, 1e-3),
+        (_mu_for_tangent_altitude(25.0), 0.3, 0.5, 1e-3),
+        (_mu_for_tangent_altitude(0.0) - 0.01, 0.9, 2.5, 1e-3),
+        (_mu_for_tangent_altitude(8.0), 0.1, 0.3, 1e-3),  # low Sun, forward scattering
+        (_mu_for_tangent_altitude(8.0), -0.15, 0.0, 6e-3),  # Sun below the camera horizon
     ],
 )
-def test_against_brute_force(lut: AtmosphereLUT, mu: float, mus: float, phi: float) -> None:
+def test_against_brute_force(
+    lut: AtmosphereLUT, mu: float, mus: float, phi: float, rtol: float
+) -> None:
+    """The table against a brute-force integration: measured 0.03-0.08 % with the Sun above
+    the camera's horizon, 0.44 % with it below; docs/render.md quotes these figures."""
     sv = math.sqrt(1.0 - mu * mu)
     nu = mu * mus + sv * math.sqrt(1.0 - mus * mus) * math.cos(phi)
     ref = _reference_inscatter(mu, mus, phi)
     got, _ = _look(lut, mu, mus, nu)
-    np.testing.assert_allclose(got, ref, rtol=0.02, atol=2e-5)
+    np.testing.assert_allclose(got, ref, rtol=rtol, atol=2e-5)
 
 
 @njit(cache=True)
