@@ -4,11 +4,12 @@ Run: .venv/bin/python benchmarks/bench_render.py [--frames 20]
 
 Scenes (VKD-49, EV1, every effect on: station with shadows, Earth, atmosphere, glint, Sun,
 stars, overlay): "hull" = limb look from the worksite, the station covering a third of the
-frame (33 % of the pixels at 720p; the hard case); "earth" = nadir look, Earth only; "night" = limb look in orbital night
-(stars, airglow); "fisheye" = the hull scene through a 150 deg equidistant fisheye. Frames are
-timed after a warm-up frame (numba compilation, textures and the atmosphere table excluded;
-reported separately as first_frame_s). Each scene is also rendered by tracing every pixel (the
-reference the adaptive sampling is tested against), in the same run: "speedup" is the ratio.
+frame (33 % of the pixels at 720p; the hard case); "earth" = nadir look, Earth only;
+"night" = limb look in orbital night (stars, airglow); "fisheye" = the hull scene through a
+150 deg equidistant fisheye. Frames are timed after a warm-up frame (numba compilation,
+textures and the atmosphere table excluded; reported separately as first_frame_s). Each scene
+is also rendered by tracing every pixel (the reference the adaptive sampling is tested
+against), in the same run: "speedup" is the ratio.
 "station_pixel_fraction": the share of the first frame's pixels that show the station.
 Encoding: the hull frames through imageio-ffmpeg's libx264 (veryfast); "pipeline": rendering
 and encoding together, as `evasim replay --video` runs them (ffmpeg in its own process).

@@ -232,7 +232,7 @@ def _njit_caller(ins, tr, params, mus, nus):
     acc = 0.0
     for i in range(mus.shape[0]):
         out = lookup(ins, tr, params, mus[i], 0.5, nus[i])
-        t = sun_transmittance(params, 6360.0, 0.5)
+        t = sun_transmittance(params, R_EARTH_KM, 0.5)
         acc += out[0] + out[5] + t[1]
     return acc
 

@@ -125,7 +125,8 @@ def lighting_edges(
     sampling_s: float = 30.0,
     sky: Sky | None = None,
 ) -> LightingEdges:
-    """Orbital sunrises and sunsets (Sun centre on the WGS84 limb, 1 ms) over any span."""
+    """Orbital sunrises and sunsets (Sun centre on the WGS84 limb, 1 ms) over any span, with
+    their penumbra boundaries (inner NaN in a grazing night) and the partial eclipses."""
     sky = sky or Sky.load()
     grid = TimeGrid.span(start_utc, end_utc, sampling_s)
     return find_edges(Orbit(element_set, sky), SunTable.build(sky, grid), grid)

@@ -110,7 +110,10 @@ __all__ = [
 
 # --- Physical constants (Bruneton 2017 reference values, km and km^-1) -------------------------
 R_EARTH_KM = 6360.0
-"""Planet radius used by the scattering model (km)."""
+"""Radius of the scattering model's spherical ground (km): Bruneton's reference planet, not a
+second Earth model. The rendered ground is the WGS84 ellipsoid (``evasim.constants``); the
+table is built for the camera's altitude above it, and a ground hit sits at this radius
+(altitude 0). docs/render.md ("One Earth") gives the resulting horizon difference."""
 R_TOP_KM = 6420.0
 """Radius of the top of the atmosphere (km)."""
 BETA_RAYLEIGH = np.array([5.802e-3, 13.558e-3, 33.1e-3])

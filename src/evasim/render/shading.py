@@ -11,7 +11,7 @@ from numba import njit
 from ..constants import EARTH_MEAN_RADIUS_KM, SUN_ANGULAR_RADIUS_AT_1AU_RAD, WGS84_E2
 from ..constants import WGS84_A_KM as A_KM
 from ..constants import WGS84_B_KM as B_KM
-from .atmosphere import lookup_slice, sun_transmittance
+from .atmosphere import R_EARTH_KM, lookup_slice, sun_transmittance
 
 E2 = WGS84_E2
 SUN_RADIUS_RAD = SUN_ANGULAR_RADIUS_AT_1AU_RAD
@@ -98,8 +98,8 @@ def shade_earth(t, ox, oy, oz, dx, dy, dz, sun, mips, lin, params, lr, lg, lb, t
     w00, w01 = (1 - av) * (1 - au), (1 - av) * au
     w10, w11 = av * (1 - au), av * au
     mu_g = nx * sun[0] + ny * sun[1] + nz * sun[2]
-    rg = np.sqrt(x * x + y * y + z * z)
-    sr, sg, sb = sun_transmittance(params, rg * 6360.0 / A_KM, mu_g)
+    # The ground point is on the ellipsoid: altitude 0, the bottom of the atmosphere's shell.
+    sr, sg, sb = sun_transmittance(params, R_EARTH_KM, mu_g)
     direct = max(mu_g, 0.0) / np.pi
     glint = 0.0
     if mu_g > 0:

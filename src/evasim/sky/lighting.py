@@ -12,8 +12,10 @@ ellipsoid).
 
 Sunset and sunrise are the instants the Sun's centre crosses the Earth's limb
 (``separation - earth_radius == 0``); penumbra and umbra boundaries are the crossings at
-``+/- sun_radius``. They are found on a sampled grid, then refined by vectorised bisection
-to 1 ms.
+``+/- sun_radius``. They are found on a sampled grid, each bracketed by a verified sign
+change (see :func:`find_edges`), then refined by vectorised bisection to 1 ms. At high beta a
+pass may graze: the Sun's centre sets but its disc is never wholly hidden (no umbra boundary),
+or the Earth covers part of the disc without its centre setting (a partial eclipse).
 """
 
 from __future__ import annotations
@@ -228,7 +230,7 @@ def _bisect(
         return lo
     f_lo, f_hi = func(lo), func(hi)
     if np.any(np.signbit(f_lo) == np.signbit(f_hi)):
-        raise AssertionError("lighting edge bracket without a sign change")
+        raise RuntimeError("lighting edge bracket without a sign change (a bug in find_edges)")
     width = float(np.max(hi - lo))
     iterations = int(np.ceil(np.log2(max(width, tol_s) / tol_s)))
     for _ in range(iterations):
