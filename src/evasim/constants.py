@@ -13,6 +13,7 @@ Units are in the names (km, s, rad). Sources:
 * Mean Earth radius: IUGG R1 = (2a + b) / 3 of WGS84 (Moritz, *Geodetic Reference System 1980*),
   for the few places that need a sphere (the renderer's airglow shell, spherical-Earth
   formulas in tests); each such use says so.
+* Tropical year: Meeus (J2000 mean), for the Sun-synchronous rate in ``station.whatif``.
 * Standard gravity: CGPM 1901 (definition), for rocket-equation propellant use.
 """
 
@@ -40,6 +41,10 @@ AU_KM = 149_597_870.7
 """Astronomical unit (IAU 2012), km."""
 SUN_ANGULAR_RADIUS_AT_1AU_RAD = SUN_RADIUS_KM / AU_KM
 """Angular radius of the Sun's disc at 1 au, rad (4.650e-3; 1.7 % larger in January)."""
+
+TROPICAL_YEAR_D = 365.2421897
+"""Mean tropical year at J2000, days (Meeus, *Astronomical Algorithms*, ch. 27): the period a
+Sun-synchronous orbit's node must follow."""
 
 STANDARD_GRAVITY_M_S2 = 9.80665
 """Standard acceleration of gravity g0, m/s^2 (exact, by definition)."""

@@ -13,11 +13,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..constants import GM_EARTH_KM3_S2, J2_EARTH, WGS84_A_KM
+from ..constants import GM_EARTH_KM3_S2, J2_EARTH, TROPICAL_YEAR_D, WGS84_A_KM
 from .config import Configuration, StationError
 from .mass import MassProperties, mass_properties
 
-SUN_SYNC_DEG_PER_DAY = 360.0 / 365.2421897
+SUN_SYNC_DEG_PER_DAY = 360.0 / TROPICAL_YEAR_D
 
 
 @dataclass(frozen=True)
