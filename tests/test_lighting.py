@@ -263,3 +263,20 @@ def test_edge_text_never_prints_a_nonsense_width(full_sun_year):
     assert (
         sum("never wholly hidden" in d for _, _, d in lines) == np.isnan(e.penumbra_inner_s).sum()
     )
+
+
+def test_edges_do_not_depend_on_the_sampling(full_sun_year):
+    """Three days around a partial eclipse (grazing nights on either side) searched on a 10 s
+    and on a 20 min grid: the same edges, the same missing umbrae, boundaries within 1 ms."""
+    orbit, sun, grid, e = full_sun_year
+    t = e.partial_start_s[0]
+    start, end = grid.datetime_at(t - 1.5 * 86400.0), grid.datetime_at(t + 1.5 * 86400.0)
+    fine, coarse = (
+        find_edges(orbit, sun, TimeGrid.span(start, end, step)).on(grid) for step in (10.0, 1200.0)
+    )
+    assert len(fine) == len(coarse) > 40 and list(fine.kind) == list(coarse.kind)
+    assert np.isnan(fine.penumbra_inner_s).sum() >= 1
+    for name in ("seconds", "penumbra_outer_s", "penumbra_inner_s", "partial_start_s"):
+        a, b = getattr(fine, name), getattr(coarse, name)
+        assert np.array_equal(np.isnan(a), np.isnan(b)) and len(a) == len(b) >= 1
+        assert np.nanmax(np.abs(a - b)) < 1e-3

@@ -288,7 +288,7 @@ def find_edges(
     """Sunrises, sunsets and their penumbra boundaries between the first and last instants of
     ``grid``, to ``tol_s``; and the partial (penumbra-only) passes.
 
-    ``grid`` is the sampling (any step up to a few minutes; 10-30 s is usual). The limb
+    ``grid`` is the sampling (10-30 s is usual; tested from 10 s to 20 min). The limb
     margin has one minimum per orbit (the middle of the night); sampled minima that could hide
     a crossing between two samples (a grazing night at high beta) are located to ``tol_s``
     by golden-section search and added to the samples. Between successive points the margin
