@@ -305,6 +305,11 @@ def find_edges(
     def margin(seconds: np.ndarray) -> np.ndarray:
         return angles_at(seconds).limb_margin_rad
 
+    def above_level(seconds: np.ndarray, k: float) -> np.ndarray:
+        """Margin over the level k * sun radius (rad): > 0 outside that boundary."""
+        q = angles_at(seconds)
+        return q.limb_margin_rad - k * q.sun_radius_rad
+
     s0, s1 = float(grid.seconds[0]), float(grid.seconds[-1])
     step = float(np.max(np.diff(grid.seconds))) if len(grid) > 1 else 10.0
     n_pad = int(np.ceil(_SEARCH_PAD_S / step))
@@ -340,12 +345,7 @@ def find_edges(
     for name, k in _LEVELS.items():
         g = m_all - k * rs_all
         j = np.flatnonzero(np.signbit(g[:-1]) != np.signbit(g[1:]))
-        t = _bisect(
-            lambda x, k=k: (lambda q: q.limb_margin_rad - k * q.sun_radius_rad)(angles_at(x)),
-            s_all[j],
-            s_all[j + 1],
-            tol_s,
-        )
+        t = _bisect(lambda x, k=k: above_level(x, k), s_all[j], s_all[j + 1], tol_s)
         falling = g[j] > 0.0
         pass_id = np.where(falling, np.searchsorted(t_min, t), np.searchsorted(t_min, t) - 1)
         found[name] = (t, falling, pass_id)
