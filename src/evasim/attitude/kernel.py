@@ -18,7 +18,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
-from .quaternion import from_matrix_one, mul_components
+from .quaternion import from_matrix_one, matrix_components, mul_components
 
 # ctrl array layout
 (
@@ -71,15 +71,7 @@ def _rhs(
     i10, i11, i12 = inertia[1, 0], inertia[1, 1], inertia[1, 2]
     i20, i21, i22 = inertia[2, 0], inertia[2, 1], inertia[2, 2]
     # R_ib (body -> inertial)
-    r00 = 1 - 2 * (q2 * q2 + q3 * q3)
-    r01 = 2 * (q1 * q2 - q0 * q3)
-    r02 = 2 * (q1 * q3 + q0 * q2)
-    r10 = 2 * (q1 * q2 + q0 * q3)
-    r11 = 1 - 2 * (q1 * q1 + q3 * q3)
-    r12 = 2 * (q2 * q3 - q0 * q1)
-    r20 = 2 * (q1 * q3 - q0 * q2)
-    r21 = 2 * (q2 * q3 + q0 * q1)
-    r22 = 1 - 2 * (q1 * q1 + q2 * q2)
+    r00, r01, r02, r10, r11, r12, r20, r21, r22 = matrix_components(q0, q1, q2, q3)
     th = n * t
     c, s = np.cos(th), np.sin(th)
     tx, ty, tz = tau_const[0], tau_const[1], tau_const[2]

@@ -47,17 +47,30 @@ def qconj(q: np.ndarray) -> np.ndarray:
     return np.atleast_2d(q) * np.array([1.0, -1, -1, -1])
 
 
+def _matrix_entries(w, x, y, z):
+    """The nine entries (row by row) of the rotation matrix R_ab of a unit q_ab = (w, x, y, z)
+    (scalars or arrays): the one copy of the formula, used below and by the kernel."""
+    return (
+        1 - 2 * (y * y + z * z),
+        2 * (x * y - w * z),
+        2 * (x * z + w * y),
+        2 * (x * y + w * z),
+        1 - 2 * (x * x + z * z),
+        2 * (y * z - w * x),
+        2 * (x * z - w * y),
+        2 * (y * z + w * x),
+        1 - 2 * (x * x + y * y),
+    )
+
+
+matrix_components = njit(cache=True, inline="always")(_matrix_entries)
+"""numba: the nine entries of R_ab from the four components of q_ab (for the kernels)."""
+
+
 @njit(cache=True)
 def to_matrix(q):
     """Rotation matrix R_ab of q_ab (v_a = R_ab @ v_b)."""
-    w, x, y, z = q[0], q[1], q[2], q[3]
-    return np.array(
-        [
-            [1 - 2 * (y * y + z * z), 2 * (x * y - w * z), 2 * (x * z + w * y)],
-            [2 * (x * y + w * z), 1 - 2 * (x * x + z * z), 2 * (y * z - w * x)],
-            [2 * (x * z - w * y), 2 * (y * z + w * x), 1 - 2 * (x * x + y * y)],
-        ]
-    )
+    return np.array(matrix_components(q[0], q[1], q[2], q[3])).reshape(3, 3)
 
 
 @njit(cache=True)
@@ -113,15 +126,7 @@ def from_matrix(m: np.ndarray) -> np.ndarray:
 def matrices(q: np.ndarray) -> np.ndarray:
     """Rotation matrices (N, 3, 3) of quaternions (N, 4)."""
     q = np.asarray(q, float)
-    w, x, y, z = q[:, 0], q[:, 1], q[:, 2], q[:, 3]
-    return np.stack(
-        [
-            np.stack([1 - 2 * (y * y + z * z), 2 * (x * y - w * z), 2 * (x * z + w * y)], -1),
-            np.stack([2 * (x * y + w * z), 1 - 2 * (x * x + z * z), 2 * (y * z - w * x)], -1),
-            np.stack([2 * (x * z - w * y), 2 * (y * z + w * x), 1 - 2 * (x * x + y * y)], -1),
-        ],
-        1,
-    )
+    return np.stack(_matrix_entries(*q.T), axis=-1).reshape(-1, 3, 3)
 
 
 def from_euler_321_deg(roll, pitch, yaw) -> np.ndarray:
