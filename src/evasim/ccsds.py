@@ -39,9 +39,7 @@ The writers raise ``ValueError`` for content the readers would refuse.
 
 from __future__ import annotations
 
-import os
 import re
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, fields
 from datetime import UTC, datetime
@@ -50,7 +48,7 @@ from pathlib import Path
 import numpy as np
 
 from .errors import EvasimInputError
-from .fileutil import publish
+from .fileutil import replacing
 
 __all__ = [
     "AttitudeEphemeris",
@@ -283,15 +281,8 @@ def oem_text(oem: OrbitEphemeris) -> str:
 def _write_atomic(text: str, path) -> Path:
     """Write ``text`` (ASCII) to ``path`` via a temporary file in the same folder."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="ascii", newline="\n") as f:
-            f.write(text)
-        publish(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with replacing(path) as tmp, open(tmp, "w", encoding="ascii", newline="\n") as f:
+        f.write(text)
     return path
 
 

@@ -305,19 +305,23 @@ def replay(
     ] = False,
 ) -> None:
     """Replay a spacewalk: telemetry.parquet, events.csv, summary.json and report.html."""
+    from .productset import check_out_dir
+    from .scenario import load_scenario
+
+    started = time.perf_counter()
+    # Everything is checked before any work starts (and before the models are imported), and
+    # nothing is written on bad input.
+    sc = load_scenario(scenario)
+    out_dir = _writable_folder(out or Path("out") / sc.name, "--out")
+    check_out_dir(out_dir)  # not a folder of the user's that the new set would replace
+    plan = _video_plan(sc, video_span, fps, video_speed, video_size, wanted=video)
     from .api import Replay as PublicReplay
     from .outputs import write_products
     from .replay import run_replay
     from .report import render_report
-    from .scenario import load_scenario
     from .sky import Sky
     from .timeline import suit_overrun
 
-    started = time.perf_counter()
-    # Everything is checked before any work starts, and nothing is written on bad input.
-    sc = load_scenario(scenario)
-    out_dir = _writable_folder(out or Path("out") / sc.name, "--out")
-    plan = _video_plan(sc, video_span, fps, video_speed, video_size, wanted=video)
     sc = _element_sets_checked(sc, allow_stale_elements)
     if sc.kind == "eva":
         from .station.context import station_context
@@ -346,10 +350,15 @@ def replay(
 
         step("ephemeris")
         result = PublicReplay.of(run_replay(sc, Sky.load(), progress=step))
-        written = write_products(result, out_dir, render_report if report else None, progress=step)
+        written = write_products(
+            result,
+            out_dir,
+            render_report if report else None,
+            progress=step,
+            # the videos go into the same set, so an ffmpeg failure leaves the old set whole
+            extras=[lambda folder: _write_videos(result, folder, plan)] if plan else (),
+        )
         progress.update(task, completed=len(steps), description="done")
-    if plan is not None:
-        written |= _write_videos(result, out_dir, plan)
     printer = _print_summary if result.spacewalk else _print_attitude_summary
     printer(result, written, time.perf_counter() - started)
 
@@ -464,11 +473,9 @@ def render(
     ] = False,
 ) -> None:
     """Render what a spacewalker's helmet camera sees at an instant."""
-    import tempfile
-
     from PIL import Image
 
-    from .fileutil import publish
+    from .fileutil import replacing
     from .render.camera import Lens
     from .render.frame import HelmetCamera
     from .replay import run_replay
@@ -490,15 +497,9 @@ def render(
         result = run_replay(sc, Sky.load())
         cam = HelmetCamera(result, width, height, Lens(fov, fisheye), look)
         frame = cam.frame(role, when)
-    o.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{o.stem}.", suffix=o.suffix, dir=o.parent)
-    os.close(fd)
-    try:
-        Image.fromarray(frame.image).save(tmp)
-        publish(tmp, o)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
+    image_format = "PNG" if o.suffix.lower() == ".png" else "JPEG"
+    with replacing(o) as tmp:
+        Image.fromarray(frame.image).save(tmp, format=image_format)
     console.print(
         f"Wrote [bold]{escape(str(o))}[/] ({width}x{height}, exposure {frame.exposure:.3g}, "
         f"{frame.stars_drawn} stars visible)",
@@ -824,9 +825,11 @@ def _print_outputs(written: dict[str, Path], seconds: float) -> None:
     console.print(f"Done in {seconds:.1f} s.")
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
+    """The ``evasim`` program; ``argv`` (default: the command line) makes it callable in-process
+    (it ends with SystemExit carrying the exit code, like the program)."""
     try:
-        app()
+        app(args=argv, prog_name="evasim")
     except KeyboardInterrupt:  # pragma: no cover
         sys.exit(130)
 

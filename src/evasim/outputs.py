@@ -1,7 +1,14 @@
 """Replay products on disk: telemetry.parquet, events.csv, summary.json (and the report).
 
-Everything is written into a temporary folder beside the destination, then moved into place,
-so a failure never leaves a half-written product behind.
+The products are a set: they are written into a fresh folder beside the destination and the
+folder is swapped in whole (:func:`evasim.fileutil.swap_in`), so a reader sees the old set or
+the new one, never a mix, and a failure (or ``kill -9``) leaves the old set as it was. A
+reader who wants one consistent set opens the folder once and reads its files relative to that
+handle (``os.open(out, os.O_RDONLY)`` then ``open(name, opener=...dir_fd...)``): a path read
+twice may cross a swap. Each set holds ``.evasim-products`` (JSON: scenario and file sizes).
+
+A destination that is a regular file, or a folder holding anything but evasim products, is
+refused (:func:`check_out_dir`): swapping it would delete the user's files.
 """
 
 from __future__ import annotations
@@ -10,27 +17,21 @@ import csv
 import json
 import os
 import shutil
-import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from .fileutil import TEMP_RE, missing_folders, new_folder_beside, swap_in, unmake
 from .parts import AttitudeEventPart, SpacewalkPart
+from .productset import MARKER, PRODUCTS, ExtraWriter, check_out_dir
 from .replay import Replay
 from .report.events import replay_events
 from .sky.timegrid import utc_iso
 
-PRODUCTS = (
-    "telemetry.parquet",
-    "events.csv",
-    "summary.json",
-    "report.html",
-    "attitude.aem",
-    "orbit.oem",
-)
+__all__ = ["PRODUCTS", "telemetry_table", "write_products"]
 
 
 def telemetry_table(replay: Replay) -> pa.Table:
@@ -167,12 +168,16 @@ def write_products(
     out_dir: Path,
     render_report: Callable[[Replay], str] | None = None,
     progress: Callable[[str], None] | None = None,
+    extras: Iterable[ExtraWriter] = (),
 ) -> dict[str, Path]:
-    """Write all products into ``out_dir`` atomically; return their paths."""
+    """Write the products as a set into ``out_dir`` (see the module docstring): the folder
+    ends up holding exactly this run's products. Return their paths."""
     report = progress or (lambda _msg: None)
     out_dir = Path(out_dir)
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
+    check_out_dir(out_dir)
+    target = Path(os.path.realpath(out_dir))  # through links, and "." gets a name
+    made = missing_folders(target)
+    tmp = new_folder_beside(target)
     try:
         report("telemetry")
         pq.write_table(telemetry_table(replay), tmp / "telemetry.parquet", compression="zstd")
@@ -184,11 +189,18 @@ def write_products(
         if render_report is not None:
             report("report")
             (tmp / "report.html").write_text(render_report(replay), encoding="utf-8")
-        out_dir.mkdir(parents=True, exist_ok=True)
-        written = {}
-        for name in sorted(os.listdir(tmp)):
-            os.replace(tmp / name, out_dir / name)
-            written[name] = out_dir / name
-        return written
-    finally:
+        for extra in extras:
+            extra(tmp)
+        names = sorted(n for n in os.listdir(tmp) if not TEMP_RE.match(n))
+        manifest = {
+            "written_by": "evasim",
+            "scenario": replay.scenario.name,
+            "files": {n: (tmp / n).stat().st_size for n in names},
+        }
+        (tmp / MARKER).write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+        swap_in(tmp, target)
+    except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
+        unmake(made)
+        raise
+    return {name: out_dir / name for name in names}

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
 import re
 import shutil
 import subprocess
@@ -19,6 +20,8 @@ import threading
 from pathlib import Path
 
 import numpy as np
+
+from ..fileutil import new_folder_beside
 
 log = logging.getLogger("evasim.broadcast.hls")
 
@@ -130,10 +133,13 @@ class HlsEncoder:
 
 
 class HlsOutput:
-    """HLS encoders for every role, in a temporary folder removed on close."""
+    """HLS encoders for every role, in a temporary folder removed on close (named by
+    :mod:`evasim.fileutil`'s scheme in the system temp folder, so a server killed with
+    ``kill -9`` has its segments removed by the next one)."""
 
     def __init__(self, roles: list[str], width: int, height: int, fps: float):
-        self.root = Path(tempfile.mkdtemp(prefix="evasim-hls-"))
+        self.root = new_folder_beside(Path(tempfile.gettempdir()) / "evasim-hls")
+        os.chmod(self.root, 0o700)  # private, like mkdtemp: the temp folder is shared
         self.encoders: dict[str, HlsEncoder] = {}
         for role in roles:
             folder = self.root / role

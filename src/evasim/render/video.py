@@ -2,14 +2,54 @@
 
 from __future__ import annotations
 
-import os
+import subprocess
 import tempfile
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
 import numpy as np
 
-from ..fileutil import publish
+from ..errors import EvasimRuntimeError
+from ..fileutil import replacing
+
+
+def ffmpeg_command(exe: str, path: Path, fps: float, width: int, height: int, crf: int) -> list:
+    """ffmpeg reading raw RGB frames on stdin and writing H.264 (yuv420p: even sides) MP4."""
+    even = []
+    if width % 2 or height % 2:
+        even = ["-vf", f"scale={width + width % 2}:{height + height % 2}"]
+    return [
+        exe,
+        "-y",
+        "-nostdin",
+        "-v",
+        "error",
+        "-f",
+        "rawvideo",
+        "-pix_fmt",
+        "rgb24",
+        "-s",
+        f"{width}x{height}",
+        "-r",
+        f"{fps:.6g}",
+        "-i",
+        "-",
+        "-an",
+        *even,
+        "-c:v",
+        "libx264",
+        "-crf",
+        str(crf),
+        "-preset",
+        "veryfast",
+        "-pix_fmt",
+        "yuv420p",
+        "-movflags",
+        "+faststart",
+        "-f",
+        "mp4",
+        str(path),
+    ]
 
 
 def write_mp4(
@@ -21,40 +61,49 @@ def write_mp4(
     on_frame: Callable[[], None] | None = None,
     crf: int = 20,
 ) -> Path:
-    """Encode ``frames`` (H, W, 3 uint8) to ``path`` (atomically: temp file, then rename)."""
+    """Encode ``frames`` (H, W, 3 uint8) to ``path`` atomically (temp file, then rename).
+
+    ffmpeg failing (missing, crashing, disk full) raises EvasimRuntimeError with its last
+    error line, and nothing is left at ``path``."""
     import imageio_ffmpeg
 
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".mp4", dir=path.parent)
-    os.close(fd)
-    writer = imageio_ffmpeg.write_frames(
-        tmp,
-        (width, height),
-        fps=fps,
-        codec="libx264",
-        pix_fmt_in="rgb24",
-        output_params=[
-            "-crf",
-            str(crf),
-            "-preset",
-            "veryfast",
-            "-pix_fmt",
-            "yuv420p",
-            "-movflags",
-            "+faststart",
-        ],
-        macro_block_size=2,
-    )
-    writer.send(None)
     try:
-        for frame in frames:
-            writer.send(np.ascontiguousarray(frame))
-            if on_frame:
-                on_frame()
-        writer.close()
-        publish(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
+        exe = imageio_ffmpeg.get_ffmpeg_exe()
+    except RuntimeError as exc:
+        raise EvasimRuntimeError(f"ffmpeg: {exc}") from None
+    with replacing(path) as tmp, tempfile.TemporaryFile() as log:
+        try:
+            proc = subprocess.Popen(
+                ffmpeg_command(exe, tmp, fps, width, height, crf),
+                stdin=subprocess.PIPE,
+                stdout=subprocess.DEVNULL,
+                stderr=log,
+            )
+        except OSError as exc:
+            raise EvasimRuntimeError(f"ffmpeg ({exe}): {exc.strerror}") from None
+        try:
+            for frame in frames:
+                proc.stdin.write(np.ascontiguousarray(frame, dtype=np.uint8).tobytes())
+                if on_frame:
+                    on_frame()
+            proc.stdin.close()
+            code = proc.wait()
+        except BrokenPipeError:
+            code = proc.wait()
+        except BaseException:
+            proc.kill()
+            proc.wait()
+            raise
+        finally:
+            if proc.stdin and not proc.stdin.closed:
+                try:
+                    proc.stdin.close()
+                except BrokenPipeError:
+                    pass
+        if code != 0:
+            log.seek(0)
+            lines = log.read().decode("utf-8", "replace").strip().splitlines()
+            why = lines[-1] if lines else "no message"
+            raise EvasimRuntimeError(f"ffmpeg failed (exit {code}) writing {path.name}: {why}")
     return path

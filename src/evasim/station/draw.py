@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-import os
-import tempfile
 from itertools import product
 from pathlib import Path
 
@@ -15,7 +13,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.patches import Rectangle
 
-from ..fileutil import publish
+from ..fileutil import replacing
 from .layout import Placement
 
 FILL = {"module": "#d9dde3", "truss": "#9aa0a6", "vehicle": "#f2cf7a", "array": "#2c4a8c"}
@@ -27,8 +25,26 @@ def _corners(p: Placement) -> np.ndarray:
     return p.centre_m + (signs * half) @ p.rotation.T
 
 
+FORMATS = (".png", ".svg", ".pdf", ".jpg", ".jpeg")
+
+
+def check_drawing_path(path: Path) -> None:
+    """Refuse (EvasimInputError) a schematic file name evasim cannot write."""
+    from ..errors import EvasimInputError
+
+    path = Path(path)
+    if path.suffix.lower() not in FORMATS:
+        raise EvasimInputError(
+            f"unknown drawing format {path.suffix!r}; expected {', '.join(FORMATS)}",
+            source=str(path),
+        )
+    if path.is_dir():
+        raise EvasimInputError("is a folder; expected a file name", source=str(path))
+
+
 def draw_schematic(placements: list[Placement], path: Path, title: str = "") -> Path:
     path = Path(path)
+    check_drawing_path(path)
     fig, axes = plt.subplots(1, 2, figsize=(17, 8.5), gridspec_kw={"width_ratios": [1.15, 1]})
     views = (
         ("Top view (from zenith): +X right, +Y (starboard) down", 0, 1),
@@ -69,14 +85,9 @@ def draw_schematic(placements: list[Placement], path: Path, title: str = "") -> 
         ax.set_title(label, fontsize=10, loc="left")
         ax.grid(alpha=0.25)
     fig.suptitle(title or "ISS layout (schematic; origin + = centre of S0)", x=0.01, ha="left")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=path.suffix, dir=path.parent)
-    os.close(fd)
     try:
-        fig.savefig(tmp, dpi=110, bbox_inches="tight", format=path.suffix.lstrip(".") or "png")
-        publish(tmp, path)
+        with replacing(path) as tmp:
+            fig.savefig(tmp, dpi=110, bbox_inches="tight", format=path.suffix.lower().lstrip("."))
     finally:
         plt.close(fig)
-        if os.path.exists(tmp):
-            os.remove(tmp)
     return path

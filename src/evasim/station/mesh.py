@@ -6,14 +6,12 @@ viewers that assume +Y up show the station on its side; that is the frame, not a
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 
 import numpy as np
 import trimesh
 
-from ..fileutil import publish
+from ..fileutil import replacing
 from .layout import Placement
 
 COLOURS = {
@@ -48,25 +46,30 @@ def station_scene(placements: list[Placement]) -> trimesh.Scene:
     return scene
 
 
-def export_mesh(placements: list[Placement], path: Path) -> Path:
-    """Write the mesh to ``path`` (.glb, .gltf or .obj), atomically."""
-    path = Path(path)
-    fmt = path.suffix.lower().lstrip(".")
-    if fmt not in ("glb", "gltf", "obj"):
-        from ..errors import EvasimInputError
+def check_mesh_path(path: Path) -> None:
+    """Refuse (EvasimInputError) a mesh file name evasim cannot write."""
+    from ..errors import EvasimInputError
 
+    path = Path(path)
+    if path.suffix.lower() not in (".glb", ".gltf", ".obj"):
         raise EvasimInputError(
             f"unknown mesh format {path.suffix!r}; expected .glb, .gltf or .obj", source=str(path)
         )
+    if path.is_dir():
+        raise EvasimInputError("is a folder; expected a file name", source=str(path))
+
+
+def export_mesh(placements: list[Placement], path: Path) -> Path:
+    """Write the mesh to ``path`` (.glb, .gltf or .obj), atomically."""
+    path = Path(path)
+    check_mesh_path(path)
+    fmt = path.suffix.lower().lstrip(".")
     data = station_scene(placements).export(file_type=fmt)
     payload = (
         data
         if isinstance(data, bytes)
         else (data.encode() if isinstance(data, str) else next(iter(data.values())))
     )
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    with os.fdopen(fd, "wb") as f:
-        f.write(payload)
-    publish(tmp, path)
+    with replacing(path) as tmp:
+        tmp.write_bytes(payload)
     return path
