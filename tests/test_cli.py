@@ -89,6 +89,7 @@ def test_user_file_with_inline_tle_replays(tmp_path):
     result = evasim("replay", "mine.toml", "--out", "res", "--no-report", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert sorted(p.name for p in (tmp_path / "res").iterdir()) == [
+        ".evasim-products",
         "attitude.aem",
         "events.csv",
         "orbit.oem",
