@@ -602,3 +602,16 @@ def test_fuzz_findings_are_input_errors(tmp_path):
     }
     with pytest.raises(EvasimInputError, match=r"^o\.json: OMM record: "):
         parse_omm_record(record, source="o.json")
+
+
+def test_subnormal_step_is_refused_with_the_limit_not_an_overflow(tmp_path):
+    """Fuzz: ``step_s = 5e-324`` made span / step infinite (OverflowError counting samples)."""
+    text = FAST.replace("step_s = 60.0", "step_s = 5e-324")
+    (tmp_path / "mine.toml").write_text(text)
+    message = one_line(evasim("replay", "mine.toml", "--out", "out", "--no-report", cwd=tmp_path))
+    assert message.startswith(f"mine.toml:{_line_of(text, 'step_s')}: span.step_s: ")
+    assert f"expected at most {MAX_SAMPLES:,} (the limit)" in message
+    assert [p.name for p in tmp_path.iterdir()] == ["mine.toml"]
+    nauka = (SRC / "evasim/data/scenarios/nauka-2021-07-29.toml").read_text()
+    msg = _error(nauka.replace("dt_s = 0.1", "dt_s = 5e-324"))
+    assert "attitude.dt_s: " in msg and "attitude steps; expected at most 2,000,000" in msg

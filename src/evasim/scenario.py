@@ -572,13 +572,14 @@ def _check_samples(
 ) -> tuple[tuple, str] | None:
     """A problem if ``length / step_s`` exceeds :data:`MAX_SAMPLES`, else None."""
     seconds = length.total_seconds()
-    n = int(seconds / step_s) + 1
-    if n <= MAX_SAMPLES:
+    if step_s * MAX_SAMPLES > seconds:  # no division first: a tiny step overflows it
         return None
+    ratio = seconds / step_s  # may be inf (step_s = 5e-324)
+    count = f"{int(ratio) + 1:,}" if ratio < 1e15 else f"over {min(ratio, 1.7e308):.3g}"
     least = seconds / (MAX_SAMPLES - 1)
     return (
         loc,
-        f"{step_s:g} s over {seconds:g} s is {n:,} {what}; expected at most "
+        f"{step_s:g} s over {seconds:g} s is {count} {what}; expected at most "
         f"{MAX_SAMPLES:,} (the limit), i.e. a step of at least {least:.3g} s",
     )
 
