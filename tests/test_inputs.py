@@ -182,15 +182,15 @@ def test_tle_out_of_its_columns_names_the_scenario_line():
     from evasim.replay import choose_element_set
     from evasim.sky.tle import tle_checksum
 
-    shifted = L1[:14] + " " + L1[14:67]  # a space too many: B* leaves its columns
+    shifted = L1[:14] + " " + L1[14:67]  # a space too many: every field leaves its columns
     shifted += str(tle_checksum(shifted))
     text = VKD49.replace('source = "bundled"', f'source = "tle"\ntle = """\n{shifted}\n{L2}\n"""')
     sc = parse_scenario(text.replace('set = "iss_2021"', ""), "user.toml")
     with pytest.raises(EvasimInputError) as err:
         choose_element_set(sc)
     assert str(err.value) == (
-        f"user.toml:{_line_of(text, '98067 A')}: TLE line 1: B* (columns 54-61) does not read "
-        "as a number in range; expected the fixed columns of the TLE format"
+        f"user.toml:{_line_of(text, '98067 A')}: TLE line 1: the epoch year (columns 19-20) is "
+        "' 2'; expected a number like '21' in the fixed columns of the TLE format"
     )
 
 
@@ -615,3 +615,53 @@ def test_subnormal_step_is_refused_with_the_limit_not_an_overflow(tmp_path):
     nauka = (SRC / "evasim/data/scenarios/nauka-2021-07-29.toml").read_text()
     msg = _error(nauka.replace("dt_s = 0.1", "dt_s = 5e-324"))
     assert "attitude.dt_s: " in msg and "attitude steps; expected at most 2,000,000" in msg
+
+
+def _tle_scenario(line1: str, line2: str) -> str:
+    from evasim.sky.tle import tle_checksum
+
+    line1, line2 = (x[:68] + str(tle_checksum(x)) for x in (line1, line2))
+    text = FAST.replace('source = "bundled"', f'source = "tle"\ntle = """\n{line1}\n{line2}\n"""')
+    return text.replace('set = "iss_2021"', "")
+
+
+@pytest.mark.parametrize(
+    ("line1", "line2", "expected"),
+    [
+        (  # fuzz: SGP4 read an epoch day of 2.455e220 (OverflowError making the date)
+            L1.replace("21245.53748218", "21245.5374E218"),
+            L2,
+            "TLE line 1: the epoch day of year (columns 21-32) is '245.5374E218'; expected a "
+            "number like '245.53748218' in the fixed columns of the TLE format",
+        ),
+        (
+            L1.replace("21245.53748218", "21400.53748218"),
+            L2,
+            "TLE line 1: the epoch day of year (columns 21-32) is '400.53748218'; "
+            "expected 1 <= day < 367",
+        ),
+        (  # fuzz: SGP4 read the mean anomaly as .45 and the mean motion as .5195 rev/day: an
+            # orbit of ~2 days, no nodal period over the span, and the report formatted None
+            L1,
+            L2.replace("145.5195 15.48587491", ".45.5195 15.44587491"),
+            "TLE line 2: the mean anomaly (columns 44-51, 0..360 deg) is '.45.5195'; expected "
+            "a number like '145.5195' in the fixed columns of the TLE format",
+        ),
+    ],
+)
+def test_tle_fields_must_fill_their_columns(tmp_path, line1, line2, expected):
+    text = _tle_scenario(line1, line2)
+    (tmp_path / "mine.toml").write_text(text)
+    message = one_line(evasim("replay", "mine.toml", "--out", "out", cwd=tmp_path))
+    number = 1 if expected.startswith("TLE line 1") else 2
+    assert message == f"mine.toml:{_line_of(text, f'{number} 25544')}: {expected}"
+    assert [p.name for p in tmp_path.iterdir()] == ["mine.toml"]
+
+
+def test_report_of_a_span_without_a_nodal_period_shows_a_dash(tmp_path):
+    """The spacewalk report formats a summary figure that is None (no full orbit) as "-"."""
+    (tmp_path / "short.toml").write_text(SHORT)
+    result = evasim("replay", "short.toml", "--out", "res", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    html = next((tmp_path / "res").rglob("*.html")).read_text()
+    assert "<b>-</b><span>nodal period</span>" in html

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import math
 from html import escape
 
 import numpy as np
@@ -97,6 +98,14 @@ Soyuz or Progress could use: {len(st.soyuz_progress_ports)}: {escape(ports)}.</p
 estimates); baseline links between modules integrated earlier are not listed.</p></section>"""
 
 
+def _num(value: float | None, spec: str, unit: str = "") -> str:
+    """A summary figure formatted with ``spec`` and ``unit``, or "-" when there is none (a span
+    shorter than an orbit has no nodal period) or it is not a finite number."""
+    if value is None or not isinstance(value, int | float) or not math.isfinite(value):
+        return "-"
+    return f"{value:{spec}}{unit}"
+
+
 def render_spacewalk_report(replay: Replay) -> str:
     sc, s = replay.scenario, spacewalk_summary(replay)
     timeline_png, key = plots.timeline_png(replay)
@@ -110,11 +119,17 @@ def render_spacewalk_report(replay: Replay) -> str:
             f"{len(s['sunsets_during_eva_utc'])} / {len(s['sunrises_during_eva_utc'])}",
             "sunsets / sunrises during the EVA",
         ),
-        (hm(s["daylight_during_eva_s"]), f"in sunlight ({s['daylight_fraction_during_eva']:.0%})"),
-        (f"{s['beta_angle_deg']['at_hatch_open']:.1f} deg", "beta angle at hatch open"),
-        (f"{s['altitude_km']['min']:.0f}-{s['altitude_km']['max']:.0f} km", "altitude above WGS84"),
-        (f"{s['orbital_period_min']:.2f} min", "nodal period"),
-        (f"{s['inclination_from_track_deg']:.2f} deg", "inclination (ground track)"),
+        (
+            hm(s["daylight_during_eva_s"]),
+            f"in sunlight ({_num(s['daylight_fraction_during_eva'], '.0%')})",
+        ),
+        (_num(s["beta_angle_deg"]["at_hatch_open"], ".1f", " deg"), "beta angle at hatch open"),
+        (
+            f"{_num(s['altitude_km']['min'], '.0f')}-{_num(s['altitude_km']['max'], '.0f', ' km')}",
+            "altitude above WGS84",
+        ),
+        (_num(s["orbital_period_min"], ".2f", " min"), "nodal period"),
+        (_num(s["inclination_from_track_deg"], ".2f", " deg"), "inclination (ground track)"),
     ]
     cards_html = "".join(
         f"<div class='card'><b>{escape(v)}</b><span>{escape(k)}</span></div>" for v, k in cards

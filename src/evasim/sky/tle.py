@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from importlib import resources
@@ -103,6 +104,59 @@ _FIELDS = (  # satrec field, TLE line, what and where, largest magnitude (SGP4 u
 )
 
 
+_NUMBER = r" *\d{1,3}\.\d*"  # a plain decimal, e.g. 145.5195 (no exponent, one point)
+_EXPONENT = r" *[ +-]?\d{1,5}[+-]\d"  # implied-point mantissa and exponent, e.g. 81292-4
+_COLUMNS = (  # TLE line, columns (1-based, inclusive), what, pattern, an example
+    (1, 19, 20, "the epoch year (columns 19-20)", r"\d\d", "21"),
+    (1, 21, 32, "the epoch day of year (columns 21-32)", r" *\d{1,3}\.\d+", "245.53748218"),
+    (
+        1,
+        34,
+        43,
+        "the first derivative of mean motion (columns 34-43)",
+        r" *[+-]?0?\.\d+",
+        ".00003969",
+    ),
+    (1, 45, 52, "the second derivative of mean motion (columns 45-52)", _EXPONENT, "00000-0"),
+    (1, 54, 61, "B* (columns 54-61)", _EXPONENT, "81292-4"),
+    (2, 9, 16, "the inclination (columns 9-16, 0..180 deg)", _NUMBER, "51.6442"),
+    (2, 18, 25, "the right ascension of the node (columns 18-25, 0..360 deg)", _NUMBER, "320.2331"),
+    (2, 27, 33, "the eccentricity (columns 27-33)", r" *\d+", "0003041"),
+    (2, 35, 42, "the argument of perigee (columns 35-42, 0..360 deg)", _NUMBER, "346.4163"),
+    (2, 44, 51, "the mean anomaly (columns 44-51, 0..360 deg)", _NUMBER, "145.5195"),
+    (
+        2,
+        53,
+        63,
+        "the mean motion (columns 53-63, revolutions a day)",
+        r" *\d{1,2}\.\d+",
+        "15.48587491",
+    ),
+)
+"""The fixed columns SGP4's reader takes numbers from. It scans them loosely (``.45.5195`` reads
+as 0.45 and shifts the next field; ``245.5374E218`` as 2.455e220), so each is matched first."""
+
+
+def _check_columns(line: str, number: int, source: str, lineno: int) -> None:
+    """Refuse a TLE line whose numeric fields do not fill their columns in the TLE format."""
+    for on, first, last, what, pattern, example in _COLUMNS:
+        text = line[first - 1 : last]
+        if on == number and not re.fullmatch(pattern, text):
+            raise EvasimInputError(
+                f"TLE line {number}: {what} is {text!r}; expected a number like {example!r} "
+                "in the fixed columns of the TLE format",
+                source=source,
+                line=lineno,
+            )
+    if number == 1 and not 1.0 <= float(line[20:32]) < 367.0:
+        raise EvasimInputError(
+            f"TLE line 1: the epoch day of year (columns 21-32) is {line[20:32].strip()!r}; "
+            "expected 1 <= day < 367",
+            source=source,
+            line=lineno,
+        )
+
+
 def parse_tle_text(text: str, source: str = "inline TLE", first_line: int = 1) -> list[ElementSet]:
     """Parse TLE text: optional name lines, '#' comments and blank lines allowed.
 
@@ -123,6 +177,8 @@ def parse_tle_text(text: str, source: str = "inline TLE", first_line: int = 1) -
             lineno2, line2 = lines[i + 1]
             _check_line(line, 1, source, lineno)
             _check_line(line2, 2, source, lineno2)
+            _check_columns(line, 1, source, lineno)
+            _check_columns(line2, 2, source, lineno2)
             if line[2:7] != line2[2:7]:
                 raise EvasimInputError(
                     f"TLE lines 1 and 2 name different satellites ({line[2:7]} and {line2[2:7]})",
