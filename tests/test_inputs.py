@@ -600,7 +600,7 @@ def test_fuzz_findings_are_input_errors(tmp_path):
         "MEAN_MOTION_DOT": 0.00003969,
         "ELEMENT_SET_NO": -1e308,
     }
-    with pytest.raises(EvasimInputError, match=r"^o\.json: OMM record: "):
+    with pytest.raises(EvasimInputError, match=r"^o\.json: OMM ELEMENT_SET_NO -1e\+308: "):
         parse_omm_record(record, source="o.json")
 
 
@@ -665,3 +665,57 @@ def test_report_of_a_span_without_a_nodal_period_shows_a_dash(tmp_path):
     assert result.returncode == 0, result.stderr
     html = next((tmp_path / "res").rglob("*.html")).read_text()
     assert "<b>-</b><span>nodal period</span>" in html
+
+
+OMM_TABLE = """
+[ephemeris.omm]
+OBJECT_NAME = "ISS (ZARYA)"
+OBJECT_ID = "1998-067A"
+EPOCH = "2021-09-02T12:53:58.460352"
+MEAN_MOTION = 15.48587491
+ECCENTRICITY = 0.0003041
+INCLINATION = 51.6442
+RA_OF_ASC_NODE = 320.2331
+ARG_OF_PERICENTER = 346.4163
+MEAN_ANOMALY = 145.5195
+NORAD_CAT_ID = 25544
+BSTAR = 8.1292e-05
+MEAN_MOTION_DOT = 3.969e-05
+"""
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "expected"),
+    [  # fuzz: OBJECT_ID = [] reached sgp4 (AttributeError: 'list' object has no attribute ...)
+        ('OBJECT_ID = "1998-067A"', "OBJECT_ID = []", "OMM OBJECT_ID []: expected text, e.g. "),
+        ('OBJECT_NAME = "ISS (ZARYA)"', "OBJECT_NAME = 7", "OMM OBJECT_NAME 7: expected text"),
+        (
+            "MEAN_MOTION = 15.48587491",
+            'MEAN_MOTION = "fast"',
+            "OMM MEAN_MOTION 'fast': expected a number",
+        ),
+        ("NORAD_CAT_ID = 25544", "NORAD_CAT_ID = true", "OMM NORAD_CAT_ID True: expected a number"),
+        (
+            "NORAD_CAT_ID = 25544",
+            "NORAD_CAT_ID = 25544.5",
+            "OMM NORAD_CAT_ID 25544.5: expected a whole number",
+        ),
+        ("BSTAR = 8.1292e-05", "BSTAR = {a = 1}", "OMM BSTAR {'a': 1}: expected a number"),
+    ],
+)
+def test_omm_fields_are_type_checked(tmp_path, old, new, expected):
+    text = FAST.replace('source = "bundled"', 'source = "omm"').replace('set = "iss_2021"', "")
+    text += OMM_TABLE.replace(old, new)
+    (tmp_path / "mine.toml").write_text(text)
+    message = one_line(evasim("replay", "mine.toml", "--out", "out", "--no-report", cwd=tmp_path))
+    assert message.startswith(f"mine.toml: ephemeris.omm: {expected}")
+    assert [p.name for p in tmp_path.iterdir()] == ["mine.toml"]
+
+
+def test_omm_inline_epoch_may_be_a_toml_date_time(tmp_path):
+    from evasim.replay import choose_element_set
+
+    text = FAST.replace('source = "bundled"', 'source = "omm"').replace('set = "iss_2021"', "")
+    text += OMM_TABLE.replace('"2021-09-02T12:53:58.460352"', "2021-09-02T12:53:58.460352Z")
+    chosen = choose_element_set(parse_scenario(text, "mine.toml"))
+    assert chosen.epoch_utc == datetime(2021, 9, 2, 12, 53, 58, 460352, tzinfo=UTC)

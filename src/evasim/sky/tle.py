@@ -338,6 +338,53 @@ _OMM_RANGES = (
     ("MEAN_MOTION_DOT", -1.0, 1.0),
 )
 """Ranges of OMM elements (degrees, revolutions per day, per Earth radius)."""
+_OMM_RANGED = {key for key, _, _ in _OMM_RANGES}
+
+
+_OMM_TEXT = {  # text fields, with an example
+    "OBJECT_NAME": "ISS (ZARYA)",
+    "OBJECT_ID": "1998-067A",
+    "EPOCH": "2021-09-02T12:53:58.460352",
+    "CLASSIFICATION_TYPE": "U",
+}
+_OMM_INTEGERS = ("NORAD_CAT_ID", "EPHEMERIS_TYPE", "ELEMENT_SET_NO", "REV_AT_EPOCH")
+_OMM_NUMBERS = (
+    "MEAN_MOTION",
+    "ECCENTRICITY",
+    "INCLINATION",
+    "RA_OF_ASC_NODE",
+    "ARG_OF_PERICENTER",
+    "MEAN_ANOMALY",
+    "BSTAR",
+    "MEAN_MOTION_DOT",
+    "MEAN_MOTION_DDOT",
+)
+
+
+def _check_omm_types(record: dict, source: str) -> None:
+    """Text where OMM has text, numbers where it has numbers (CelesTrak writes numbers, Space-Track
+    numeric text: both are accepted; lists, tables, booleans and non-finite numbers are not)."""
+
+    def refuse(key: str, expected: str):
+        return EvasimInputError(f"OMM {key} {record[key]!r}: expected {expected}", source=source)
+
+    for key, example in _OMM_TEXT.items():
+        if key in record and not isinstance(record[key], str):
+            raise refuse(key, f"text, e.g. {example!r}")
+    for key in (*_OMM_INTEGERS, *_OMM_NUMBERS):
+        if key not in record:
+            continue
+        value = record[key]
+        try:
+            number = float(value) if isinstance(value, int | float | str) else math.nan
+        except ValueError:
+            number = math.nan
+        if isinstance(value, bool) or (math.isnan(number) and not isinstance(value, float)):
+            raise refuse(key, "a number")
+        if not math.isfinite(number) and key not in _OMM_RANGED:  # else its range names it
+            raise refuse(key, "a finite number")
+        if key in _OMM_INTEGERS and not (number.is_integer() and 0 <= number < 1e9):
+            raise refuse(key, "a whole number 0..999999999")
 
 
 def parse_omm_record(record: dict, source: str = "OMM record") -> ElementSet:
@@ -347,6 +394,11 @@ def parse_omm_record(record: dict, source: str = "OMM record") -> ElementSet:
     missing = [k for k in _OMM_FIELDS if k not in record]
     if missing:
         raise EvasimInputError(f"OMM record lacks {', '.join(missing)}", source=source)
+    if isinstance(record.get("EPOCH"), datetime):  # an unquoted TOML date-time, inline
+        when = record["EPOCH"]
+        when = when.astimezone(UTC).replace(tzinfo=None) if when.tzinfo else when
+        record = {**record, "EPOCH": when.isoformat(timespec="microseconds")}
+    _check_omm_types(record, source)
     fields = {
         "CLASSIFICATION_TYPE": "U",
         "OBJECT_ID": "0000-000A",
