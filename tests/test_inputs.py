@@ -719,3 +719,46 @@ def test_omm_inline_epoch_may_be_a_toml_date_time(tmp_path):
     text += OMM_TABLE.replace('"2021-09-02T12:53:58.460352"', "2021-09-02T12:53:58.460352Z")
     chosen = choose_element_set(parse_scenario(text, "mine.toml"))
     assert chosen.epoch_utc == datetime(2021, 9, 2, 12, 53, 58, 460352, tzinfo=UTC)
+
+
+NAUKA = (SRC / "evasim/data/scenarios/nauka-2021-07-29.toml").read_text()
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "expected"),
+    [  # fuzz: thrust_n = 1e308 reached the integrator (LinAlgError: SVD did not converge)
+        (
+            "thrust_n = 26.223",
+            "thrust_n = 1e308",
+            "attitude.thrusters[0].thrust_n: input should be less than or equal to 100000 "
+            "(the limit), got 1e+308",
+        ),
+        ("isp_s = 290.0", "isp_s = 5e-324", "attitude.thrusters[0].isp_s: input should be greater"),
+        ("propellant_kg = 13.404", "propellant_kg = 1e9", "propellant_kg: input should be less"),
+        ("max_torque_n_m = 90.689", "max_torque_n_m = 1e300", "max_torque_n_m: input should be"),
+        ("direction = [1.0, 0.0, 0.0]", "direction = [5e-324, 0.0, 0.0]", "non-zero vector"),
+    ],
+)
+def test_attitude_parameters_are_bounded(tmp_path, old, new, expected):
+    assert old in NAUKA
+    text = NAUKA.replace(old, new)
+    (tmp_path / "mine.toml").write_text(text)
+    message = one_line(evasim("replay", "mine.toml", "--out", "out", "--no-report", cwd=tmp_path))
+    assert message.startswith(f"mine.toml:{_line_of(text, new)}: attitude.")
+    assert expected in message
+    assert [p.name for p in tmp_path.iterdir()] == ["mine.toml"]
+
+
+def test_thrusters_that_would_spin_the_station_beyond_the_limit_are_refused(tmp_path):
+    """Within every bound, but unopposed 1 kN at 16.9 m for the span: ~70 deg/s."""
+    text = NAUKA.replace("thrust_n = 26.223", "thrust_n = 1000.0").replace(
+        "propellant_kg = 13.404", "propellant_kg = 20000.0"
+    )
+    (tmp_path / "mine.toml").write_text(text)
+    message = one_line(evasim("replay", "mine.toml", "--out", "out", "--no-report", cwd=tmp_path))
+    assert message.startswith(
+        f"mine.toml:{_line_of(text, 'thrust_n = 1000.0')}: attitude.thrusters[0].thrust_n: "
+        "1000 N at 16.9 m for 4,260 s would spin the station up to "
+    )
+    assert "expected at most 10 deg/s (the limit)" in message
+    assert [p.name for p in tmp_path.iterdir()] == ["mine.toml"]

@@ -10,6 +10,7 @@ references, which ephemeris fields go with which source). Either way the user ge
 from __future__ import annotations
 
 import difflib
+import math
 import re
 import tomllib
 from datetime import datetime, timedelta
@@ -44,6 +45,33 @@ MAX_TASKS = 1000
 MAX_FACTS = 1000
 MAX_EVA_HOURS = 24.0
 """No suit supports a longer spacewalk; longer than ``eva.suit_autonomy_h`` is flagged."""
+
+# Physical bounds on the attitude parameters (docs/scenario-format.md says why). Beyond them the
+# integrator (explicit, steps of at most 1 s) meets rates and torques it cannot follow.
+MAX_THRUST_N = 100_000.0
+"""A thruster (or a group acting as one): above any engines that have fired at the station
+(Zvezda's two main engines 2 x 2.9 kN; a docked Shuttle's OMS engines 2 x 26.7 kN)."""
+MAX_PROPELLANT_KG = 20_000.0
+"""Above the largest propellant load docked to the station (ATV: ~7 t with its refuelling load)."""
+ISP_RANGE_S = (10.0, 500.0)
+"""Chemical thrusters: cold gas ~60-70 s, hydrazine ~220 s, bipropellant ~290-320 s,
+hydrogen-oxygen ~450 s."""
+MAX_TORQUE_N_M = 100_000.0
+"""CMG and thruster-control torque limits: the CMGs give ~258 N m, Russian-segment thruster
+control a few thousand N m (~130 N thrusters at up to ~30 m)."""
+MAX_BANDWIDTH_RAD_S = 1.0
+"""Controller bandwidth (the station's are ~0.01-0.02 rad/s); the 4th-order integrator at steps of
+up to 1 s follows a controller only up to ~2.8 rad/s."""
+MAX_RATE_DEG_S = 10.0
+"""Slew-rate limit: the station turns at ~0.1-0.5 deg/s (0.56 deg/s in the Nauka event)."""
+MAX_ARM_M = 200.0
+"""Positions relative to the centre of mass: the station is ~109 m x 73 m."""
+MAX_AREA_M2 = 10_000.0
+"""Drag area Cd x A: the station's projected area is ~2,000-4,000 m^2 (solar arrays included)."""
+
+Metres = Annotated[float, Field(ge=-MAX_ARM_M, le=MAX_ARM_M)]
+Degrees = Annotated[float, Field(ge=-360.0, le=360.0)]
+Component = Annotated[float, Field(ge=-1000.0, le=1000.0)]
 
 
 def parse_elapsed(text: str) -> timedelta:
@@ -162,13 +190,13 @@ class ThrusterSpec(_Model):
 
     name: str
     module: str
-    point: Literal["far_end", "centre"] | list[float] = "far_end"
-    direction: list[float] = Field(min_length=3, max_length=3)
-    thrust_n: float = Field(gt=0.0)
+    point: Literal["far_end", "centre"] | list[Metres] = "far_end"
+    direction: list[Component] = Field(min_length=3, max_length=3)
+    thrust_n: float = Field(gt=0.0, le=MAX_THRUST_N)
     start_utc: AwareDatetime
     stop_utc: AwareDatetime | None = None
-    propellant_kg: float | None = Field(None, gt=0.0)
-    isp_s: float = Field(300.0, gt=0.0)
+    propellant_kg: float | None = Field(None, gt=0.0, le=MAX_PROPELLANT_KG)
+    isp_s: float = Field(300.0, ge=ISP_RANGE_S[0], le=ISP_RANGE_S[1])
     fit: list[Literal["thrust_n", "propellant_kg", "isp_s"]] = []
     note: str = ""
 
@@ -178,7 +206,7 @@ class ControllerSpec(_Model):
 
     name: str
     start_utc: AwareDatetime
-    max_torque_n_m: float = Field(gt=0.0)
+    max_torque_n_m: float = Field(gt=0.0, le=MAX_TORQUE_N_M)
     fit: list[Literal["max_torque_n_m", "start_utc"]] = []
     note: str = ""
 
@@ -204,24 +232,24 @@ class FigurePrior(_Model):
     quantity: Literal["total_attitude_change_deg", "peak_rate_deg_s"]
     max: float | None = None
     min: float | None = None
-    sigma: float = Field(gt=0.0)
+    sigma: float = Field(ge=1e-6)  # as TargetSpec.sigma
     reason: str = Field(min_length=1)
 
 
 class AttitudeSpec(_Model):
     dt_s: float = Field(0.1, gt=0.0, le=1.0)
     initial: Literal["tea", "lvlh"] = "tea"
-    initial_rpy_deg: list[float] = Field([0.0, 0.0, 0.0], min_length=3, max_length=3)
+    initial_rpy_deg: list[Degrees] = Field([0.0, 0.0, 0.0], min_length=3, max_length=3)
     gravity_gradient: bool = True
     cmg: bool = True
-    cmg_max_torque_n_m: float = Field(258.0, gt=0.0)
-    cmg_handover_s: float = -1.0
+    cmg_max_torque_n_m: float = Field(258.0, gt=0.0, le=MAX_TORQUE_N_M)
+    cmg_handover_s: float = Field(-1.0, ge=-1.0, le=86_400.0)  # -1: never
     desat_fraction: float = Field(0.0, ge=0.0, lt=1.0)
-    rs_bandwidth_rad_s: float = Field(0.01, gt=0.0)
-    rs_max_rate_deg_s: float = Field(0.0, ge=0.0)
+    rs_bandwidth_rad_s: float = Field(0.01, gt=0.0, le=MAX_BANDWIDTH_RAD_S)
+    rs_max_rate_deg_s: float = Field(0.0, ge=0.0, le=MAX_RATE_DEG_S)
     aero: bool = False
-    aero_cd_area_m2: float = Field(0.0, ge=0.0)
-    aero_cp_minus_cm_m: list[float] = Field([0.0, 0.0, 0.0], min_length=3, max_length=3)
+    aero_cd_area_m2: float = Field(0.0, ge=0.0, le=MAX_AREA_M2)
+    aero_cp_minus_cm_m: list[Metres] = Field([0.0, 0.0, 0.0], min_length=3, max_length=3)
     thrusters: list[ThrusterSpec] = []
     controllers: list[ControllerSpec] = []
     targets: list[TargetSpec] = []
@@ -399,6 +427,8 @@ def _friendly(error: dict) -> str:
     msg = str(error["msg"])
     msg = msg.removeprefix("Value error, ")
     got = error.get("input")
+    if kind in ("greater_than", "greater_than_equal", "less_than", "less_than_equal"):
+        return f"{msg[0].lower()}{msg[1:]} (the limit), got {got!r}"
     if kind.endswith("_type") or kind.endswith("_parsing"):
         return f"{msg[0].lower()}{msg[1:]}, got {type(got).__name__} {got!r}"
     return msg[0].lower() + msg[1:]
@@ -544,8 +574,8 @@ def _check_attitude(sc: Scenario, fmt) -> list[tuple[tuple, str]]:
             problems.append(((*loc, "start_utc"), "expected a time inside the span"))
         if t.stop_utc is not None and t.stop_utc <= t.start_utc:
             problems.append(((*loc, "stop_utc"), f"expected a time after {fmt(t.start_utc)}"))
-        if sum(abs(x) for x in t.direction) == 0:
-            problems.append(((*loc, "direction"), "expected a non-zero vector"))
+        if math.hypot(*t.direction) < 1e-6:  # normalised: a subnormal one has length 0
+            problems.append(((*loc, "direction"), "expected a non-zero vector (length >= 1e-6)"))
         if "propellant_kg" in t.fit and t.propellant_kg is None:
             problems.append(((*loc, "fit"), "propellant_kg must be given to be fitted"))
     for i, t in enumerate(att.targets):

@@ -187,4 +187,34 @@ def setup_from_scenario(
         q_ref_lvlh=tuple(q_cmd),
         dt_s=spec.dt_s,
     )
+    _check_spin_up(sc, config, inertia)
     return AttitudeSetup(config, t0, mass, q0, tuple(fit_keys))
+
+
+MAX_SPIN_UP_DEG_S = 10.0
+"""The largest rate the thrusters together may give the station if nothing opposed them (the
+station turns at ~0.1-0.5 deg/s; the Nauka event peaked at 0.56 deg/s). Far beyond, the rate
+outruns the integrator's steps and the states stop being numbers."""
+
+
+def _check_spin_up(sc: Scenario, config: AttitudeConfig, inertia: np.ndarray) -> None:
+    """Refuse thrusters whose torque x burn time, unopposed, would spin the station beyond
+    :data:`MAX_SPIN_UP_DEG_S` about its axis of least inertia (before any integration)."""
+    from ..constants import STANDARD_GRAVITY_M_S2
+
+    span_s = (sc.span.end_utc - sc.span.start_utc).total_seconds()
+    least = float(np.min(np.linalg.eigvalsh(inertia)))
+    total = 0.0
+    for i, t in enumerate(config.thrusters):
+        d = np.asarray(t.direction, float)
+        torque = t.thrust_n * float(np.linalg.norm(np.cross(t.position_m, d / np.linalg.norm(d))))
+        burn = min(t.stop_s, span_s) - max(t.start_s, 0.0)
+        burn = min(burn, t.propellant_kg * t.isp_s * STANDARD_GRAVITY_M_S2 / t.thrust_n)
+        total += np.degrees(torque * max(burn, 0.0) / least)
+        if total > MAX_SPIN_UP_DEG_S:
+            raise sc.error(
+                ("attitude", "thrusters", i, "thrust_n"),
+                f"{t.thrust_n:g} N at {torque / t.thrust_n:.1f} m for {burn:,.0f} s would spin "
+                f"the station up to {total:,.3g} deg/s; expected at most {MAX_SPIN_UP_DEG_S:g} "
+                "deg/s (the limit): less thrust, propellant_kg or a stop_utc",
+            )
