@@ -762,3 +762,18 @@ def test_thrusters_that_would_spin_the_station_beyond_the_limit_are_refused(tmp_
     )
     assert "expected at most 10 deg/s (the limit)" in message
     assert [p.name for p in tmp_path.iterdir()] == ["mine.toml"]
+
+
+@pytest.mark.parametrize(("width", "height"), [(32, 18), (16, 16)])
+def test_helmet_camera_overlay_is_clipped_to_a_tiny_frame(sky, width, height):
+    """Fuzz: at 32x18 the overlay's bottom line started above the image (y < 0) and its text
+    region did not match the image region. Both the CLI and the API refuse < 16 px; the text
+    is clipped to the image."""
+    from evasim import api
+    from evasim.replay import run_replay
+
+    replay = run_replay(parse_scenario(FAST, "fast.toml"), sky)
+    frame = api.helmet_camera(replay, width, height).frame(
+        "EV1", datetime(2021, 9, 3, 15, 30, tzinfo=UTC)
+    )
+    assert frame.image.shape == (height, width, 3)

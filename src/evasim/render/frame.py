@@ -304,15 +304,19 @@ class HelmetCamera:
                 self._text_cache.clear()
             self._text_cache[key] = masks
         shadow, glyphs = masks
+        # Clipped to the image on every side: in a tiny frame the text is larger than the image
+        # and the bottom line starts above its top (y < 0, which would index from the end).
         x, y = xy
-        h = min(shadow.shape[0], image.shape[0] - y)
-        w = min(shadow.shape[1], image.shape[1] - x)
+        top, left = max(0, -y), max(0, -x)
+        y0, x0 = y + top, x + left
+        h = min(shadow.shape[0] - top, image.shape[0] - y0)
+        w = min(shadow.shape[1] - left, image.shape[1] - x0)
         if h <= 0 or w <= 0:
             return
-        region = image[y : y + h, x : x + w].astype(np.float32)
-        region *= 1.0 - shadow[:h, :w, None]
-        region += (255.0 - region) * glyphs[:h, :w, None]
-        image[y : y + h, x : x + w] = (region + 0.5).astype(np.uint8)
+        region = image[y0 : y0 + h, x0 : x0 + w].astype(np.float32)
+        region *= 1.0 - shadow[top : top + h, left : left + w, None]
+        region += (255.0 - region) * glyphs[top : top + h, left : left + w, None]
+        image[y0 : y0 + h, x0 : x0 + w] = (region + 0.5).astype(np.uint8)
 
 
 def _percentile(values: np.ndarray, q: float) -> float:
