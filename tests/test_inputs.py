@@ -777,3 +777,21 @@ def test_helmet_camera_overlay_is_clipped_to_a_tiny_frame(sky, width, height):
         "EV1", datetime(2021, 9, 3, 15, 30, tzinfo=UTC)
     )
     assert frame.image.shape == (height, width, 3)
+
+
+def test_attitude_scenario_without_published_figures_reports_unconstrained(tmp_path):
+    """No targets to fit: every parameter is 'unconstrained' in summary.json and the terminal
+    (found by benchmarks/fuzz_inputs.py: a truncated Nauka scenario crashed the summary print)."""
+    from importlib import resources
+
+    ref = resources.files("evasim") / "data" / "scenarios" / "nauka-2021-07-29.toml"
+    text = ref.read_text(encoding="utf-8")
+    text = text.split("\n[[attitude.priors]]")[0].replace("step_s = 1.0", "step_s = 60.0")
+    (tmp_path / "s.toml").write_text(text, encoding="utf-8")
+    result = evasim("replay", "s.toml", "--out", "out", "--no-report", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stdout + result.stderr
+    summary = json.loads((tmp_path / "out" / "summary.json").read_text(encoding="utf-8"))
+    assert summary["fitted_parameters"]
+    assert {p["sigma"] for p in summary["fitted_parameters"].values()} == {"unconstrained"}
+    assert "unconstrained" in result.stdout

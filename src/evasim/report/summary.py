@@ -127,7 +127,8 @@ def attitude_event_summary(replay: Replay) -> dict:
         shown = utc_iso(replay.grid.datetime_at(value)) if key.endswith("start_utc") else value
         fitted[key] = {
             "value": shown if isinstance(shown, str) else round(float(shown), 3),
-            "sigma": sigmas[key]["sigma"] if key in sigmas else None,
+            # Without published figures to fit, nothing bounds the parameter.
+            "sigma": sigmas[key]["sigma"] if key in sigmas else "unconstrained",
             "unit": _unit(key),
             "sigma_unit": sigmas[key]["sigma_unit"] if key in sigmas else None,
         }
