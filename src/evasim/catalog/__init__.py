@@ -6,7 +6,9 @@ API contract (callers depend on this, not on the storage):
 - ``.spacewalks(year=None, airlock=None, crew=None, segment=None) -> list[SpacewalkRecord]``;
 - ``.spacewalk(number) -> SpacewalkRecord`` (an :class:`EvasimInputError` for an unknown number);
 - ``.nearest_element_set(utc) -> ElementSet`` (``origin`` names the archive and epoch);
-- ``.element_set_count() -> int``.
+- ``.element_set_count() -> int``;
+- ``.store_survey(table: pyarrow.Table)`` replaces the stored survey (one row per spacewalk);
+  ``.survey() -> pyarrow.Table | None`` reads it back.
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ class Catalog:
     """All ISS spacewalks and archived ISS element sets (bundled data)."""
 
     def __init__(self) -> None:
-        pass
+        self._survey = None
 
     @classmethod
     def open(cls, path=None) -> Catalog:
@@ -77,3 +79,11 @@ class Catalog:
         candidates = [j for j in (i - 1, i) if 0 <= j < len(rows)]
         j = min(candidates, key=lambda k: abs(rows.epoch_unix_s[k] - t))
         return element_set(rows.line1[j], rows.line2[j], f"{BUNDLED_ARCHIVE}:{2 * j + 1}")
+
+    def store_survey(self, table) -> None:
+        """Replace the stored survey (a ``pyarrow.Table``, one row per spacewalk)."""
+        self._survey = table
+
+    def survey(self):
+        """The stored survey table, or None when no survey has been run."""
+        return self._survey
