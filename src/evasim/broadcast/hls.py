@@ -22,6 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from ..fileutil import new_folder_beside
+from ..render.encoding import h264_output, raw_rgb_input
 
 log = logging.getLogger("evasim.broadcast.hls")
 
@@ -45,24 +46,9 @@ class HlsEncoder:
             "-loglevel",
             "error",
             "-y",
-            "-f",
-            "rawvideo",
-            "-pix_fmt",
-            "rgb24",
-            "-s",
-            f"{width}x{height}",
-            "-r",
-            f"{fps:g}",
-            "-i",
-            "-",
-            "-c:v",
-            "libx264",
-            "-preset",
-            "veryfast",
-            "-tune",
-            "zerolatency",
-            "-pix_fmt",
-            "yuv420p",
+            "-nostdin",
+            *raw_rgb_input(width, height, fps),
+            *h264_output(width, height, live=True),
             "-g",
             str(gop),
             "-keyint_min",

@@ -11,39 +11,19 @@ import numpy as np
 
 from ..errors import EvasimRuntimeError
 from ..fileutil import replacing
+from .encoding import h264_output, raw_rgb_input
 
 
 def ffmpeg_command(exe: str, path: Path, fps: float, width: int, height: int, crf: int) -> list:
     """ffmpeg reading raw RGB frames on stdin and writing H.264 (yuv420p: even sides) MP4."""
-    even = []
-    if width % 2 or height % 2:
-        even = ["-vf", f"scale={width + width % 2}:{height + height % 2}"]
     return [
         exe,
         "-y",
         "-nostdin",
         "-v",
         "error",
-        "-f",
-        "rawvideo",
-        "-pix_fmt",
-        "rgb24",
-        "-s",
-        f"{width}x{height}",
-        "-r",
-        f"{fps:.6g}",
-        "-i",
-        "-",
-        "-an",
-        *even,
-        "-c:v",
-        "libx264",
-        "-crf",
-        str(crf),
-        "-preset",
-        "veryfast",
-        "-pix_fmt",
-        "yuv420p",
+        *raw_rgb_input(width, height, fps),
+        *h264_output(width, height, crf=crf),
         "-movflags",
         "+faststart",
         "-f",

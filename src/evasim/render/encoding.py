@@ -1,0 +1,39 @@
+"""The ffmpeg arguments every evasim encoder shares: raw RGB frames on stdin, H.264 out.
+
+One place for the input description and the H.264 settings, so the MP4 writer
+(:mod:`evasim.render.video`) and the live HLS encoder (:mod:`evasim.broadcast.hls`) cannot drift.
+"""
+
+from __future__ import annotations
+
+
+def raw_rgb_input(width: int, height: int, fps: float) -> list[str]:
+    """Arguments that make ffmpeg read packed 8-bit RGB frames of ``width`` x ``height`` at
+    ``fps`` frames per second from stdin."""
+    return [
+        "-f",
+        "rawvideo",
+        "-pix_fmt",
+        "rgb24",
+        "-s",
+        f"{width}x{height}",
+        "-r",
+        f"{fps:.6g}",
+        "-i",
+        "-",
+        "-an",
+    ]
+
+
+def h264_output(
+    width: int, height: int, *, crf: int | None = None, live: bool = False
+) -> list[str]:
+    """H.264 in yuv420p (which needs even sides: odd ones are scaled up by one pixel).
+
+    ``crf`` sets constant quality (file output); ``live`` tunes for low latency (broadcast)."""
+    even = []
+    if width % 2 or height % 2:
+        even = ["-vf", f"scale={width + width % 2}:{height + height % 2}"]
+    quality = ["-crf", str(crf)] if crf is not None else []
+    tune = ["-tune", "zerolatency"] if live else []
+    return [*even, "-c:v", "libx264", *quality, "-preset", "veryfast", *tune, "-pix_fmt", "yuv420p"]
