@@ -48,11 +48,13 @@ import time
 from collections import Counter
 from pathlib import Path
 
+from evasim.sky.tle import bundled_set
+
 ROOT = Path(__file__).resolve().parents[1]
 SRC = ROOT / "src"
 SCENARIOS = SRC / "evasim" / "data" / "scenarios"
-L1 = "1 25544U 98067A   21245.53748218  .00003969  00000-0  81292-4 0  9995"
-L2 = "2 25544  51.6442 320.2331 0003041 346.4163 145.5195 15.48587491300581"
+_ISS = next(s for s in bundled_set("iss_2021") if s.line1[18:32] == "21245.53748218")
+L1, L2 = _ISS.line1, _ISS.line2
 OMM = {
     "OBJECT_NAME": "ISS (ZARYA)",
     "OBJECT_ID": "1998-067A",

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from iss_2021_lines import L1, L2
+
 VKD49 = (Path(__file__).parents[1] / "src/evasim/data/scenarios/vkd-49.toml").read_text()
-L1 = "1 25544U 98067A   21245.53748218  .00003969  00000-0  81292-4 0  9995"
-L2 = "2 25544  51.6442 320.2331 0003041 346.4163 145.5195 15.48587491300581"
 
 
 def evasim(*args: str, cwd: Path) -> subprocess.CompletedProcess:

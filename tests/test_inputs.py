@@ -17,12 +17,11 @@ import pytest
 from evasim.errors import EvasimInputError
 from evasim.scenario import MAX_SAMPLES, MAX_TASKS, load_scenario, parse_scenario
 from evasim.sky.tle import check_element_age, load_omm_json, load_tle_file, parse_tle_text
+from iss_2021_lines import L1, L2
 
 SRC = Path(__file__).parents[1] / "src"
 VKD49 = (SRC / "evasim/data/scenarios/vkd-49.toml").read_text()
 FAST = VKD49.replace("step_s = 1.0", "step_s = 60.0")
-L1 = "1 25544U 98067A   21245.53748218  .00003969  00000-0  81292-4 0  9995"
-L2 = "2 25544  51.6442 320.2331 0003041 346.4163 145.5195 15.48587491300581"
 
 
 def evasim(*args: str, cwd: Path, env: dict | None = None) -> subprocess.CompletedProcess:

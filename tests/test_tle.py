@@ -9,9 +9,7 @@ import pytest
 
 from evasim.errors import EvasimInputError
 from evasim.sky.tle import bundled_set, nearest, parse_omm_record, parse_tle_text, tle_checksum
-
-L1 = "1 25544U 98067A   21245.53748218  .00003969  00000-0  81292-4 0  9995"
-L2 = "2 25544  51.6442 320.2331 0003041 346.4163 145.5195 15.48587491300581"
+from iss_2021_lines import L1, L2
 
 
 def test_bundled_set_checksums_and_epochs():
