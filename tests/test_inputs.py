@@ -474,6 +474,21 @@ def test_debug_shows_the_traceback(tmp_path):
     assert "Traceback" in debug.stderr and "EvasimInputError" in debug.stderr
 
 
+def test_debug_does_not_outlive_its_invocation(tmp_path, monkeypatch):
+    """--debug is the invocation's own: an in-process call after a --debug one is one line."""
+    from typer.testing import CliRunner
+
+    from evasim import cli
+
+    monkeypatch.chdir(tmp_path)
+    runner = CliRunner()
+    debug = runner.invoke(cli.app, ["--debug", "replay", "missing.toml"])
+    assert isinstance(debug.exception, Exception) and debug.exit_code != 2
+    plain = runner.invoke(cli.app, ["replay", "missing.toml"])
+    assert plain.exit_code == 2
+    assert plain.stderr.strip().startswith("error: missing.toml: no such file")
+
+
 def test_disk_full_while_writing_is_one_line_exit_1(tmp_path, monkeypatch):
     from typer.testing import CliRunner
 

@@ -9,6 +9,7 @@ before Rich prints it (``[at PLACE]`` is text, not markup).
 from __future__ import annotations
 
 import functools
+import inspect
 import math
 import os
 import sys
@@ -62,7 +63,6 @@ app = typer.Typer(
 )
 console = Console()
 err_console = Console(stderr=True)
-_debug = {"on": False}
 
 MAX_VIDEO_FRAMES = 100_000
 """Frames per helmet-camera video (about an hour at 30 fps)."""
@@ -70,11 +70,19 @@ MAX_VIDEO_FRAMES = 100_000
 
 @app.callback()
 def _global_options(
+    ctx: typer.Context,
     debug: Annotated[
         bool, typer.Option("--debug", help="show the Python traceback of any error")
     ] = False,
 ) -> None:
-    _debug["on"] = debug
+    ctx.obj = {"debug": debug}
+
+
+def _debugging(ctx: typer.Context | None) -> bool:
+    """Whether this invocation asked for tracebacks (``evasim --debug``), read from the
+    command's own context: no module state, so in-process calls cannot leak it to the next."""
+    obj = ctx.find_root().obj if ctx is not None else None
+    return bool(obj and obj.get("debug"))
 
 
 def _one_line(text: object) -> str:
@@ -86,18 +94,23 @@ def _guarded(command):
     """Bad input -> one line, exit 2; runtime fault -> one line, exit 1; no traceback
     unless ``--debug``."""
 
+    signature = inspect.signature(command, eval_str=True)
+    wants_ctx = "_ctx" in signature.parameters
+
     @functools.wraps(command)
-    def run(*args, **kwargs):
+    def run(*args, _ctx: typer.Context | None = None, **kwargs):
+        if wants_ctx:
+            kwargs["_ctx"] = _ctx
         try:
             return command(*args, **kwargs)
         except (typer.Exit, typer.Abort):
             raise
         except EvasimInputError as exc:
-            if _debug["on"]:
+            if _debugging(_ctx):
                 raise
             _fail(exc)
         except (EvasimRuntimeError, OSError, MemoryError) as exc:
-            if _debug["on"]:
+            if _debugging(_ctx):
                 raise
             if isinstance(exc, OSError) and exc.strerror:
                 where = f"{exc.filename}: " if exc.filename else ""
@@ -108,7 +121,7 @@ def _guarded(command):
                 message = _one_line(exc)
             _fail(message, code=1)
         except Exception as exc:
-            if _debug["on"]:
+            if _debugging(_ctx):
                 raise
             _fail(
                 f"internal error: {type(exc).__name__}: {_one_line(exc)} "
@@ -116,6 +129,11 @@ def _guarded(command):
                 code=1,
             )
 
+    if not wants_ctx:  # typer passes the context to a parameter typed typer.Context
+        context = inspect.Parameter(
+            "_ctx", inspect.Parameter.KEYWORD_ONLY, annotation=typer.Context
+        )
+        run.__signature__ = signature.replace(parameters=[*signature.parameters.values(), context])
     return run
 
 
