@@ -104,9 +104,13 @@ def test_operations_are_validated_and_change_nothing(station):
     assert config.occupant("Zvezda", "aft") is None  # the original is unchanged
 
 
-def test_outside_2021_is_a_clear_error(station):
-    with pytest.raises(StationError, match="compiled for 2021 only"):
-        station.at(utc("2020-06-01"))
+@pytest.mark.parametrize("when", ["1998-11-19T23:59", "2026-01-01", "1990-01-01"])
+def test_outside_the_span_is_a_one_line_error(station, when):
+    with pytest.raises(StationError, match="expected a date from 1998-11-20 to 2025-12-31") as info:
+        station.at(utc(when))
+    assert "\n" not in str(info.value)
+    station.at(utc("1998-11-20"))  # the first and last days are in
+    station.at(utc("2025-12-31T23:59"))
 
 
 def test_nauka_on_us_power_only_after_vkd49(station):

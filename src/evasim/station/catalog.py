@@ -190,7 +190,7 @@ def truss() -> tuple[ElementSpec, ...]:
             parent=r["parent"],
             parent_port=r["parent_port"],
             conf="H",
-            sources="NASA Integrated Truss Structure",
+            sources="NASA Integrated Truss Structure; relocations.csv for P6",
             notes=r["notes"],
         )
         for r in _rows("truss.csv")
@@ -238,7 +238,12 @@ def links() -> tuple[LinkSpec, ...]:
 
 @dataclass(frozen=True)
 class AirlockSpec:
-    """An airlock (airlocks.csv): the scenario's name for it and the element with the hatch."""
+    """An airlock (airlocks.csv): the scenario's name for it and the element with the hatch.
+
+    ``hatch`` says where the crew is at hatch open/close: ``outboard`` (1 m beyond the
+    element's outboard end), ``transfer`` (inside the element's forward transfer compartment)
+    or ``orbiter`` (the Shuttle: the element is the PMA the orbiter is docked to on the date).
+    """
 
     airlock: str
     element: str
@@ -247,6 +252,7 @@ class AirlockSpec:
     conf: str
     sources: str
     notes: str
+    hatch: str = "outboard"
 
 
 @cache
@@ -260,6 +266,7 @@ def airlocks() -> tuple[AirlockSpec, ...]:
             r["conf"],
             r["sources"],
             r["notes"],
+            r["hatch"],
         )
         for r in _rows("airlocks.csv")
     )
@@ -302,13 +309,114 @@ def vehicle_class(vehicle: str) -> str:
         return "Crew Dragon"
     if vehicle.startswith("Cargo Dragon"):
         return "Cargo Dragon"
+    if vehicle.startswith("Space Shuttle"):
+        return "Space Shuttle"
     return vehicle
+
+
+@dataclass(frozen=True)
+class RelocationSpec:
+    """An element moved (relocations.csv): from ``utc`` it hangs from ``parent``'s ``parent_port``."""
+
+    element: str
+    utc: datetime
+    parent: str
+    parent_port: str
+    conf: str
+    sources: str
+    notes: str
+
+
+@cache
+def relocations() -> tuple[RelocationSpec, ...]:
+    return tuple(
+        RelocationSpec(
+            r["element"],
+            parse_utc(r["moved_utc"]),
+            r["parent"],
+            r["parent_port"],
+            r["conf"],
+            r["sources"],
+            r["notes"],
+        )
+        for r in _rows("relocations.csv")
+    )
+
+
+@dataclass(frozen=True)
+class ArraySpec:
+    """A solar-array wing (arrays.csv): an original wing or an iROSA, on a truss segment."""
+
+    wing: str
+    segment: str
+    kind: str  # original | iROSA
+    channel: str
+    side: str  # fore | aft (at SARJ angle 0)
+    installed_utc: datetime
+    conf: str
+    sources: str
+    notes: str
+
+
+@cache
+def arrays() -> tuple[ArraySpec, ...]:
+    return tuple(
+        ArraySpec(
+            r["wing"],
+            r["segment"],
+            r["kind"],
+            r["channel"],
+            r["side"],
+            parse_utc(r["installed_utc"]),
+            r["conf"],
+            r["sources"],
+            r["notes"],
+        )
+        for r in _rows("arrays.csv")
+    )
+
+
+@cache
+def vehicle_coverage() -> tuple[tuple[datetime, datetime, str], ...]:
+    """Spans (start inclusive, end exclusive, note) in which every port's vehicles are compiled."""
+    return tuple(
+        (parse_utc(r["from_utc"]), parse_utc(r["to_utc"]), r["notes"])
+        for r in _rows("vehicle_coverage.csv")
+    )
+
+
+def vehicles_compiled(utc: datetime) -> bool:
+    """Are the visiting vehicles at every port compiled for ``utc``?"""
+    return any(a <= utc < b for a, b, _ in vehicle_coverage())
+
+
+def _until_span_end(arrived: datetime, departed: datetime | None) -> datetime | None:
+    """A visit with no departure inside a compiled span is shown until the span ends (after
+    it, its port is 'not known' rather than occupied for ever)."""
+    if departed is not None:
+        return departed
+    for a, b, _ in vehicle_coverage():
+        if a <= arrived < b:
+            return b
+    return None
 
 
 @cache
 def visits() -> tuple[VisitSpec, ...]:
     module_names = {m.name for m in modules()}
     out = []
+    for r in _rows("shuttle_dockings.csv"):
+        out.append(
+            VisitSpec(
+                r["vehicle"],
+                r["module"],
+                r["port"],
+                parse_utc(r["arrived_utc"]),
+                parse_utc(r["departed_utc"]),
+                r["conf"],
+                r["notes"],
+            )
+        )
     for r in _rows("ros_ports_2021.csv"):
         occupant = r["occupant"].strip()
         if not occupant or occupant in module_names or "/" in r["port"]:
@@ -319,7 +427,7 @@ def visits() -> tuple[VisitSpec, ...]:
                 r["module"],
                 r["port"],
                 parse_utc(r["from_utc"]),
-                parse_utc(r["to_utc"]),
+                _until_span_end(parse_utc(r["from_utc"]), parse_utc(r["to_utc"])),
                 r["conf"],
                 r["notes"],
             )
@@ -334,7 +442,7 @@ def visits() -> tuple[VisitSpec, ...]:
                 module,
                 port,
                 parse_utc(r["arrived_utc"]),
-                parse_utc(r["departed_utc"]),
+                _until_span_end(parse_utc(r["arrived_utc"]), parse_utc(r["departed_utc"])),
                 r["conf"],
                 r["notes"],
             )

@@ -15,6 +15,11 @@ from . import catalog
 from .catalog import ElementSpec, PortSpec, canonical
 
 SSVP_G_ADAPTERS = ("SSVPA-GM", "SSPA-GM")
+IDSS_ADAPTERS = ("IDA-2", "IDA-3")
+OUTBOARD_PORT_ONLY = ("PMA-2", "PMA-3")
+"""Elements with one docking port, on their outboard end: of their rows in ports.csv only the one
+whose direction is the element's own attach direction exists on a date (PMA-3 faced nadir, port
+or zenith as it moved)."""
 
 
 class StationError(EvasimInputError):
@@ -32,7 +37,11 @@ def compatible(active: str, passive: str, adapter: str | None) -> bool:
     if active.startswith("SSVP-M"):
         return passive.startswith("SSVP-M") and adapter is None
     if active.startswith("IDSS"):
-        return passive.startswith("IDSS")
+        return passive.startswith("IDSS") or (
+            passive.startswith("APAS-95") and adapter is not None and adapter in IDSS_ADAPTERS
+        )
+    if active.startswith("APAS-95"):
+        return passive.startswith("APAS-95") and adapter is None
     if active.startswith("CBM"):
         return passive.startswith("CBM")
     return False
@@ -46,6 +55,7 @@ class Port:
     adapter: str | None
     occupant: str | None
     occupant_kind: str | None = None  # module | truss | vehicle
+    occupant_known: bool = True  # False: the port's visiting vehicle is not compiled for the date
 
     @property
     def soyuz_progress_capable(self) -> bool:
@@ -66,7 +76,15 @@ class Port:
             "docking_system": self.effective_docking_system,
             "soyuz_progress_capable": self.soyuz_progress_capable,
             "occupant": self.occupant,
+            "occupant_known": self.occupant_known,
         }
+
+    @property
+    def occupant_text(self) -> str:
+        """The occupant for people: its name, '-' when known to be free, 'not known'."""
+        if not self.occupant_known:
+            return "not known"
+        return self.occupant or "-"
 
 
 @dataclass(frozen=True)
@@ -111,8 +129,9 @@ class Configuration:
         and segment ("russian" or "us")."""
         out = []
         occupied = {v: k for k, v in self.attachments.items()}
+        compiled = self.utc is None or catalog.vehicles_compiled(self.utc)
         for (module, port), spec in self.port_specs.items():
-            if module not in self.elements:
+            if module not in self.elements or not self._port_exists(module, port):
                 continue
             if segment == "russian" and module not in catalog.RUSSIAN_SEGMENT:
                 continue
@@ -126,6 +145,7 @@ class Configuration:
                 self.adapters.get((module, port)),
                 occupant,
                 self.elements[occupant].kind if occupant else None,
+                occupant_known=compiled or occupant is not None,
             )
             if capability == "soyuz_progress" and not p.soyuz_progress_capable:
                 continue
@@ -135,6 +155,12 @@ class Configuration:
                 continue
             out.append(p)
         return out
+
+    def _port_exists(self, module: str, port: str) -> bool:
+        """A PMA's only port is the one on its outboard end (its attach direction)."""
+        if module in OUTBOARD_PORT_ONLY and module in self.attachments:
+            return self.attachments[module][1] == port
+        return True
 
     def neighbours(self, name: str) -> list[str]:
         name = canonical(name)
@@ -187,6 +213,8 @@ class Configuration:
         if module not in self.elements:
             raise StationError(f"{module} is not on station at {self._when()}")
         spec = self.port_specs.get((module, port))
+        if spec is not None and not self._port_exists(module, port):
+            spec = None
         if spec is None:
             known = ", ".join(p for (m, p) in self.port_specs if m == module) or "none"
             raise StationError(f"{module} has no port {port!r}; its ports: {known}")
@@ -255,6 +283,29 @@ class Configuration:
             elements={k: v for k, v in self.elements.items() if k not in gone},
             attachments={k: v for k, v in self.attachments.items() if k not in gone},
             adapters={k: v for k, v in self.adapters.items() if k[0] not in gone},
+        )
+
+    def move(
+        self, name: str, module: str, port: str, utc: datetime | None = None
+    ) -> Configuration:
+        """Relocate ``name`` (with everything that hangs from it) to ``module``'s ``port``."""
+        name, module = canonical(name), canonical(module)
+        if name not in self.attachments:
+            raise StationError(f"{name} is not attached at {self._when()}")
+        if module == name or module in self.dependents(name):
+            raise StationError(f"cannot move {name} onto itself or what hangs from it ({module})")
+        if module not in self.elements:
+            raise StationError(f"{module} is not on station at {self._when()}")
+        if self.occupant(module, port) is not None:
+            raise StationError(
+                f"{module} {port} is occupied by {self.occupant(module, port)} at {self._when()}"
+            )
+        spec = replace(self.elements[name], parent=module, parent_port=port)
+        return replace(
+            self,
+            utc=utc or self.utc,
+            elements={**self.elements, name: spec},
+            attachments={**self.attachments, name: (module, port)},
         )
 
     def fit_adapter(

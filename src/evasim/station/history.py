@@ -1,13 +1,14 @@
 """The station's configuration history: ``Station().at(utc)``, ``changes(a, b)`` and ``links_at``.
 
-The history is built by applying, in time order, every attach/detach, adapter and
+The history is built by applying, in time order, every attach/detach, relocation, adapter and
 docking/undocking event in the bundled data, through the validated operations of
 :class:`~evasim.station.config.Configuration` (so the data itself is checked: a vehicle
 docking at an occupied or incompatible port is an error in the data).
 
-Scope: visiting vehicles and ports are compiled for 2021 (``SUPPORTED``); modules and truss
-are placed where they were in 2021 (earlier relocations such as Harmony's in 2007 or
-Leonardo's in 2015 are not modelled).
+Span: ``SPAN`` = 1998-11-20 (Zarya's launch) to 2025-12-31 (inclusive). Modules, nodes,
+PMAs, truss segments and their relocations (relocations.csv) cover the whole span; visiting
+vehicles are compiled where ``vehicle_coverage.csv`` says (all of 2021) plus the Shuttle
+dockings in ``shuttle_dockings.csv``; elsewhere a port's occupant is "not known".
 """
 
 from __future__ import annotations
@@ -21,10 +22,19 @@ from . import catalog
 from .catalog import ElementSpec
 from .config import Configuration, StationError
 
-SUPPORTED = (datetime(2021, 1, 1, tzinfo=UTC), datetime(2022, 1, 1, tzinfo=UTC))
+SPAN = (datetime(1998, 11, 20, tzinfo=UTC), datetime(2026, 1, 1, tzinfo=UTC))
+"""The dates the history covers: from Zarya's launch day to the end of 2025 (end exclusive)."""
 
-# Order of events at the same instant: leaving first, then arriving.
-_ORDER = {"undock": 0, "detach": 1, "remove_adapter": 2, "attach": 3, "fit_adapter": 4, "dock": 5}
+# Order of events at the same instant: leaving first, then moves, then arriving.
+_ORDER = {
+    "undock": 0,
+    "detach": 1,
+    "remove_adapter": 2,
+    "move": 3,
+    "attach": 4,
+    "fit_adapter": 5,
+    "dock": 6,
+}
 
 
 @dataclass(frozen=True)
@@ -74,6 +84,8 @@ class Station:
                 )
             if spec.detached_utc:
                 events.append(Event(spec.detached_utc, "detach", spec.name))
+        for r in catalog.relocations():
+            events.append(Event(r.utc, "move", r.element, r.parent, r.parent_port, r.notes))
         for a in catalog.adapters():
             events.append(Event(a.fitted_utc, "fit_adapter", a.adapter, a.module, a.port))
             if a.removed_utc:
@@ -91,6 +103,8 @@ class Station:
             return config.attach(by_name[e.name], e.module, e.port, utc=e.utc)
         if e.action == "detach":
             return config.detach(e.name, utc=e.utc)
+        if e.action == "move":
+            return config.move(e.name, e.module, e.port, utc=e.utc)
         if e.action == "dock":
             spec = catalog.vehicle_spec(e.name)
             return config.attach(
@@ -105,11 +119,7 @@ class Station:
     def at(self, utc: datetime) -> Configuration:
         """The configuration at ``utc`` (events at exactly ``utc`` have happened)."""
         utc = to_utc_datetime(utc)
-        if not SUPPORTED[0] <= utc < SUPPORTED[1]:
-            raise StationError(
-                f"station history is compiled for 2021 only; got {utc:%Y-%m-%d}"
-                " (expected a date in 2021)"
-            )
+        check_span(utc)
         root = next(s for s in catalog.modules() if not s.parent)
         config = Configuration(
             None, {root.name: root}, {}, {(p.module, p.port): p for p in catalog.ports()}
@@ -125,10 +135,23 @@ class Station:
             utc, config.elements, config.attachments, config.port_specs, config.adapters
         )
 
+    def vehicles_compiled(self, utc: datetime) -> bool:
+        """Are the visiting vehicles at every port compiled for ``utc`` (else 'not known')?"""
+        return catalog.vehicles_compiled(to_utc_datetime(utc))
+
     def changes(self, start_utc: datetime, end_utc: datetime) -> list[Event]:
         """Events after ``start_utc`` up to and including ``end_utc``."""
         a, b = to_utc_datetime(start_utc), to_utc_datetime(end_utc)
         return [e for e in self.events if a < e.utc <= b]
+
+
+def check_span(utc: datetime) -> None:
+    """A one-line :class:`StationError` for a date outside :data:`SPAN`."""
+    if not SPAN[0] <= utc < SPAN[1]:
+        raise StationError(
+            f"no station history for {utc:%Y-%m-%d %H:%M} UTC; expected a date from "
+            f"{SPAN[0]:%Y-%m-%d} to 2025-12-31"
+        )
 
 
 def links_at(station: Station, utc: datetime):

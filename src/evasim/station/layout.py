@@ -1,7 +1,8 @@
 """3-D layout: every element placed and oriented in the station body frame.
 
 Body frame (SSACS-like, as in the GNC training manual): +X forward (Zvezda -> Unity -> PMA-2),
-+Y starboard, +Z nadir; origin at the centre of the S0 truss segment. Port names are station
++Y starboard, +Z nadir; origin at the centre of the S0 truss segment (before S0 was installed,
+2002-04-11, at the centre of Zarya, the root: the frame's origin moves on that date). Port names are station
 directions, so a child hangs off its parent along that direction:
 
 * a module, vehicle or truss segment is a cylinder (modules, vehicles) or a box (truss) whose
@@ -13,7 +14,12 @@ directions, so a child hangs off its parent along that direction:
 * truss segments keep their long axis along Y; S0 sits on Destiny's zenith on its side;
 * each array-carrying segment (P3/P4, S3/S4, P6, S6) carries two wings (plates 35.1 x 10.7 m,
   NASA) spanning 73.2 m tip to tip, rotated about Y by the solar-array (SARJ) angle: at 0 deg
-  they extend fore and aft (+/-X) with their faces to zenith and nadir.
+  they extend fore and aft (+/-X) with their faces to zenith and nadir. While P6 sat on Z1
+  (2000-12-03 .. 2007-10-30) its wings spanned port and starboard (+/-Y) above the station,
+  faces to zenith, with no SARJ (the angle does not apply to them);
+* iROSA roll-out arrays (arrays.csv, by installation date) are plates 18.2 x 6.0 m laid along
+  the wing they augment, from the mast outward, 1 m in front of its sunward (zenith at 0 deg)
+  face: the real ones are canted on their own mast brackets (approximation).
 
 This is a schematic layout from the port graph and the published sizes (approximation: no
 standoffs, no docking-mechanism lengths, no truss geometry inside segments), good to about a
@@ -46,6 +52,9 @@ ARRAY_SEGMENTS = {"P3/P4": -1, "S3/S4": +1, "P6": -1, "S6": +1}  # sign of Y out
 WING_LENGTH_M = 35.1
 WING_WIDTH_M = 10.7
 ARRAY_SPAN_M = 73.2
+IROSA_LENGTH_M = 18.2  # NASA via Seradata / The Independent, 2023-06-15: 18.2 x 6 m
+IROSA_WIDTH_M = 6.0
+IROSA_STANDOFF_M = 1.0  # drawn in front of the wing it augments (approximation)
 DEFAULT_TRUSS_SIZE_M = (13.7, 4.6)  # P6/S6 have no published length; like S1/P1 (approx.)
 
 
@@ -160,11 +169,18 @@ def _wing_mass() -> float:
 def _wings(
     config: Configuration, centre: dict, origin: np.ndarray, sarj_angle_deg: float, wing_mass: float
 ) -> list[Placement]:
+    from .catalog import arrays
+
     out = []
     angle = np.radians(sarj_angle_deg)
     # Rotation about body Y by the SARJ angle: wing axis from +X toward -Z (zenith).
     along = np.array([np.cos(angle), 0.0, -np.sin(angle)])
     gap = (ARRAY_SPAN_M - 2 * WING_LENGTH_M) / 2
+    irosa = {
+        (a.segment, a.side): a
+        for a in arrays()
+        if a.kind == "iROSA" and (config.utc is None or a.installed_utc <= config.utc)
+    }
     for segment, sign in ARRAY_SEGMENTS.items():
         if segment not in config.elements:
             continue
@@ -172,9 +188,14 @@ def _wings(
         c = centre[segment] - origin
         if "/" in segment:  # the array sits on the outboard half (P4, S4)
             c = c + np.array([0.0, sign * length / 4, 0.0])
+        on_z1 = config.attachments.get(segment, ("", ""))[0] == "Z1"
+        # P6 on Z1: wings along +/-Y (starboard, port), faces to zenith; else fore/aft.
+        base = DIRECTIONS["starboard"] if on_z1 else along
+        sunward = DIRECTIONS["zenith"] if on_z1 else np.array([np.sin(angle), 0.0, -np.cos(angle)])
         for side, label in ((1.0, "fore"), (-1.0, "aft")):
-            wing_axis = side * along
-            rot = _frame(wing_axis)  # width along Y (the truss), faces normal to both
+            wing_axis = side * base
+            # width along Y (the truss) for fore/aft wings; along X for P6's wings on Z1
+            rot = _frame(wing_axis, DIRECTIONS["nadir"]) if on_z1 else _frame(wing_axis)
             centre_w = c + wing_axis * (gap + WING_LENGTH_M / 2)
             out.append(
                 Placement(
@@ -188,4 +209,21 @@ def _wings(
                     wing_mass,
                 )
             )
+            new = irosa.get((segment, label))
+            if new is not None and not on_z1:
+                centre_i = (
+                    c + wing_axis * (gap + IROSA_LENGTH_M / 2) + sunward * IROSA_STANDOFF_M
+                )
+                out.append(
+                    Placement(
+                        f"{segment} iROSA {new.channel}",
+                        segment,
+                        "array",
+                        "plate",
+                        centre_i,
+                        rot,
+                        (IROSA_LENGTH_M, IROSA_WIDTH_M, 0.05),
+                        0.0,
+                    )
+                )
     return out
