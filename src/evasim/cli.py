@@ -628,7 +628,7 @@ def station(
     inclination: Annotated[float, typer.Option(help="new station's inclination (deg)")] = 97.5,
     sarj_angle: Annotated[float, typer.Option(help="solar array angle about Y (deg)")] = 0.0,
 ) -> None:
-    """The station on a date: modules, ports, links, mass properties (2021)."""
+    """The station on a date (1998-11-20 .. 2025-12-31): modules, ports, links, mass."""
     import json
 
     from .station import Station
@@ -728,18 +728,21 @@ def _print_station(info: dict) -> None:
             p["port"],
             p["docking_system"],
             "yes" if p["soyuz_progress_capable"] else "",
-            p["occupant"] or "-",
+            (p["occupant"] or "-") if p.get("occupant_known", True) else "not known",
         )
     console.print(table)
     console.print(escape(f"Modules ({len(info['modules'])}): {', '.join(info['modules'])}"))
     console.print(escape(f"Vehicles: {', '.join(info['vehicles']) or 'none'}"))
+    if "vehicles_note" in info:
+        console.print(escape(f"Visiting vehicles: {info['vehicles_note']}"))
     console.print(
         f"Russian-segment Soyuz/Progress ports: {info['soyuz_progress_ports_russian_segment']}"
     )
     links = [x for x in info["links"] if not x["baseline"]]
     for x in links:
         console.print(escape(f"Link {x['kind']:8s} {x['from']} -> {x['to']}: {x['state']}"))
-    console.print(escape(f"Nauka on US-segment power: {info['nauka_on_us_power']}"))
+    if info["nauka_on_us_power"] is not None:  # None: Nauka not on the station yet
+        console.print(escape(f"Nauka on US-segment power: {info['nauka_on_us_power']}"))
     com = ", ".join(f"{v:.2f}" for v in info["center_of_mass_m"])
     console.print(
         f"Mass {info['mass_kg'] / 1000:.1f} t (of which estimated "

@@ -316,7 +316,7 @@ def vehicle_class(vehicle: str) -> str:
 
 @dataclass(frozen=True)
 class RelocationSpec:
-    """An element moved (relocations.csv): from ``utc`` it hangs from ``parent``'s ``parent_port``."""
+    """An element moved (relocations.csv): from ``utc`` on it hangs from ``parent_port``."""
 
     element: str
     utc: datetime

@@ -285,9 +285,7 @@ class Configuration:
             adapters={k: v for k, v in self.adapters.items() if k[0] not in gone},
         )
 
-    def move(
-        self, name: str, module: str, port: str, utc: datetime | None = None
-    ) -> Configuration:
+    def move(self, name: str, module: str, port: str, utc: datetime | None = None) -> Configuration:
         """Relocate ``name`` (with everything that hangs from it) to ``module``'s ``port``."""
         name, module = canonical(name), canonical(module)
         if name not in self.attachments:

@@ -2,8 +2,8 @@
 
 Body frame (SSACS-like, as in the GNC training manual): +X forward (Zvezda -> Unity -> PMA-2),
 +Y starboard, +Z nadir; origin at the centre of the S0 truss segment (before S0 was installed,
-2002-04-11, at the centre of Zarya, the root: the frame's origin moves on that date). Port names are station
-directions, so a child hangs off its parent along that direction:
+2002-04-11, at the centre of Zarya, the root: the frame's origin moves on that date). Port
+names are station directions, so a child hangs off its parent along that direction:
 
 * a module, vehicle or truss segment is a cylinder (modules, vehicles) or a box (truss) whose
   axis points along the attach direction; it starts at the parent's port;
@@ -211,9 +211,7 @@ def _wings(
             )
             new = irosa.get((segment, label))
             if new is not None and not on_z1:
-                centre_i = (
-                    c + wing_axis * (gap + IROSA_LENGTH_M / 2) + sunward * IROSA_STANDOFF_M
-                )
+                centre_i = c + wing_axis * (gap + IROSA_LENGTH_M / 2) + sunward * IROSA_STANDOFF_M
                 out.append(
                     Placement(
                         f"{segment} iROSA {new.channel}",

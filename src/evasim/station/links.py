@@ -83,7 +83,8 @@ class LinkNetwork:
                 link = Link("power", root, first, ("",), baseline=True, note=f"{root} power system")
                 links[link.key] = link
         for spec in catalog.links():
-            if spec.target in present or spec.source in present:
+            # only links whose modules are both on the station (USOS/RS are the power systems)
+            if {spec.source, spec.target} <= present | {"USOS", "RS"}:
                 done = frozenset(spec.mates) if spec.initial == "connected" else frozenset()
                 link = Link(spec.kind, spec.source, spec.target, spec.mates, done, note=spec.notes)
                 links[link.key] = link

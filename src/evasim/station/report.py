@@ -13,21 +13,32 @@ from .mass import mass_properties
 def describe(
     station: Station, config: Configuration, utc: datetime, sarj_angle_deg: float = 0.0
 ) -> dict:
-    """The station at ``utc``: modules, ports, links, mass properties."""
+    """The station at ``utc``: modules, truss, arrays, vehicles (and whether they are
+    compiled for the date), ports, links, mass properties."""
     links = links_at(station, utc)
     mp = mass_properties(config, sarj_angle_deg)
     nauka = "Nauka" in config.elements
+    compiled = station.vehicles_compiled(utc)
     return {
         "date": utc_iso(utc),
         "modules": config.modules,
         "truss": config.truss,
+        "solar_arrays": solar_arrays(config),
         "vehicles": config.vehicles,
+        "vehicles_compiled": compiled,
+        "vehicles_note": (
+            "visiting vehicles at every port are compiled for this date"
+            if compiled
+            else "visiting vehicles are not compiled for this date (only Shuttle dockings "
+            "in shuttle_dockings.csv): ports not taken by a module show occupant null "
+            "with occupant_known false"
+        ),
         "ports": [p.to_json() for p in config.ports()],
         "soyuz_progress_ports_russian_segment": len(
             config.ports(capability="soyuz_progress", segment="russian")
         ),
         "links": [link.to_json() for link in links.links.values()],
-        "nauka_on_us_power": links.on_us_power("Nauka") if nauka else None,
+        "nauka_on_us_power": links.on_us_power("Nauka") if nauka else None,  # null: no Nauka
         **mp.to_json(),
         "reference": {
             "published_total_mass_kg": [419455, 419725],
@@ -43,3 +54,27 @@ def describe(
             },
         },
     }
+
+
+def solar_arrays(config: Configuration) -> list[dict]:
+    """Solar-array wings on the station on the configuration's date (arrays.csv): original
+    wings with their truss segment, iROSAs from their installation date."""
+    from .catalog import arrays
+
+    out = []
+    for a in arrays():
+        if a.segment not in config.elements:
+            continue
+        if config.utc is not None and a.installed_utc > config.utc:
+            continue
+        out.append(
+            {
+                "wing": a.wing,
+                "segment": a.segment,
+                "kind": a.kind,
+                "channel": a.channel,
+                "installed": utc_iso(a.installed_utc),
+                "conf": a.conf,
+            }
+        )
+    return out
