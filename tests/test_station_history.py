@@ -1,5 +1,6 @@
 """The station on any date 1998-11-20 .. 2025-12-31: modules, relocations, truss, arrays,
-airlocks, the 2021 visiting vehicles, and everything downstream (layout, mass, mesh, solids, CLI)."""
+airlocks, the 2021 visiting vehicles, and everything downstream (layout, mass, mesh, solids,
+CLI)."""
 
 from __future__ import annotations
 
