@@ -214,8 +214,7 @@ def test_every_catalogue_airlock_name_resolves_on_its_date():
         except EvasimInputError as exc:
             assert "\n" not in str(exc)
             missing.append(r["mission"])
-    # STS-100's docking time was not found (shuttle_dockings.csv): its two spacewalks only
-    assert missing == ["STS-100 EVA 1", "STS-100 EVA 2"]
+    assert missing == []
 
 
 def test_airlock_for_answers_where_the_hatch_is(station):
