@@ -289,9 +289,12 @@ def test_api_station_at_takes_text_and_dates():
 def test_api_replay_refuses_stale_elements(tmp_path):
     from evasim import api
 
-    path = tmp_path / "y2015.toml"
-    path.write_text(FAST.replace("2021-09-03T", "2015-09-03T"))
-    with pytest.raises(EvasimInputError, match=r"y2015\.toml:\d+: ephemeris: .* 2021-07-20T11"):
+    # 2023: the station model now covers 1998-2025, so the date must be one with Nauka (the
+    # scenario's worksite) on the station for the stale element set to be what is refused
+    path = tmp_path / "y2023.toml"
+    path.write_text(FAST.replace("2021-09-03T", "2023-09-03T"))
+    stale = r"y2023\.toml:\d+: ephemeris: .* 2021-09-09T12.* days from the span"
+    with pytest.raises(EvasimInputError, match=stale):
         api.replay(str(path))
 
 
@@ -321,10 +324,14 @@ CLI_BAD_SCENARIOS = {
         VKD49.replace('worksite = "FGB"', 'worksite = "Death Star"', 1),
         "tasks[3].worksite: 'Death Star' is not on the station",
     ),
-    "year_2015": (
+    "year_2023": (
+        FAST.replace("2021-09-03T", "2023-09-03T"),
+        "ephemeris: the nearest element set epoch available, 2021-09-09T12:13:40Z, is "
+        "724.1 days from the span (2023-09-03); expected at most 14 days",
+    ),
+    "year_2015_worksite": (  # the station history covers 2015: Nauka (MLM) came in 2021
         FAST.replace("2021-09-03T", "2015-09-03T"),
-        "ephemeris: the nearest element set epoch available, 2021-07-20T11:16:30Z, is "
-        "2146.5 days from the span (2015-09-03); expected at most 14 days",
+        "tasks[2].worksite: 'MLM' is not on the station on 2015-09-03",
     ),
     "markup_in_message": (
         VKD49.replace('effects = ["connect power MRM-2 -> MLM"]', 'effects = ["plug [b]in[/b]"]'),

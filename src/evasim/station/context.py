@@ -10,7 +10,7 @@ from pathlib import Path
 from ..errors import EvasimInputError
 from ..scenario import Scenario, locate_line
 from ..sky.timegrid import utc_iso
-from .airlock import airlock_on, resolve_airlock
+from .airlock import airlock_element, airlock_on, resolve_airlock
 from .catalog import AirlockSpec
 from .config import Configuration, StationError
 from .history import Station, links_at
@@ -55,7 +55,8 @@ def scenario_airlock(sc: Scenario, config: Configuration | None) -> AirlockSpec:
 def station_context(sc: Scenario, warnings: list[str]) -> StationContext | None:
     """Apply the scenario's task effects to the station's links, validating each effect.
 
-    Outside the compiled history (2021) the station is skipped with a warning.
+    Outside the station history (1998-11-20 .. 2025-12-31) the station is skipped with a
+    warning.
     """
     station = Station()
     try:
@@ -86,5 +87,5 @@ def station_context(sc: Scenario, warnings: list[str]) -> StationContext | None:
         [link.to_json() for link in after.catalogue_links()],
         before.on_us_power("Nauka") if nauka else None,
         after.on_us_power("Nauka") if nauka else None,
-        airlock.element,
+        airlock_element(config, airlock) or airlock.element,  # the Shuttle's: its PMA
     )
