@@ -77,6 +77,8 @@ def test_airlock_modules_arrive_and_leave_on_their_dates(station):
         ("PMA-3", "2005-01-01", ("Unity", "port")),
         ("PMA-3", "2016-01-01", ("Tranquility", "port")),
         ("PMA-3", "2021-01-01", ("Harmony", "zenith")),
+        ("Kibo ELM-PS", "2008-04-01", ("Harmony", "zenith")),
+        ("Kibo ELM-PS", "2008-06-07", ("Kibo PM", "zenith")),
         ("Cupola", "2010-02-13", ("Tranquility", "port")),
         ("Cupola", "2010-03-01", ("Tranquility", "nadir")),
     ],
