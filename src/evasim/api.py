@@ -54,7 +54,7 @@ class Replay(_replay.Replay):
 
 
 def station_at(utc: datetime | date | str):
-    """The station's configuration on a date of 2021 (modules, ports, vehicles).
+    """The station's configuration on a date 1998-11-20 .. 2025-12-31 (modules, ports, vehicles).
 
     ``utc`` is a datetime (naive = UTC), a date, or ISO text like ``"2021-11-27"`` or
     ``"2021-07-29T14:00Z"``; anything else is an :class:`EvasimInputError`.
