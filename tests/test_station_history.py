@@ -281,3 +281,17 @@ def test_cli_station_json_on_every_date():
         result = runner.invoke(app, ["station", "--date", when])
         assert result.exit_code == 2
         assert "expected a date from 1998-11-20 to 2025-12-31" in result.output
+
+
+def test_pma_ports_and_adapters_are_checked_on_the_date(station):
+    from evasim.station import StationError
+    from evasim.station.catalog import vehicle_spec
+
+    config = station.at(utc("2005-01-01"))
+    dragon = vehicle_spec("Crew Dragon Test")
+    with pytest.raises(StationError, match="PMA-3 has no port 'zenith'; its ports: port$"):
+        config.attach(dragon, "PMA-3", "zenith")  # PMA-3 faced port (Unity port) in 2005
+    with pytest.raises(StationError, match="cannot dock at PMA-2 forward: the port is APAS-95"):
+        config.attach(dragon, "PMA-2", "forward")  # no IDA before 2016
+    orbiter = vehicle_spec("Space Shuttle Test")
+    assert config.attach(orbiter, "PMA-2", "forward").occupant("PMA-2", "forward") == orbiter.name

@@ -216,7 +216,12 @@ class Configuration:
         if spec is not None and not self._port_exists(module, port):
             spec = None
         if spec is None:
-            known = ", ".join(p for (m, p) in self.port_specs if m == module) or "none"
+            known = (
+                ", ".join(
+                    p for (m, p) in self.port_specs if m == module and self._port_exists(m, p)
+                )
+                or "none"
+            )
             raise StationError(f"{module} has no port {port!r}; its ports: {known}")
         occupant = self.occupant(module, port)
         if occupant is not None:
