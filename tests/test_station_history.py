@@ -289,7 +289,7 @@ def test_pma_ports_and_adapters_are_checked_on_the_date(station):
 
     config = station.at(utc("2005-01-01"))
     dragon = vehicle_spec("Crew Dragon Test")
-    with pytest.raises(StationError, match="PMA-3 has no port 'zenith'; its ports: port$"):
+    with pytest.raises(StationError, match=r"PMA-3 has no port 'zenith'; its ports: port$"):
         config.attach(dragon, "PMA-3", "zenith")  # PMA-3 faced port (Unity port) in 2005
     with pytest.raises(StationError, match="cannot dock at PMA-2 forward: the port is APAS-95"):
         config.attach(dragon, "PMA-2", "forward")  # no IDA before 2016
