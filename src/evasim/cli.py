@@ -857,3 +857,4 @@ def main(argv: list[str] | None = None) -> None:
 
 if __name__ == "__main__":  # pragma: no cover
     main()
+from . import cli_survey  # noqa: E402, F401
