@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pyarrow as pa
 
-_UTC = pa.timestamp("s", tz="UTC")
+_UTC = pa.timestamp("ms", tz="UTC")  # what Parquet stores (it has no seconds unit)
 
 SURVEY_COLUMNS: tuple[tuple[str, pa.DataType, str], ...] = (
     ("number", pa.int32(), "NASA's running number of the ISS spacewalk"),
