@@ -128,5 +128,9 @@ def test_history_runs_the_survey_when_none_is_stored(tmp_path, monkeypatch, tabl
     )
     assert _run("history", "--out", str(tmp_path / "h"), "--workers", "1") == 0
     assert calls == [1]
+    old = table.drop_columns(["to_sunrise_min"])  # stored by an older evasim: surveyed again
+    monkeypatch.setattr(Catalog, "survey", lambda self: old)
+    assert _run("history", "--out", str(tmp_path / "h"), "--workers", "2") == 0
+    assert calls == [1, 2]
     assert _run("history", "--out", str(tmp_path / "h2"), "--workers", "0") == 2
     assert not (tmp_path / "h2").exists()

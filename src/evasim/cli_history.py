@@ -31,12 +31,20 @@ def history(
     check_out_dir(out_dir)
     from .catalog import Catalog
     from .report.history import history_figures, render_history
+    from .report.history_data import hatch_answer
+    from .survey.columns import COLUMN_NAMES
     from .survey.products import write_set
 
     catalog = Catalog.open()
     table = catalog.survey()
     if table is None:
         console.print("No survey stored: surveying every spacewalk first.", highlight=False)
+        table = run_survey(catalog, n_workers)
+    elif missing := [c for c in COLUMN_NAMES if c not in table.column_names]:
+        console.print(
+            f"The stored survey lacks {escape(missing[0])} (an older evasim): surveying again.",
+            highlight=False,
+        )
         table = run_survey(catalog, n_workers)
     records = catalog.spacewalks()
     rows = table.to_pylist()
@@ -49,6 +57,7 @@ def history(
     writers = {name: png(data) for name, data in figures.items()}
     writers["history.html"] = lambda path: path.write_text(html, encoding="utf-8")
     written = write_set(out_dir, writers, "history")
+    console.print(escape(hatch_answer(rows).text()), highlight=False)
     console.print(
         f"Outputs in [bold]{escape(str(out_dir))}/[/]: " + ", ".join(sorted(written)),
         highlight=False,
