@@ -289,6 +289,7 @@ def hatch_sunrise_png(rows: list[dict]) -> bytes:
 def darkness_png(rows: list[dict]) -> bytes:
     ok = hd.measured(rows)
     ex = hd.excluded_counts(rows)
+    sunlit_long = [r for r in ok if r["darkness_min"] == 0.0 and r["span_min"] > 60.0]
     fig, ax = plt.subplots(figsize=(10, 4.2))
     for seg in SEGMENTS:
         g = [r for r in ok if r["segment"] == seg]
@@ -304,17 +305,26 @@ def darkness_png(rows: list[dict]) -> bytes:
             label=f"{seg} (n = {len(g)}, median {100 * np.median(frac):.0f} %)",
         )
     ax.set_ylabel("share of the spacewalk in darkness (%)")
-    ax.set_ylim(0, 100)
-    ax.set_title("Fraction of each spacewalk spent in the Earth's shadow (umbra)")
+    ax.set_ylim(-4, 104)
+    ax.set_title("Fraction of each spacewalk spent in the Earth's shadow (umbra)", pad=26)
     ax.xaxis.set_major_locator(mdates.YearLocator(2))
     ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y"))
     ax.grid(alpha=0.3)
-    ax.legend(frameon=False, fontsize=8, loc="upper right")
+    ax.legend(frameon=False, fontsize=8, ncols=3, loc="lower center", bbox_to_anchor=(0.5, 1.0))
     _footnote(
         fig,
         SURVEY_SOURCE,
         f"Start to end as catalogued (any time convention). Left out: {ex['no_times']} rows "
         f"without times, {ex['failed']} failed. "
         "Short spacewalks (< 1 h) can be all day or all night.",
+        *(
+            [
+                "No umbra at all at high beta (grazing nights, penumbra only): "
+                + ", ".join(f"#{r['number']} ({r['beta_deg']:+.0f} deg)" for r in sunlit_long)
+                + "."
+            ]
+            if sunlit_long
+            else []
+        ),
     )
     return _save(fig)
