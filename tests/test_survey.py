@@ -172,3 +172,14 @@ def test_a_failing_spacewalk_is_recorded_not_raised(surveyed, sky):
     assert rows[1]["error"].startswith("element set:")
     assert rows[2].get("error") is None and rows[2]["daylight_min"] > 0
     assert survey_table(rows).num_rows == 3
+
+
+@pytest.mark.parametrize(("n", "count"), [(277, 6), (277, 3), (4, 6), (1, 1), (10, 3)])
+def test_batches_cover_every_job_once_nearly_evenly(n, count):
+    from evasim.survey.parallel import batches
+
+    jobs = list(range(n))
+    parts = batches(jobs, count)
+    assert [j for p in parts for j in p] == jobs
+    assert len(parts) == min(n, count) and all(parts)
+    assert max(map(len, parts)) - min(map(len, parts)) <= 1

@@ -13,6 +13,7 @@ import logging
 import os
 from collections.abc import Callable
 
+from ..errors import EvasimRuntimeError
 from .compute import SurveyJob, base_row, survey_batch
 
 BATCHES_PER_WORKER = 3
@@ -65,16 +66,19 @@ def survey_on_cluster(
     done = on_done or (lambda _n: None)
     parts = batches(jobs, workers * BATCHES_PER_WORKER)
     rows: list[dict] = []
-    with (
-        LocalCluster(
+    try:
+        cluster = LocalCluster(
             n_workers=workers,
             threads_per_worker=1,
             processes=True,
             dashboard_address=None,
             silence_logs=logging.ERROR,
-        ) as cluster,
-        Client(cluster) as client,
-    ):
+        )
+    except Exception as exc:  # a fault of the machine (ports, processes), not of the input
+        raise EvasimRuntimeError(
+            f"could not start a Dask cluster of {workers} worker(s): {type(exc).__name__}: {exc}"
+        ) from exc
+    with cluster, Client(cluster) as client:
         if on_started:
             on_started()
         futures = {client.submit(survey_batch, part, pure=False): part for part in parts}
