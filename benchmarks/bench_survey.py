@@ -12,7 +12,9 @@ time the worker processes used (their imports included); on an idle machine 2 wo
 use about the CPU time 1 worker does, in about half the wall time after the start-up. When
 other jobs hold the cores, the CPU time stays and the wall time does not halve.
 "--copies K" surveys every spacewalk K times (K x 277 jobs): where the computing, not the
-cluster's fixed costs, dominates, and what 2 workers then gain.
+cluster's fixed costs, dominates, and what 2 workers then gain. "--start-method fork": workers
+forked from this process (its imports inherited) instead of spawned (what `evasim survey` does):
+how much of the fixed cost is the workers' imports.
 """
 
 from __future__ import annotations
@@ -30,14 +32,16 @@ def _children_cpu_s() -> float:
     return t.children_user + t.children_system
 
 
-def _on_cluster(jobs, workers: int) -> tuple[float, float, float, int]:
+def _on_cluster(jobs, workers: int, start_method: str) -> tuple[float, float, float, int]:
     """Wall time, cluster start time, CPU time of the worker processes, rows measured."""
     from evasim.survey.parallel import survey_on_cluster
 
     cpu0 = _children_cpu_s()
     t0 = time.perf_counter()
     up: list[float] = []
-    rows = survey_on_cluster(jobs, workers, on_started=lambda: up.append(time.perf_counter()))
+    rows = survey_on_cluster(
+        jobs, workers, on_started=lambda: up.append(time.perf_counter()), start_method=start_method
+    )
     wall = time.perf_counter() - t0
     cpu = _children_cpu_s() - cpu0
     return wall, up[0] - t0, cpu, sum(1 for r in rows if r["error"] is None and r["span_min"])
@@ -51,6 +55,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--repeat", type=int, default=2)
     parser.add_argument("--copies", type=int, default=1)
+    parser.add_argument("--start-method", choices=("spawn", "fork"), default="spawn")
     args = parser.parse_args()
     repeat = args.repeat
     catalog = Catalog.open()
@@ -67,7 +72,7 @@ def main() -> None:
     measured = {}
     for _ in range(repeat):
         for workers in (1, 2):
-            wall, startup, cpu, n = _on_cluster(jobs, workers)
+            wall, startup, cpu, n = _on_cluster(jobs, workers, args.start_method)
             walls[workers].append(wall)
             cpus[workers].append(cpu)
             startups[workers].append(startup)
@@ -78,6 +83,7 @@ def main() -> None:
             {
                 "jobs": len(jobs),
                 "copies": max(1, args.copies),
+                "start_method": args.start_method,
                 "measured": sum(1 for r in rows if r["span_min"]),
                 "measured_on_cluster": measured,
                 "cores": os.cpu_count(),

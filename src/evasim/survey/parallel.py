@@ -57,10 +57,27 @@ def survey_on_cluster(
     workers: int,
     on_done: Callable[[int], None] | None = None,
     on_started: Callable[[], None] | None = None,
+    start_method: str = "spawn",
 ) -> list[dict]:
     """Rows of all ``jobs`` (any order) computed on a LocalCluster of ``workers`` processes.
     ``on_started()`` is called once the cluster is up, ``on_done(n)`` as each batch of ``n``
-    spacewalks completes."""
+    spacewalks completes.
+
+    ``start_method``: how worker processes start. ``spawn`` (Dask's default, the safe one: a
+    fresh interpreter that imports skyfield, scipy and evasim again, ~1-2 s each); ``fork``
+    (Unix: the workers inherit this process's imports and start in ~0.1 s, but forking a
+    process that runs threads, as the cluster's event loop does, can deadlock in rare cases,
+    so it is used for measurements only: see benchmarks/bench_survey.py)."""
+    import dask
+    import dask.distributed  # loads its config defaults before they are changed below
+
+    if start_method not in ("spawn", "fork"):
+        raise ValueError(f"start_method: expected spawn or fork, got {start_method!r}")
+    with dask.config.set({"distributed.worker.multiprocessing-method": start_method}):
+        return _run_on_cluster(jobs, workers, on_done, on_started)
+
+
+def _run_on_cluster(jobs, workers, on_done, on_started) -> list[dict]:
     from dask.distributed import Client, LocalCluster, as_completed
 
     done = on_done or (lambda _n: None)
