@@ -17,8 +17,22 @@ MODELS = (
     "instant.py",
     "timeline.py",
     "scenario.py",
+    "catalog",
+    "survey/compute.py",
+    "survey/columns.py",
+    "survey/parallel.py",
 )
-PRODUCTS = ("outputs", "ccsds", "report", "render", "broadcast", "cli", "api")
+PRODUCTS = (
+    "outputs",
+    "ccsds",
+    "report",
+    "render",
+    "broadcast",
+    "cli",
+    "api",
+    "cli_survey",
+    "cli_history",
+)
 
 
 def _imported(path: Path) -> set[str]:
