@@ -92,25 +92,26 @@ def _one_line(text: object) -> str:
 
 def _guarded(command):
     """Bad input -> one line, exit 2; runtime fault -> one line, exit 1; no traceback
-    unless ``--debug``."""
+    unless ``--debug``. The command gets typer's context in its own ``typer.Context``
+    parameter if it has one, else in a hidden one added here."""
 
     signature = inspect.signature(command, eval_str=True)
-    wants_ctx = "_ctx" in signature.parameters
+    own = next((n for n, p in signature.parameters.items() if p.annotation is typer.Context), None)
+    name = own or "_evasim_ctx"
 
     @functools.wraps(command)
-    def run(*args, _ctx: typer.Context | None = None, **kwargs):
-        if wants_ctx:
-            kwargs["_ctx"] = _ctx
+    def run(*args, **kwargs):
+        ctx = kwargs.get(name) if own else kwargs.pop(name, None)
         try:
             return command(*args, **kwargs)
         except (typer.Exit, typer.Abort):
             raise
         except EvasimInputError as exc:
-            if _debugging(_ctx):
+            if _debugging(ctx):
                 raise
             _fail(exc)
         except (EvasimRuntimeError, OSError, MemoryError) as exc:
-            if _debugging(_ctx):
+            if _debugging(ctx):
                 raise
             if isinstance(exc, OSError) and exc.strerror:
                 where = f"{exc.filename}: " if exc.filename else ""
@@ -121,7 +122,7 @@ def _guarded(command):
                 message = _one_line(exc)
             _fail(message, code=1)
         except Exception as exc:
-            if _debugging(_ctx):
+            if _debugging(ctx):
                 raise
             _fail(
                 f"internal error: {type(exc).__name__}: {_one_line(exc)} "
@@ -129,11 +130,9 @@ def _guarded(command):
                 code=1,
             )
 
-    if not wants_ctx:  # typer passes the context to a parameter typed typer.Context
-        context = inspect.Parameter(
-            "_ctx", inspect.Parameter.KEYWORD_ONLY, annotation=typer.Context
-        )
-        run.__signature__ = signature.replace(parameters=[*signature.parameters.values(), context])
+    if not own:  # typer passes the context to the one parameter typed typer.Context
+        hidden = inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, annotation=typer.Context)
+        run.__signature__ = signature.replace(parameters=[*signature.parameters.values(), hidden])
     return run
 
 
