@@ -61,6 +61,8 @@ class SpacewalkRecord:
     confidence: str  # H | M | L | "" (not rated)
     sources: str
     notes: str
+    scenario: str = ""  # the built-in detailed scenario of this spacewalk (vkd-49), if any
+    origin: str = "bundled"  # "bundled" or the name of the file it was imported from
 
     @property
     def segment(self) -> str:
