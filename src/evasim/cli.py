@@ -845,6 +845,9 @@ def _print_outputs(written: dict[str, Path], seconds: float) -> None:
     console.print(f"Done in {seconds:.1f} s.")
 
 
+from . import cli_catalog  # noqa: E402, F401  (evasim spacewalks, sql, catalog)
+
+
 def main(argv: list[str] | None = None) -> None:
     """The ``evasim`` program; ``argv`` (default: the command line) makes it callable in-process
     (it ends with SystemExit carrying the exit code, like the program)."""

@@ -7,7 +7,9 @@ go in as one change of the database (a copy swapped in whole, see :mod:`.store`)
 the file's name in ``origin``.
 
 Same number, same data: a spacewalk already in the catalogue with identical fields is skipped,
-so importing a file twice adds nothing (element sets likewise, by epoch and lines).
+so importing a file twice adds nothing. Element sets likewise, by epoch and lines (checksums
+aside, and a zero exponent written ``00000+0`` or ``00000-0`` read as the same: see
+:func:`.store.set_key`).
 
 Same number, other data: refused, naming the first field that differs. A bundled row is never
 replaced by an import (fix the bundled file instead); a row imported earlier is replaced only
@@ -18,6 +20,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 from dataclasses import dataclass, fields
 from datetime import date, timedelta
 from pathlib import Path
@@ -137,10 +140,11 @@ def _spacewalks_csv(text: str, name: str) -> _Parsed:
             yield ln
 
     reader = csv.reader(lines())
-    header = [h.strip() for h in next(reader)]
+    # the bundled layout, or the one evasim spacewalks --format csv writes
+    header = [JSON_NAMES.get(h.strip(), h.strip()) for h in next(reader)]
     header_line = used[0]
     missing = [c for c in REQUIRED if c not in header]
-    unknown = [c for c in header if c not in CSV_COLUMNS]
+    unknown = [c for c in header if c not in CSV_COLUMNS and c not in JSON_IGNORED]
     if missing or unknown:
         what = []
         if missing:
@@ -169,7 +173,8 @@ def _spacewalks_csv(text: str, name: str) -> _Parsed:
                 f"{name}:{line}: expected {len(header)} fields as in the header, got {len(values)}"
             )
             continue
-        _check_walk(dict(zip(header, values, strict=True)), name, line, f"{name}:{line}", parsed)
+        row = {h: v for h, v in zip(header, values, strict=True) if h not in JSON_IGNORED}
+        _check_walk(row, name, line, f"{name}:{line}", parsed)
     return parsed
 
 
@@ -327,8 +332,6 @@ def import_into(catalog, path: Path, replace: bool = False) -> ImportResult:
     """Check every row of ``path`` and import the good ones into ``catalog``, all or none."""
     parsed = read_import(path)
     name = path.name
-    if parsed.problems:
-        raise EvasimImportError(parsed.problems, name)
     catalog.close()
     with store.writer_lock(catalog.path):
         catalog.notes += store.ensure_built_locked(catalog.path)
@@ -337,11 +340,18 @@ def import_into(catalog, path: Path, replace: bool = False) -> ImportResult:
         else:
             plan = _plan_sets(catalog, parsed, name)
         catalog.close()
-        if plan.problems:
-            raise EvasimImportError(plan.problems, name)
+        problems = sorted(parsed.problems + plan.problems, key=_problem_order)
+        if problems:
+            raise EvasimImportError(problems, name)
         if plan.result.added or plan.result.replaced:
             _apply(catalog.path, plan)
     return plan.result
+
+
+def _problem_order(problem: str) -> int:
+    """Problems in file order: by the line (``f:12:``) or record (``f: record 3:``) named."""
+    m = re.search(r":(\d+): |: record (\d+): ", problem)
+    return int(m.group(1) or m.group(2)) if m else 0
 
 
 @dataclass
@@ -400,11 +410,11 @@ def _plan_sets(catalog, parsed: _Parsed, name: str) -> _Plan:
     con = catalog.con
     con.register("incoming", table)
     try:
-        fresh = con.execute(
-            "SELECT DISTINCT ON (epoch_unix_s, line1, line2) * FROM incoming i "
+        fresh = con.sql(
+            "SELECT DISTINCT ON (epoch_unix_s, set_key) * FROM incoming i "
             "WHERE NOT EXISTS (SELECT 1 FROM element_sets e WHERE e.epoch_unix_s = "
-            "i.epoch_unix_s AND e.line1 = i.line1 AND e.line2 = i.line2) "
-            "ORDER BY epoch_unix_s, line1, line2, source_line"
+            "i.epoch_unix_s AND e.set_key = i.set_key) "
+            "ORDER BY epoch_unix_s, set_key, source_line"
         ).to_arrow_table()
     finally:
         con.unregister("incoming")

@@ -125,7 +125,9 @@ CREATE TABLE element_sets (
     line2 VARCHAR NOT NULL,
     origin VARCHAR NOT NULL,           -- 'bundled' or the imported file's name
     source_line INTEGER,               -- line of line 1 (TLE) or record number (OMM) there
-    PRIMARY KEY (epoch_unix_s, line1, line2)
+    set_key VARCHAR NOT NULL,          -- md5 of the two lines without checksums, a zero
+                                       -- exponent's sign read as '-' ('00000+0' = '00000-0')
+    PRIMARY KEY (epoch_unix_s, set_key)
 );
 CREATE INDEX element_sets_epoch ON element_sets (epoch_unix_s);
 """
@@ -185,8 +187,11 @@ def bundled_files() -> dict[str, str]:
 
 
 def bundled_hash() -> str:
-    """One sha256 over the schema version and every bundled file's name and sha256."""
+    """One sha256 over the schema (its version and text) and every bundled file's name and
+    sha256: a change to any of them rebuilds the database."""
     h = hashlib.sha256(f"evasim catalogue schema {SCHEMA_VERSION}\n".encode())
+    h.update(SCHEMA.encode())
+    h.update(REFRESH_DERIVED.encode())
     for rel, digest in sorted(bundled_files().items()):
         h.update(f"{rel} {digest}\n".encode())
     return h.hexdigest()
@@ -250,6 +255,17 @@ def spacewalk_table(columns: dict[str, list]):
     return pa.table({k: pa.array(v, type=types.get(k, pa.string())) for k, v in columns.items()})
 
 
+def set_key(line1: str, line2: str) -> str:
+    """What makes two element sets the same (with the epoch): both lines without their
+    checksums, the zero exponent fields (columns 45-52 and 54-61 of line 1) written one way."""
+    l1 = line1[:68]
+    for a, b in ((44, 52), (53, 61)):
+        field = l1[a:b]
+        if field[1:6] == "00000":
+            l1 = l1[:a] + " 00000-0" + l1[b:]
+    return hashlib.md5(f"{l1}\n{line2[:68]}".encode("ascii"), usedforsecurity=False).hexdigest()
+
+
 def element_set_table(line1s, line2s, origin: str, source_lines):
     """An arrow table of ``element_sets`` rows (epochs parsed from line 1, vectorised)."""
     import pyarrow as pa
@@ -264,6 +280,7 @@ def element_set_table(line1s, line2s, origin: str, source_lines):
             "line2": pa.array(list(line2s), type=pa.string()),
             "origin": pa.array([origin] * len(line1s), type=pa.string()),
             "source_line": pa.array(list(source_lines), type=pa.int32()),
+            "set_key": pa.array([set_key(a, b) for a, b in zip(line1s, line2s, strict=True)]),
         }
     )
 
@@ -369,7 +386,7 @@ def insert_bundled(con) -> None:
     l1, l2, at = pairs_with_lines(archive)
     sets = element_set_table(l1, l2, BUNDLED, at)
     con.register("sets_arrow", sets)
-    con.execute("INSERT OR IGNORE INTO element_sets SELECT * FROM sets_arrow")
+    con.execute("INSERT OR IGNORE INTO element_sets BY NAME SELECT * FROM sets_arrow")
     con.unregister("sets_arrow")
 
 
@@ -542,56 +559,85 @@ def build(path: Path, carry_from: Path | None = None) -> list[str]:
     return notes
 
 
+def _old_rows(con, table: str) -> list[dict]:
+    """The imported rows of ``old.<table>`` as dicts (none when the table or ``origin`` is
+    missing there)."""
+    cols = [
+        r[0]
+        for r in con.execute(
+            "SELECT column_name FROM duckdb_columns() WHERE database_name = 'old' "
+            "AND schema_name = 'main' AND table_name = ? ORDER BY column_index",
+            [table],
+        ).fetchall()
+    ]
+    if "origin" not in cols:
+        return []
+    rows = con.execute(
+        f"SELECT * FROM old.main.{table} WHERE origin <> ? ORDER BY origin", [BUNDLED]
+    ).fetchall()
+    return [dict(zip(cols, r, strict=True)) for r in rows]
+
+
+_RECORD_FIELDS = [f for f in SpacewalkRecord.__dataclass_fields__ if f != "scenario"]
+
+
 def _carry_user_rows(con) -> list[str]:
-    """Copy the imported rows of the attached old database ``old`` into ``con`` (the new one);
-    a row whose spacewalk number the bundled data now has is dropped (the bundled row wins)
-    and named."""
+    """Copy the imported rows of the attached old database ``old`` into ``con`` (the new
+    one), rebuilt from their catalogue fields (so the old file may be of another schema).
+    A spacewalk whose number the bundled data now has is dropped (the bundled row wins) and
+    named; so are rows that cannot be read."""
     notes: list[str] = []
-    for table in USER_TABLES:
-        old_cols = {
-            r[0]
-            for r in con.execute(
-                "SELECT column_name FROM duckdb_columns() "
-                "WHERE database_name = 'old' AND table_name = ?",
-                [table],
-            ).fetchall()
-        }
-        if "origin" not in old_cols:
+    bundled_numbers = {r[0] for r in con.execute("SELECT number FROM spacewalks").fetchall()}
+    walks: dict[str, list[tuple[int | None, SpacewalkRecord]]] = {}
+    unreadable = 0
+    for row in _old_rows(con, "spacewalks"):
+        try:
+            values = {k: row[k] for k in _RECORD_FIELDS}
+            for k in ("start_utc", "end_utc"):
+                if values[k] is not None:
+                    values[k] = values[k].replace(tzinfo=UTC)
+            values["crew"] = tuple(values["crew"])
+            rec = SpacewalkRecord(**values)
+        except (KeyError, TypeError, AttributeError):
+            unreadable += 1
             continue
-        new_cols = [
-            r[0]
-            for r in con.execute(
-                "SELECT column_name FROM duckdb_columns() "
-                "WHERE database_name = current_database() AND table_name = ? "
-                "ORDER BY column_index",
-                [table],
-            ).fetchall()
-        ]
-        common = [c for c in new_cols if c in old_cols]
-        cols = ", ".join(f'"{c}"' for c in common)
-        user = f"FROM old.{table} WHERE origin <> '{BUNDLED}'"
-        if table == "spacewalks":
-            clashes = con.execute(
-                f"SELECT number, origin {user} "
-                "AND number IN (SELECT number FROM spacewalks) ORDER BY number"
-            ).fetchall()
-            for number, origin in clashes:
-                notes.append(
-                    f"imported spacewalk {number} (from {origin}) dropped: the bundled data "
-                    "now has that number (the bundled row wins)"
-                )
-            before = con.execute("SELECT count(*) FROM spacewalks").fetchall()[0][0]
-            con.execute(
-                f"INSERT INTO spacewalks ({cols}) SELECT {cols} {user} "
-                "AND number NOT IN (SELECT number FROM spacewalks)"
+        if rec.number in bundled_numbers:
+            notes.append(
+                f"imported spacewalk {rec.number} (from {rec.origin}) dropped: the bundled "
+                "data now has that number (the bundled row wins)"
             )
+            continue
+        walks.setdefault(rec.origin, []).append((row.get("source_line"), rec))
+    for origin, items in walks.items():
+        columns = spacewalk_rows([r for _, r in items], origin, [n for n, _ in items])
+        con.register("carried", spacewalk_table(columns))
+        con.execute("INSERT INTO spacewalks BY NAME SELECT * FROM carried")
+        con.unregister("carried")
+    kept = sum(len(v) for v in walks.values())
+    if kept:
+        notes.append(f"kept {kept} imported spacewalks")
+    sets: dict[str, list[dict]] = {}
+    for row in _old_rows(con, "element_sets"):
+        if isinstance(row.get("line1"), str) and isinstance(row.get("line2"), str):
+            sets.setdefault(row["origin"], []).append(row)
         else:
-            before = con.execute("SELECT count(*) FROM element_sets").fetchall()[0][0]
-            con.execute(f"INSERT OR IGNORE INTO element_sets ({cols}) SELECT {cols} {user}")
-        after = con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0]
-        if after > before:
-            what = "spacewalks" if table == "spacewalks" else "element sets"
-            notes.append(f"kept {after - before} imported {what}")
+            unreadable += 1
+    before = con.execute("SELECT count(*) FROM element_sets").fetchall()[0][0]
+    for origin, rows in sets.items():
+        table = element_set_table(
+            [r["line1"] for r in rows],
+            [r["line2"] for r in rows],
+            origin,
+            [r.get("source_line") for r in rows],
+        )
+        con.register("carried", table)
+        con.execute("INSERT OR IGNORE INTO element_sets BY NAME SELECT * FROM carried")
+        con.unregister("carried")
+    added = con.execute("SELECT count(*) FROM element_sets").fetchall()[0][0] - before
+    if added:
+        notes.append(f"kept {added} imported element sets")
+    if unreadable:
+        notes.append(f"{unreadable} imported rows of the old catalogue could not be read: lost")
     survey = con.execute(
         "SELECT count(*) FROM duckdb_tables() WHERE database_name = 'old' AND table_name = 'survey'"
     ).fetchall()[0][0]
@@ -634,5 +680,8 @@ def ensure_built_locked(path: Path) -> list[str]:
             f"{SCHEMA_VERSION} ({took:.1f} s)"
         )
     else:
-        head = f"rebuilt the catalogue database {path}: the bundled data changed ({took:.1f} s)"
+        head = (
+            f"rebuilt the catalogue database {path}: the bundled data (or the tables) changed "
+            f"({took:.1f} s)"
+        )
     return [head, *notes]
