@@ -277,3 +277,15 @@ def test_open_catalogue_is_a_snapshot(fresh_copy):
     assert reader.spacewalk_count() == before  # still reads the file it opened
     assert reader.survey() is None
     assert Catalog.open(fresh_copy).survey() is not None
+
+
+def test_scenario_links_in_any_order():
+    """Every scenario file is matched against every spacewalk (the list is not used up)."""
+    from datetime import date as day
+
+    walks = [
+        store._Dated(243, day(2021, 9, 9), datetime(2021, 9, 9, 14, 51, tzinfo=UTC)),
+        store._Dated(242, day(2021, 9, 3), datetime(2021, 9, 3, 14, 41, tzinfo=UTC)),
+        store._Dated(241, day(2021, 9, 3), datetime(2021, 9, 3, 4, 0, tzinfo=UTC)),
+    ]
+    assert store.scenario_links(iter(walks)) == {242: "vkd-49", 243: "vkd-50"}

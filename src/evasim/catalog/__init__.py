@@ -28,7 +28,7 @@ from ..errors import EvasimInputError
 from ..sky import to_utc_datetime
 from ..sky.tle import ElementSet
 from . import store
-from .archive import BUNDLED_ARCHIVE, element_set, unix_to_utc
+from .archive import BUNDLED_ARCHIVE, element_set
 from .records import SEGMENTS, SpacewalkRecord
 from .store import connect_read_only
 
@@ -245,7 +245,3 @@ class Catalog:
         from .imports import import_into
 
         return import_into(self, Path(path), replace=replace)
-
-
-def epoch_utc(seconds: float) -> datetime:
-    return unix_to_utc(seconds)

@@ -297,9 +297,13 @@ def scenario_links(walks) -> dict[int, str]:
     a built-in scenario with an ``[eva]`` belongs to the spacewalk on the date of its
     ``eva.hatch_open_utc`` (``station_date_utc`` when it gives none) whose start is within
     30 min of it, read from the scenario files themselves."""
+    walks = list(walks)
     out: dict[int, str] = {}
     for p in _scenario_files():
-        data = tomllib.loads(p.read_text(encoding="utf-8"))
+        try:
+            data = tomllib.loads(p.read_text(encoding="utf-8"))
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError):
+            continue  # not a scenario this can read: the scenario loader says why
         eva = data.get("eva")
         if not isinstance(eva, dict):
             continue
@@ -359,7 +363,7 @@ def refresh_derived(con) -> None:
 def link_scenarios(con) -> None:
     """Fill ``spacewalks.scenario`` (see :func:`scenario_links`)."""
     rows = con.execute("SELECT number, date, start_utc FROM spacewalks ORDER BY number").fetchall()
-    links = scenario_links(_Dated(n, d, t.replace(tzinfo=UTC) if t else None) for n, d, t in rows)
+    links = scenario_links([_Dated(n, d, t.replace(tzinfo=UTC) if t else None) for n, d, t in rows])
     con.execute("UPDATE spacewalks SET scenario = NULL WHERE scenario IS NOT NULL")
     for number, name in links.items():
         con.execute("UPDATE spacewalks SET scenario = ? WHERE number = ?", [name, number])
