@@ -128,7 +128,10 @@ def test_station_json_and_drawings(tmp_path):
     assert "Prichal" in info["modules"]
     port = next(p for p in info["ports"] if (p["module"], p["port"]) == ("Prichal", "nadir"))
     assert port["soyuz_progress_capable"] is True
-    assert set(port) == {"module", "port", "docking_system", "soyuz_progress_capable", "occupant"}
+    assert set(port) == {
+        "module", "port", "docking_system", "soyuz_progress_capable", "occupant", "occupant_known"
+    }  # fmt: skip
+    assert port["occupant_known"] is True  # 2021: visiting vehicles are compiled
     assert {"from", "to", "kind", "state"} <= set(info["links"][0])
     assert (tmp_path / "iss.svg").read_text().lstrip().startswith("<?xml")
     import trimesh
