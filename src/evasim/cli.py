@@ -274,10 +274,11 @@ def _check_look(look: str) -> str:
 @_guarded
 def scenarios() -> None:
     """List the built-in scenarios."""
+    from .catalog import Catalog
     from .scenario import builtin_scenarios
 
     table = Table(title="Built-in scenarios")
-    for column in ("name", "date", "hatch open - close (UTC)", "crew", "title"):
+    for column in ("name", "ISS EVA no.", "date", "hatch open - close (UTC)", "crew", "title"):
         table.add_column(column)
     for sc in builtin_scenarios():
         if sc.eva is not None:
@@ -286,10 +287,24 @@ def scenarios() -> None:
         else:
             when = f"{sc.span.start_utc:%H:%M} - {sc.span.end_utc:%H:%M} (attitude)"
             who = "-"
-        table.add_row(sc.name, f"{sc.span.start_utc:%Y-%m-%d}", when, escape(who), escape(sc.title))
+        number = f"eva-{sc.catalog_number}" if sc.catalog_number else "-"
+        table.add_row(
+            sc.name,
+            number,
+            f"{sc.span.start_utc:%Y-%m-%d}",
+            when,
+            escape(who),
+            escape(sc.title),
+        )
     console.print(table)
+    walks = Catalog.open().spacewalks()
     console.print(
-        "Run one with [bold]evasim replay NAME[/] or your own file with "
+        f"Also [bold]eva-1[/] .. [bold]eva-{len(walks)}[/]: every ISS spacewalk of the "
+        f"catalogue ({walks[0].date:%Y}-{walks[-1].date:%Y}), replayed from its record with a "
+        "generic task timeline (the built-ins above are the detailed replays of their numbers)."
+    )
+    console.print(
+        "Run one with [bold]evasim replay NAME[/] (or [bold]eva-N[/]) or your own file with "
         "[bold]evasim replay PATH.toml[/]."
     )
 
@@ -298,7 +313,11 @@ def scenarios() -> None:
 @_guarded
 def replay(
     scenario: Annotated[
-        str, typer.Argument(help="built-in name (see `evasim scenarios`) or a scenario .toml file")
+        str,
+        typer.Argument(
+            help="built-in name (see `evasim scenarios`), eva-N (any ISS spacewalk, 1..277) or "
+            "a scenario .toml file"
+        ),
     ],
     out: Annotated[Path | None, typer.Option(help="output folder [default: out/NAME]")] = None,
     report: Annotated[bool, typer.Option(help="write report.html")] = True,
@@ -332,6 +351,12 @@ def replay(
     out_dir = _writable_folder(out or Path("out") / sc.name, "--out")
     check_out_dir(out_dir)  # not a folder of the user's that the new set would replace
     plan = _video_plan(sc, video_span, fps, video_speed, video_size, wanted=video)
+    if sc.catalog_number is not None and scenario.strip().lower() != sc.name.lower():
+        console.print(
+            f"{escape(scenario)} is ISS spacewalk no. {sc.catalog_number}: replaying the detailed "
+            f"built-in scenario [bold]{escape(sc.name)}[/].",
+            highlight=False,
+        )
     from .api import Replay as PublicReplay
     from .outputs import write_products
     from .replay import run_replay
@@ -810,7 +835,7 @@ def _print_summary(result, written: dict[str, Path], seconds: float) -> None:
     table.add_column(style="bold")
     table.add_column()
     table.add_row(
-        "Hatch open / closed",
+        "Hatch open / closed" if s["time_convention"] == "hatch" else "EVA start / end",
         f"{s['hatch_open_utc']}  /  {s['hatch_close_utc']}  ({s['duration_hm']})",
     )
     table.add_row(
@@ -830,7 +855,7 @@ def _print_summary(result, written: dict[str, Path], seconds: float) -> None:
         "Element set",
         f"epoch {s['tle']['epoch_utc']} ({s['tle']['age_days_at_hatch_open']:+.2f} d)",
     )
-    for flag in [*s["flags"], *(f"WARNING: {w}" for w in s["warnings"])]:
+    for flag in [*s["notes"], *s["flags"], *(f"WARNING: {w}" for w in s["warnings"])]:
         table.add_row("Note", f"[bold red]{escape(flag)}[/]" if "WARNING" in flag else escape(flag))
     console.print(table)
     _print_outputs(written, seconds)

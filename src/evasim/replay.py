@@ -168,9 +168,9 @@ class Replay:
 
 
 def choose_element_set(sc: Scenario) -> ElementSet:
-    """The element set the scenario asks for (nearest epoch to hatch open for bundled sets),
-    refused when its epoch is more than 14 days from the span unless the scenario allows it
-    (``ephemeris.allow_stale``, set by ``--allow-stale-elements``)."""
+    """The element set the scenario asks for (nearest epoch to hatch open for bundled sets and
+    the archive), refused when its epoch is more than 14 days from the span unless the scenario
+    allows it (``ephemeris.allow_stale``, set by ``--allow-stale-elements``)."""
     chosen = _requested_element_set(sc)
     try:
         check_element_age(chosen, sc.span.start_utc, sc.span.end_utc, sc.ephemeris.allow_stale)
@@ -185,6 +185,10 @@ def _requested_element_set(sc: Scenario) -> ElementSet:
     when = sc.reference_utc
     if eph.source == "bundled":
         return nearest(bundled_set(eph.set), when)
+    if eph.source == "archive":
+        from .catalog import Catalog
+
+        return Catalog.open().nearest_element_set(when)
     if eph.source == "tle":
         first = sc.first_line_of_text(("ephemeris", "tle"))
         source = sc.origin if first else f"{sc.origin}: ephemeris.tle"

@@ -134,6 +134,10 @@ class Eva(_Model):
     repress_end_utc: AwareDatetime | None = None
     planned_duration: str | None = None
     suit_autonomy_h: float = Field(8.0, gt=0.0, le=24.0)
+    time_convention: Literal["hatch", "battery", "unknown"] = "hatch"
+    """What ``hatch_open_utc`` / ``hatch_close_utc`` mark: ``hatch`` the hatch opening and
+    closing (Roscosmos's count), ``battery`` the suits on and off battery power (NASA's count,
+    minutes from the hatch), ``unknown`` the source does not say."""
 
     _check_planned = field_validator("planned_duration")(
         lambda v: None if v is None else _elapsed(v)
@@ -148,7 +152,9 @@ class CrewMember(_Model):
 
 
 class Ephemeris(_Model):
-    source: Literal["bundled", "tle", "omm"] = "bundled"
+    source: Literal["bundled", "tle", "omm", "archive"] = "bundled"
+    """``archive``: the set nearest hatch open in the bundled 1998-2026 ISS archive
+    (:meth:`evasim.catalog.Catalog.nearest_element_set`); ``set`` is not used with it."""
     set: str = "iss_2021"
     tle: str | None = None
     omm_file: str | None = None
@@ -269,6 +275,15 @@ class Scenario(_Model):
     title: str
     description: str = ""
     station_date_utc: AwareDatetime | None = None
+    catalog_number: int | None = Field(None, ge=1, le=10_000)
+    """The spacewalk's number in NASA's running count of ISS spacewalks (the catalogue's
+    ``eva-N``): ``evasim replay eva-N`` replays this scenario; checked against the catalogue's
+    date and start time in the tests."""
+    generic_timeline: bool = False
+    """True when the tasks are a generic outline (egress, the purpose as one work block, ingress)
+    standing in for a timeline nobody has compiled; every product says so."""
+    notes: list[str] = Field([], max_length=50)
+    """Assumptions and derivations of the scenario itself, shown in summary.json and the report."""
     span: Span
     eva: Eva | None = None
     crew: list[CrewMember] = []
@@ -498,7 +513,9 @@ def _check_consistency(sc: Scenario) -> list[tuple[tuple, str]]:
             problems.append((("crew", i, "role"), f"role {member.role} is given twice"))
             break
     eph = sc.ephemeris
-    wanted = {"bundled": set(), "tle": {"tle"}, "omm": {"omm_file", "omm"}}[eph.source]
+    wanted = {"bundled": set(), "archive": set(), "tle": {"tle"}, "omm": {"omm_file", "omm"}}[
+        eph.source
+    ]
     given = {k for k in ("tle", "omm_file", "omm") if getattr(eph, k) is not None}
     if eph.source == "omm" and len(given) != 1:
         problems.append((("ephemeris", "source"), "expected exactly one of omm_file or omm"))
@@ -697,6 +714,12 @@ def parse_scenario(text: str, source: str) -> Scenario:
             line=locate_line(text, loc),
         ) from None
     scenario._text = text
+    return check_scenario(scenario)
+
+
+def check_scenario(scenario: Scenario) -> Scenario:
+    """``scenario`` if its fields agree with each other and with the station of its date, else
+    the first problem as an input error (file and line where the scenario has a text)."""
     problems = _check_consistency(scenario) or _check_station(scenario)
     if problems:
         loc, message = problems[0]
@@ -704,18 +727,28 @@ def parse_scenario(text: str, source: str) -> Scenario:
     return scenario
 
 
+def builtin_text(name: str) -> str:
+    """The TOML text of built-in scenario ``name`` (one of :data:`BUILTIN_SCENARIOS`)."""
+    ref = resources.files("evasim") / "data" / "scenarios" / f"{name}.toml"
+    return ref.read_text(encoding="utf-8")
+
+
 def load_scenario(path_or_name: str | Path) -> Scenario:
-    """A built-in scenario by name (``vkd-49``) or a TOML file by path."""
+    """A built-in scenario by name (``vkd-49``), any ISS spacewalk of the catalogue by its
+    number (``eva-100``: :func:`evasim.catalog.scenario.eva_scenario`) or a TOML file by path."""
     text_arg = str(path_or_name)
     if text_arg in BUILTIN_SCENARIOS:
-        ref = resources.files("evasim") / "data" / "scenarios" / f"{text_arg}.toml"
-        return parse_scenario(ref.read_text(encoding="utf-8"), f"evasim:{text_arg}")
+        return parse_scenario(builtin_text(text_arg), f"evasim:{text_arg}")
     path = Path(text_arg)
+    if not path.exists() and text_arg.lower().startswith("eva-"):
+        from .catalog.scenario import eva_scenario
+
+        return eva_scenario(text_arg)
     if not path.exists():
         names = ", ".join(BUILTIN_SCENARIOS)
         raise EvasimInputError(
-            f"no such file, nor a built-in scenario; expected one of {names} "
-            "or a path to a .toml file",
+            f"no such file, nor a built-in scenario; expected one of {names}, "
+            "eva-1 .. eva-277 (any ISS spacewalk) or a path to a .toml file",
             source=text_arg,
         )
     if path.is_dir():

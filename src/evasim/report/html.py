@@ -109,12 +109,14 @@ def _num(value: float | None, spec: str, unit: str = "") -> str:
 def render_spacewalk_report(replay: Replay) -> str:
     sc, s = replay.scenario, spacewalk_summary(replay)
     timeline_png, key = plots.timeline_png(replay)
+    hatch = sc.eva.time_convention == "hatch"  # else the times are not the hatch's
     cards = [
         (
             f"{sc.eva.hatch_open_utc:%H:%M} - {sc.eva.hatch_close_utc:%H:%M} UTC",
-            f"hatch open - closed, {sc.eva.hatch_open_utc:%Y-%m-%d}",
+            f"{'hatch open - closed' if hatch else 'EVA start - end'}, "
+            f"{sc.eva.hatch_open_utc:%Y-%m-%d}",
         ),
-        (s["duration_hm"], "hatch-to-hatch"),
+        (s["duration_hm"], "hatch-to-hatch" if hatch else "EVA duration"),
         (
             f"{len(s['sunsets_during_eva_utc'])} / {len(s['sunrises_during_eva_utc'])}",
             "sunsets / sunrises during the EVA",
@@ -136,7 +138,7 @@ def render_spacewalk_report(replay: Replay) -> str:
     )
     flags = "".join(
         f"<li class='{'warn' if f.startswith('WARNING') else ''}'>{escape(f)}</li>"
-        for f in [*s["flags"], *(f"WARNING: {w}" for w in s["warnings"])]
+        for f in [*s["notes"], *s["flags"], *(f"WARNING: {w}" for w in s["warnings"])]
     )
     task_rows = []
     for number, name, status in key:

@@ -37,6 +37,10 @@ def spacewalk_summary(replay: Replay) -> dict:
     return {
         "scenario": sc.name,
         "title": sc.title,
+        "catalog_number": sc.catalog_number,
+        "timeline": "generic" if sc.generic_timeline else "detailed",
+        "time_convention": eva.time_convention,
+        "notes": scenario_notes(sc),
         "airlock": eva.airlock,
         "crew": [{"name": m.name, "role": m.role, "suit": m.suit} for m in sc.crew],
         "hatch_open_utc": utc_iso(eva.hatch_open_utc),
@@ -81,6 +85,33 @@ def spacewalk_summary(replay: Replay) -> dict:
         "step_s": step,
         "samples": len(replay.grid),
     }
+
+
+GENERIC_TIMELINE_NOTE = (
+    "GENERIC timeline: the tasks are an outline (egress, the purpose as one work block at the "
+    "airlock's module, ingress), not what was done when; no detailed timeline of this spacewalk "
+    "is in evasim"
+)
+TIME_CONVENTIONS = {
+    "hatch": "hatch open and close",
+    "battery": "suits on and off battery power (NASA's count), not the hatch times",
+    "unknown": "not known whether hatch or suit battery-power times",
+}
+"""What a spacewalk's start and end times mark, by ``eva.time_convention``."""
+
+
+def scenario_notes(sc) -> list[str]:
+    """What a spacewalk replay's reader must know about its scenario: the ISS spacewalk number,
+    a generic timeline, what the EVA times mark, and the scenario's own notes."""
+    notes = []
+    if sc.catalog_number is not None:
+        notes.append(
+            f"ISS spacewalk no. {sc.catalog_number} (NASA's running count; eva-{sc.catalog_number})"
+        )
+    if sc.generic_timeline:
+        notes.append(GENERIC_TIMELINE_NOTE)
+    notes.append(f"EVA start and end times: {TIME_CONVENTIONS[sc.eva.time_convention]}")
+    return [*notes, *(n for n in sc.notes if n not in notes)]
 
 
 def _attitude_hold_summary(replay: Replay) -> dict | None:
