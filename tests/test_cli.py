@@ -78,7 +78,7 @@ def test_missing_file_exit_2(tmp_path):
     assert result.returncode == 2
     assert result.stderr.strip().splitlines() == [
         "error: missing.toml: no such file, nor a built-in scenario; expected one of vkd-49, "
-        "vkd-50, nauka-2021-07-29 or a path to a .toml file"
+        "vkd-50, nauka-2021-07-29, eva-1 .. eva-277 (any ISS spacewalk) or a path to a .toml file"
     ]
 
 

@@ -151,7 +151,10 @@ def _flags(
         after = edges.kind[edges.seconds > s]
         return ("darkness" if after[0] == "sunrise" else "daylight") if after.size else "?"
 
-    for label, s in (("opened", s_open), ("closed", s_close)):
+    # The times are the hatch's unless the scenario says they are battery-power or unknown ones.
+    hatch = sc.eva.time_convention == "hatch"
+    marks = ("Hatch opened", "Hatch closed") if hatch else ("EVA started", "EVA ended")
+    for label, s in zip(marks, (s_open, s_close), strict=True):
         state = light_at(s)
         prev = sets if state == "darkness" else rises
         prev = prev[prev <= s]
@@ -165,7 +168,7 @@ def _flags(
             parts.append(
                 f"{hm(nxt[0] - s)} before {'sunrise' if state == 'darkness' else 'sunset'}"
             )
-        flags.append(f"Hatch {label} in {state}" + (", " + " and ".join(parts) if parts else ""))
+        flags.append(f"{label} in {state}" + (", " + " and ".join(parts) if parts else ""))
     n_sets = int(np.sum((sets >= s_open) & (sets <= s_close)))
     n_rises = int(np.sum((rises >= s_open) & (rises <= s_close)))
     flags.append(f"{n_sets} sunsets and {n_rises} sunrises during the spacewalk")
