@@ -226,6 +226,12 @@ def _role_in(sc, crew: str, option: str = "--crew") -> str:
 def _element_sets_checked(sc, allow_stale: bool):
     """The scenario, its element set checked before any work: more than 14 days from the span
     refused, or with ``--allow-stale-elements`` allowed with a loud warning."""
+    return _element_set_chosen(sc, allow_stale)[0]
+
+
+def _element_set_chosen(sc, allow_stale: bool):
+    """(scenario, element set) as :func:`_element_sets_checked` checks them; the set is passed
+    on to ``run_replay`` so that it is looked up once (the archive is read once)."""
     from .replay import choose_element_set
     from .sky.tle import check_element_age
 
@@ -235,7 +241,7 @@ def _element_sets_checked(sc, allow_stale: bool):
     note = check_element_age(chosen, sc.span.start_utc, sc.span.end_utc, allow_stale=True)
     if note:
         _warn(note)
-    return sc
+    return sc, chosen
 
 
 def _check_ffmpeg() -> str:
@@ -364,7 +370,7 @@ def replay(
     from .sky import Sky
     from .timeline import suit_overrun
 
-    sc = _element_sets_checked(sc, allow_stale_elements)
+    sc, element_set = _element_set_chosen(sc, allow_stale_elements)
     if sc.kind == "eva":
         from .station.context import station_context
 
@@ -391,7 +397,7 @@ def replay(
             progress.update(task, description=name, completed=done)
 
         step("ephemeris")
-        result = PublicReplay.of(run_replay(sc, Sky.load(), progress=step))
+        result = PublicReplay.of(run_replay(sc, Sky.load(), step, element_set))
         written = write_products(
             result,
             out_dir,

@@ -201,12 +201,18 @@ def _requested_element_set(sc: Scenario) -> ElementSet:
     return parse_omm_record(eph.omm or {}, source=f"{sc.origin}: ephemeris.omm")
 
 
-def run_replay(sc: Scenario, sky: Sky | None = None, progress: Progress | None = None) -> Replay:
-    """Compute the replay's states over the scenario's span at its step."""
+def run_replay(
+    sc: Scenario,
+    sky: Sky | None = None,
+    progress: Progress | None = None,
+    element_set: ElementSet | None = None,
+) -> Replay:
+    """Compute the replay's states over the scenario's span at its step; ``element_set``, when
+    given, is the one :func:`choose_element_set` chose for ``sc`` (not looked up again)."""
     report = progress or (lambda _msg: None)
     sky = sky or Sky.load()
     report("ephemeris")
-    core = build_core(sc, choose_element_set(sc), sky, report)
+    core = build_core(sc, element_set or choose_element_set(sc), sky, report)
     return Replay(core, PART_BUILDERS[sc.kind](sc, core, report))
 
 
