@@ -131,14 +131,16 @@ def test_rs_spacewalk_summary(rs):
         ("EV2", "Pyotr Dubrov", "Orlan"),
     ]
     assert [m.marking for m in rs.scenario.crew] == ["red stripes", "blue stripes"]
-    assert s["airlock"] == "Poisk (MRM-2)" and rs.spacewalk.airlock == "Poisk"
+    assert s["airlock"] == "Poisk" and rs.spacewalk.airlock == "Poisk"
+    assert s["station"]["airlock"] == "Poisk"
     assert s["time_convention"] == "hatch" and s["flags"][0].startswith("Hatch opened in ")
     assert s["timeline"] == "generic" and GENERIC_TIMELINE_NOTE in s["notes"]
     assert s["hatch_open_utc"] == "2021-06-02T05:53:00Z"
     assert s["hatch_close_utc"] == "2021-06-02T13:12:00Z"
     assert abs(s["tle"]["age_days_at_hatch_open"]) < 1.0
     tasks = rs.scenario.tasks
-    assert [t.worksite for t in tasks] == ["Poisk"] * 3
+    assert [t.worksite for t in tasks] == [""] * 3  # at the airlock: the cameras start there
+    assert tasks[0].name == "Egress from Poisk (generic)"
     assert all(t.estimated and "GENERIC" in t.note for t in tasks)
     first_end = rs.scenario.task_window(tasks[0])[1]
     assert first_end - rs.scenario.eva.hatch_open_utc == timedelta(minutes=GENERIC_EGRESS_MIN)

@@ -52,25 +52,14 @@ GENERIC_BLOCK_MAX_FRACTION = 0.25
 
 EVA_NAME_RE = re.compile(r"^eva-(\d{1,6})$", re.IGNORECASE)
 
-STATION_AIRLOCKS: dict[str, tuple[str, str]] = {
-    "Quest": ("Quest", ""),
-    "Poisk": ("Poisk (MRM-2)", ""),
-    "Pirs": ("Pirs (DC-1)", ""),
-    "Pirs (DC-1)": ("Pirs (DC-1)", ""),
-    "Shuttle orbiter airlock": ("Shuttle", ""),
-    "Shuttle airlock or Quest (not in source)": (
-        "Quest",
-        "the catalogue's source does not name the airlock (the docked Shuttle's or Quest); "
-        "Quest assumed (est)",
-    ),
-    "Zvezda PrK": ("Zvezda PrK", ""),
-    "Zvezda PrK (internal EVA)": (
-        "Zvezda PrK",
-        "an internal spacewalk in the depressurised Zvezda transfer compartment (PrK)",
-    ),
+UNTIL_STATION_KNOWS: dict[str, str] = {
+    "Shuttle orbiter airlock": "Shuttle",
+    "Shuttle airlock or Quest (not in source)": "Quest",
 }
-"""The catalogue's airlock names -> the station airlock a scenario's ``eva.airlock`` names
-(:func:`evasim.station.airlock.resolve_airlock`), with a note where the mapping assumes."""
+"""Catalogue airlock names the station's airlock table (``data/station/airlocks.csv``) does not
+resolve yet, and the airlock used for them meanwhile (Quest for the unnamed one: assumed, noted).
+The station history that names every catalogue airlock replaces this table."""
+
 
 MARKINGS = {
     ("EMU", "EV1"): "red stripes",
@@ -137,20 +126,15 @@ def eva_window(record: SpacewalkRecord) -> tuple[datetime, datetime, str]:
 
 def scenario_for_record(record: SpacewalkRecord) -> Scenario:
     """A validated scenario for one catalogue record (see the module's docstring)."""
-    from ..station.airlock import resolve_airlock
-
     what = f"spacewalk {record.number} ({record.date:%Y-%m-%d})"
     start, end, derived = eva_window(record)
     notes = [derived] if derived else []
-    airlock, airlock_note = STATION_AIRLOCKS.get(record.airlock, (record.airlock, ""))
-    try:
-        element = resolve_airlock(airlock).element
-    except EvasimInputError as exc:
-        raise EvasimInputError(
-            f"{what}: airlock {record.airlock!r}: {exc.detail}", source=BUNDLED_SPACEWALKS
-        ) from None
-    if airlock_note:
-        notes.append(f"airlock: {airlock_note}")
+    spec = _station_airlock(record, what)
+    if record.airlock_from != "source" or spec.airlock != record.airlock:
+        how = record.airlock_from or "not known how"
+        notes.append(
+            f"airlock: the catalogue's {record.airlock!r} ({how}) is replayed as {spec.airlock}"
+        )
     if len(record.crew) > 3:
         raise EvasimInputError(
             f"{what}: {len(record.crew)} crew; expected at most 3 (roles EV1..EV3)",
@@ -171,7 +155,7 @@ def scenario_for_record(record: SpacewalkRecord) -> Scenario:
         f"suit autonomy: evasim's default {Eva.model_fields['suit_autonomy_h'].default:g} h "
         "(a parameter, not a published figure for this spacewalk)",
     ]
-    tasks = _generic_tasks(record, start, end, element)
+    tasks = _generic_tasks(record, start, end, spec.airlock)
     source = f"{record.sources} (evasim catalogue {BUNDLED_SPACEWALKS}, no. {record.number})"
     conf = record.confidence or "L"
     convention = {"battery": "suit battery power", "hatch": "hatch", "unknown": "not known"}
@@ -221,7 +205,7 @@ def scenario_for_record(record: SpacewalkRecord) -> Scenario:
         ),
         eva=Eva(
             designation=record.mission,
-            airlock=airlock,
+            airlock=spec.airlock,
             hatch_open_utc=start,
             hatch_close_utc=end,
             time_convention=record.time_convention,
@@ -235,8 +219,24 @@ def scenario_for_record(record: SpacewalkRecord) -> Scenario:
     return check_scenario(scenario)
 
 
-def _generic_tasks(record: SpacewalkRecord, start, end, element: str) -> list[Task]:
-    """Egress, the purpose as one work block, ingress: all crew, at the airlock's module."""
+def _station_airlock(record: SpacewalkRecord, what: str):
+    """The station airlock (:class:`~evasim.station.catalog.AirlockSpec`) the record's airlock
+    name means; a one-line input error naming the spacewalk when the station knows none."""
+    from ..station.airlock import resolve_airlock
+
+    try:
+        return resolve_airlock(record.airlock)
+    except EvasimInputError as exc:
+        if record.airlock in UNTIL_STATION_KNOWS:
+            return resolve_airlock(UNTIL_STATION_KNOWS[record.airlock])
+        raise EvasimInputError(
+            f"{what}: airlock {record.airlock!r}: {exc.detail}", source=BUNDLED_SPACEWALKS
+        ) from None
+
+
+def _generic_tasks(record: SpacewalkRecord, start, end, airlock: str) -> list[Task]:
+    """Egress, the purpose as one work block, ingress: all crew, at the airlock (no worksite:
+    the helmet cameras and the timeline put a task without one at the spacewalk's airlock)."""
     length_min = (end - start).total_seconds() / 60.0
     egress = min(GENERIC_EGRESS_MIN, length_min * GENERIC_BLOCK_MAX_FRACTION)
     ingress = min(GENERIC_INGRESS_MIN, length_min * GENERIC_BLOCK_MAX_FRACTION)
@@ -246,10 +246,9 @@ def _generic_tasks(record: SpacewalkRecord, start, end, element: str) -> list[Ta
     return [
         Task(
             crew=["all"],
-            name="Egress (generic)",
+            name=f"Egress from {airlock} (generic)",
             start_utc=start,
             end_utc=work_start,
-            worksite=element,
             note=note,
         ),
         Task(
@@ -257,15 +256,13 @@ def _generic_tasks(record: SpacewalkRecord, start, end, element: str) -> list[Ta
             name=f"{record.purpose or 'Work'} (generic work block)",
             start_utc=work_start,
             end_utc=work_end,
-            worksite=element,
-            note=f"{note}; the worksite is the airlock's module, the real ones are not known",
+            note=f"{note}; placed at the airlock: where the work was done is not known",
         ),
         Task(
             crew=["all"],
-            name="Clean-up and ingress (generic)",
+            name=f"Clean-up and ingress at {airlock} (generic)",
             start_utc=work_end,
             end_utc=end,
-            worksite=element,
             note=note,
         ),
     ]
