@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import html
 import json
 import lzma
 import tomllib
@@ -26,6 +27,7 @@ from evasim.catalog.scenario import (
 from evasim.cli import main
 from evasim.errors import EvasimInputError
 from evasim.replay import choose_element_set
+from evasim.report import render_report
 from evasim.report.summary import GENERIC_TIMELINE_NOTE
 from evasim.scenario import BUILTIN_SCENARIOS, builtin_text, load_scenario
 from evasim.sky.tle import MAX_ELEMENT_AGE_DAYS
@@ -122,6 +124,15 @@ def test_us_spacewalk_summary(us, catalog):
     assert s["tle"]["origin"].startswith("iss_tle_1998-2026.txt.xz")
     assert abs(s["tle"]["age_days_at_hatch_open"]) < 1.0
     assert not any("element set" in w for w in s["warnings"])
+
+
+def test_report_marks_the_generic_timeline_and_battery_times(us):
+    page = html.unescape(render_report(us))
+    assert GENERIC_TIMELINE_NOTE in page
+    assert "EVA start - end, 2021-09-12" in page and "hatch open - closed" not in page
+    assert "suits on and off battery power" in page
+    assert "Egress from Quest (generic)" in page
+    assert "ISS spacewalk no. 244" in page
 
 
 def test_rs_spacewalk_summary(rs):

@@ -2,6 +2,7 @@
 
 >>> from evasim import api
 >>> replay = api.replay("vkd-49")                       # doctest: +SKIP
+>>> api.replay("eva-100").summary()["notes"]            # doctest: +SKIP
 >>> replay.summary()["sunsets_during_eva_utc"]          # doctest: +SKIP
 >>> replay.telemetry().to_pandas()                      # doctest: +SKIP
 >>> api.write_products(replay, "out/vkd-49")            # doctest: +SKIP
@@ -100,7 +101,9 @@ def helmet_camera(
 def replay(
     scenario: str | Path | Scenario, sky: Sky | None = None, allow_stale_elements: bool = False
 ) -> Replay:
-    """Run a replay from a built-in name, a TOML path or a :class:`Scenario`.
+    """Run a replay from a built-in name, ``"eva-N"`` (any ISS spacewalk of the catalogue, N =
+    1..277; eva-242 and eva-243 are the detailed vkd-49 and vkd-50), a TOML path or a
+    :class:`Scenario`.
 
     Element sets more than 14 days from the span are refused (an :class:`EvasimInputError`
     naming the nearest epoch) unless ``allow_stale_elements``; then the replay warns.
