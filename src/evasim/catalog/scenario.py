@@ -36,15 +36,15 @@ from . import Catalog
 from .records import BUNDLED_SPACEWALKS, SpacewalkRecord
 
 SPAN_BEFORE_START_MIN = 20.0
-"""The replay starts this many minutes before the EVA's start (est: covers a depressurisation's
-last minutes; no published depress time is used)."""
+"""The replay starts this many minutes before the EVA's start (a choice: some orbit and light
+before the EVA; no depressurisation time is published in the catalogue)."""
 SPAN_AFTER_END_MIN = 15.0
 """The replay ends this many minutes after the EVA's end (est)."""
 STEP_S = 1.0
 """Telemetry step, s (as the built-in scenarios)."""
 GENERIC_EGRESS_MIN = 30.0
-"""Length of the generic egress block, min (est: vkd-49's published-order egress took ~35 min;
-no per-spacewalk figure is known). At most :data:`GENERIC_BLOCK_MAX_FRACTION` of the EVA."""
+"""Length of the generic egress block, min (est: vkd-49's estimated egress block is 35 min; no
+per-spacewalk figure is known). At most :data:`GENERIC_BLOCK_MAX_FRACTION` of the EVA."""
 GENERIC_INGRESS_MIN = 30.0
 """Length of the generic clean-up and ingress block, min (est, as the egress)."""
 GENERIC_BLOCK_MAX_FRACTION = 0.25
@@ -66,8 +66,9 @@ MARKINGS = {
     ("Orlan", "EV1"): "red stripes",
     ("Orlan", "EV2"): "blue stripes",
 }
-"""Suit markings by suit and role: NASA's EV1 EMU has red stripes; Orlan EV1 red and EV2 blue
-stripes as on VKD-49/50 (vkd-49.toml, Jonathan's Space Report no. 797). Others: not known."""
+"""Suit markings by suit and role: the EV1 EMU has red stripes (NASA's convention, as its
+spacewalk coverage says); Orlan EV1 red and EV2 blue stripes as on VKD-49/50 (vkd-49.toml,
+Jonathan's Space Report no. 797). Others: not known. The role itself comes from the crew order."""
 NOT_KNOWN = "not known"
 
 
@@ -157,7 +158,7 @@ def scenario_for_record(record: SpacewalkRecord) -> Scenario:
     ]
     tasks = _generic_tasks(record, start, end, spec.airlock)
     source = f"{record.sources} (evasim catalogue {BUNDLED_SPACEWALKS}, no. {record.number})"
-    conf = record.confidence or "L"
+    conf = record.confidence or "L"  # a record not rated is shown as the lowest mark
     convention = {"battery": "suit battery power", "hatch": "hatch", "unknown": "not known"}
     facts = [
         Fact(label="ISS spacewalk number", value=f"{record.number}", source=source, confidence="H"),
