@@ -70,6 +70,8 @@ def test_builtin_catalog_numbers_match_the_catalogue(catalog):
         assert record.end_utc == sc.eva.hatch_close_utc
         linked[number] = name
     assert linked == {242: "vkd-49", 243: "vkd-50"}
+    # The catalogue's own link (matched on date and start time) finds the same pairs.
+    assert {r.number: r.scenario for r in catalog.spacewalks() if r.scenario} == linked
 
 
 def test_eva_242_is_the_detailed_vkd_49(catalog):
@@ -314,4 +316,6 @@ def test_other_years_use_the_station_of_the_date(name, day, sky):
     s = replay.summary()
     assert s["station"] is not None
     assert s["station"]["airlock"] == replay.spacewalk.airlock != ""
+    assert replay.spacewalk.airlock in s["station"]["modules"]  # the crew start on the station
     assert not any("station model not used" in w for w in s["warnings"])
+    assert not any("JEOD" in w for w in s["warnings"])  # the date's own mass properties

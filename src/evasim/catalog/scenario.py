@@ -52,15 +52,6 @@ GENERIC_BLOCK_MAX_FRACTION = 0.25
 
 EVA_NAME_RE = re.compile(r"^eva-(\d{1,6})$", re.IGNORECASE)
 
-UNTIL_STATION_KNOWS: dict[str, str] = {
-    "Shuttle orbiter airlock": "Shuttle",
-    "Shuttle airlock or Quest (not in source)": "Quest",
-}
-"""Catalogue airlock names the station's airlock table (``data/station/airlocks.csv``) does not
-resolve yet, and the airlock used for them meanwhile (Quest for the unnamed one: assumed, noted).
-The station history that names every catalogue airlock replaces this table."""
-
-
 MARKINGS = {
     ("EMU", "EV1"): "red stripes",
     ("Orlan", "EV1"): "red stripes",
@@ -228,8 +219,6 @@ def _station_airlock(record: SpacewalkRecord, what: str):
     try:
         return resolve_airlock(record.airlock)
     except EvasimInputError as exc:
-        if record.airlock in UNTIL_STATION_KNOWS:
-            return resolve_airlock(UNTIL_STATION_KNOWS[record.airlock])
         raise EvasimInputError(
             f"{what}: airlock {record.airlock!r}: {exc.detail}", source=BUNDLED_SPACEWALKS
         ) from None
