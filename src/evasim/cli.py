@@ -284,7 +284,7 @@ def scenarios() -> None:
     from .scenario import builtin_scenarios
 
     table = Table(title="Built-in scenarios")
-    for column in ("name", "ISS EVA no.", "date", "hatch open - close (UTC)", "crew", "title"):
+    for column in ("name", "eva-N", "date", "hatch open - close (UTC)", "crew", "title"):
         table.add_column(column)
     for sc in builtin_scenarios():
         if sc.eva is not None:
