@@ -152,7 +152,7 @@ def scenario_for_record(record: SpacewalkRecord) -> Scenario:
     conf = record.confidence or "L"  # a record not rated is shown as the lowest mark
     convention = {"battery": "suit battery power", "hatch": "hatch", "unknown": "not known"}
     facts = [
-        Fact(label="ISS spacewalk number", value=f"{record.number}", source=source, confidence="H"),
+        Fact(label="ISS spacewalk no.", value=str(record.number), source=source, confidence=conf),
         Fact(label="Mission", value=record.mission or NOT_KNOWN, source=source, confidence=conf),
         Fact(
             label="EVA start / end",
