@@ -319,3 +319,15 @@ def test_other_years_use_the_station_of_the_date(name, day, sky):
     assert replay.spacewalk.airlock in s["station"]["modules"]  # the crew start on the station
     assert not any("station model not used" in w for w in s["warnings"])
     assert not any("JEOD" in w for w in s["warnings"])  # the date's own mass properties
+
+
+def test_a_set_sgp4_cannot_carry_for_weeks_still_replays_its_spacewalk(sky):
+    """eva-46 (2002-10-14): its nearest set (B* -0.031) fails in SGP4 weeks away. The replayed
+    span propagates; the +/-30-day beta context is NaN where SGP4 fails, and the report draws."""
+    replay = api.replay("eva-46", sky)
+    grid, beta = replay.beta_context
+    assert np.isnan(beta).any() and np.isfinite(beta).sum() > len(beta) // 4
+    centre = np.argmin(np.abs(grid.seconds - np.median(grid.seconds)))
+    assert np.isfinite(beta[centre])
+    assert np.all(np.isfinite(replay.core.beta_deg))
+    assert "<img" in render_report(replay)

@@ -293,30 +293,19 @@ def _airlock_key() -> dict[str, dict[str, str]]:
 
 
 def scenario_links(walks) -> dict[int, str]:
-    """``{number: scenario}`` for ``walks`` (objects with ``number``, ``date``, ``start_utc``):
-    a built-in scenario with an ``[eva]`` belongs to the spacewalk on the date of its
-    ``eva.hatch_open_utc`` (``station_date_utc`` when it gives none) whose start is within
-    30 min of it, read from the scenario files themselves."""
-    walks = list(walks)
+    """``{number: scenario}`` for ``walks`` (objects with ``number``): the built-in scenarios
+    that name their spacewalk with ``catalog_number`` (the one place the link is written; a
+    test checks each against the catalogue's date and times)."""
+    numbers = {r.number for r in walks}
     out: dict[int, str] = {}
     for p in _scenario_files():
         try:
             data = tomllib.loads(p.read_text(encoding="utf-8"))
         except (tomllib.TOMLDecodeError, UnicodeDecodeError):
             continue  # not a scenario this can read: the scenario loader says why
-        eva = data.get("eva")
-        if not isinstance(eva, dict):
-            continue
-        when = eva.get("hatch_open_utc") or data.get("station_date_utc")
-        if not isinstance(when, datetime):
-            continue
-        when = when.astimezone(UTC) if when.tzinfo else when.replace(tzinfo=UTC)
-        for r in walks:
-            same_day = r.date == when.date()
-            close = r.start_utc is None or abs((r.start_utc - when).total_seconds()) <= 1800
-            if same_day and close:
-                out[r.number] = str(data.get("name") or p.name.removesuffix(".toml"))
-                break
+        number = data.get("catalog_number")
+        if isinstance(number, int) and number in numbers:
+            out[number] = str(data.get("name") or p.name.removesuffix(".toml"))
     return out
 
 

@@ -109,10 +109,12 @@ def beta_around(
     The orbit plane from one element set drifts correctly with J2 over weeks; the along-track
     phase does not matter for beta. The Sun comes from a 6-hour table here (the Sun moves
     0.25 deg in 6 h; the spline's error is < 1e-9 deg of beta against the hourly table, tested),
-    which saves most of the precession-nutation work of a 60-day span.
+    which saves most of the precession-nutation work of a 60-day span. Instants one element
+    set cannot reach with SGP4 (weeks from an unusual epoch) are NaN, not an error: the
+    replayed span itself is checked where it is propagated.
     """
     span = timedelta(days=days)
     grid = TimeGrid.span(centre_utc - span, centre_utc + span, step_s)
-    r, v = sgp4_teme(orbit.element_set, grid)
+    r, v = sgp4_teme(orbit.element_set, grid, failed_as_nan=True)
     sun = SunTable.build(sky, grid, step_s=BETA_SUN_TABLE_STEP_S)
     return grid, beta_angle_deg(r, v, sun.teme_km(grid))

@@ -28,11 +28,20 @@ from .tle import ElementSet
 _MATRIX_STEP_S = 600.0
 
 
-def sgp4_teme(element_set: ElementSet, grid: TimeGrid) -> tuple[np.ndarray, np.ndarray]:
-    """Raw SGP4 state in TEME: ``r_teme_km`` and ``v_teme_km_s``, each (3, N)."""
+def sgp4_teme(
+    element_set: ElementSet, grid: TimeGrid, *, failed_as_nan: bool = False
+) -> tuple[np.ndarray, np.ndarray]:
+    """Raw SGP4 state in TEME: ``r_teme_km`` and ``v_teme_km_s``, each (3, N).
+
+    An instant SGP4 cannot reach (decayed, eccentricity out of range) is an input error, or
+    with ``failed_as_nan`` (context far from the replayed span, such as weeks of beta angle) NaN.
+    """
     whole, frac = grid.jd_utc()
     err, r, v = element_set.satrec.sgp4_array(whole, frac)
-    if np.any(err):
+    if failed_as_nan:
+        r[err != 0] = np.nan
+        v[err != 0] = np.nan
+    elif np.any(err):
         bad = int(np.flatnonzero(err)[0])
         when = grid.datetime_at(grid.seconds[bad])
         raise EvasimInputError(
