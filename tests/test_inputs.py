@@ -116,7 +116,7 @@ def test_seventy_one_hour_spacewalk_is_refused():
 TASK = '[[tasks]]\ncrew = ["EV1"]\nname = "x"\nstart_elapsed = "0:00"\nduration_min = 1\n'
 
 
-@pytest.mark.parametrize("n", [MAX_TASKS + 1, 200_000])
+@pytest.mark.parametrize("n", [MAX_TASKS + 1, 20_000])
 def test_too_many_tasks_are_refused(n):
     text = VKD49 + TASK * n
     msg = _error(text)
