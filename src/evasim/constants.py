@@ -15,6 +15,8 @@ Units are in the names (km, s, rad). Sources:
   formulas in tests); each such use says so.
 * Tropical year: Meeus (J2000 mean), for the Sun-synchronous rate in ``station.whatif``.
 * Standard gravity: CGPM 1901 (definition), for rocket-equation propellant use.
+* Earth rotation rate: WGS84 (NGA.STND.0036, table 3.1), for the geostationary radius of the
+  relay satellites in ``sky.comm``.
 """
 
 from __future__ import annotations
@@ -32,6 +34,11 @@ EARTH_MEAN_RADIUS_KM = (2.0 * WGS84_A_KM + WGS84_B_KM) / 3.0
 
 GM_EARTH_KM3_S2 = 398600.4418
 """WGS84 geocentric gravitational constant (atmosphere included), km^3/s^2."""
+EARTH_ROTATION_RAD_S = 7.292115e-5
+"""WGS84 nominal mean angular velocity of the Earth, rad/s."""
+GEOSTATIONARY_RADIUS_KM = (GM_EARTH_KM3_S2 / EARTH_ROTATION_RAD_S**2) ** (1.0 / 3.0)
+"""Radius of the geostationary orbit, km (42,164.2 km): the circular orbit whose period is one
+sidereal rotation (two-body, from the two WGS84 figures above)."""
 J2_EARTH = 1.08262668e-3
 """Earth's second zonal harmonic (unnormalised, EGM2008 / WGS84)."""
 
