@@ -102,7 +102,7 @@ def write_output(ws, out: Path, kind: str) -> None:
 
 
 def _hms(seconds: float) -> str:
-    s = int(round(seconds))
+    s = round(seconds)
     return f"{s // 3600}:{s % 3600 // 60:02d}:{s % 60:02d}"
 
 
@@ -158,7 +158,7 @@ def print_windows(ws, seconds: float) -> None:
             zoe.add_row(_clock(ws, s), _clock(ws, e), _hms(e - s), "yes" if seen else "no")
         console.print(zoe)
 
-    for name, nw in ws.networks.items():
+    for nw in ws.networks.values():
         if len(nw.union) == 1 and nw.union.total_s >= ws.span_s:
             console.print(f"[bold]{escape(nw.title)}[/]: in view all day (no gap)")
             continue
@@ -175,8 +175,8 @@ def print_windows(ws, seconds: float) -> None:
         console.print(table)
 
     light = Table(
-        title=f"Orbital day and night (Sun centre on the WGS84 limb): day {_hms(ws.daylight.total_s)}"
-        f", night {_hms(ws.night.total_s)}",
+        title="Orbital day and night (Sun centre on the WGS84 limb): "
+        f"day {_hms(ws.daylight.total_s)}, night {_hms(ws.night.total_s)}",
         title_justify="left",
     )
     for col in ("", "start UTC", "end UTC", "duration"):
