@@ -193,11 +193,11 @@ def test_networks_file_rows_and_errors():
     assert sorted(lk.longitude_deg for lk in links if lk.network == "luch") == [-16.0, 95.0, 167.0]
     assert sum(lk.kind == "ground" for lk in links) == 10
     assert all(lk.conf == "L" for lk in links if lk.kind == "ground")
-    header = "name,network,kind,role,longitude_deg,latitude_deg,conf,source,note"
+    header = "name,network,kind,role,longitude_deg,latitude_deg,conf,source,note,launched_utc"
     with pytest.raises(EvasimInputError, match=r"^mine.csv:3: latitude_deg: expected"):
-        parse_links(f"# c\n{header}\nX,ground,ground,,10,95,L,s,n\n", "mine.csv")
+        parse_links(f"# c\n{header}\nX,ground,ground,,10,95,L,s,n,\n", "mine.csv")
     with pytest.raises(EvasimInputError, match=r"^mine.csv:2: network: expected one of"):
-        parse_links(f"{header}\nX,iridium,geo,,10,,L,s,n\n", "mine.csv")
+        parse_links(f"{header}\nX,iridium,geo,,10,,L,s,n,\n", "mine.csv")
 
 
 def run(capsys, *args: str) -> tuple[int, str, str]:
@@ -254,3 +254,11 @@ def test_cli_writes_json_and_csv_and_prints_the_table(capsys, tmp_path):
     assert code == 0
     for text in ("Coverage of the day", "Zone of exclusion", "town coordinates", "Orbital day"):
         assert text in " ".join(out.split())
+
+
+def test_a_relay_before_its_launch_is_flagged(sky):
+    """Luch-5V was launched 2014-04-28 (facts file): a 2013 day says its windows are geometry."""
+    es = Catalog.open().nearest_element_set(datetime(2013, 1, 10, 12, tzinfo=UTC))
+    before = windows(date(2013, 1, 10), ("luch",), es, sky=sky)
+    assert any(n.startswith("Luch-5V was launched on 2014-04-28") for n in before.notes)
+    assert before.to_json()["notes"] == list(before.notes)

@@ -518,6 +518,12 @@ def windows(
             zoe_all = tdrs.union.complement(span_s)
         else:
             notes.append("no TDRS slot marked primary: zone of exclusion not computed")
+    for lk in chosen:
+        if lk.launched_utc is not None and start.date() < lk.launched_utc:
+            notes.append(
+                f"{lk.name} was launched on {lk.launched_utc:%Y-%m-%d} ({lk.source}): its "
+                "windows on this day are the slot's geometry only"
+            )
     for name in wanted:
         if not by_network[name].links:
             notes.append(f"no {name} links in the networks file")

@@ -13,6 +13,7 @@ import csv
 import io
 import math
 from dataclasses import dataclass
+from datetime import date
 from importlib import resources
 from pathlib import Path
 
@@ -41,6 +42,7 @@ _COLUMNS = (
     "conf",
     "source",
     "note",
+    "launched_utc",
 )
 BUNDLED_NETWORKS = "networks.csv"
 
@@ -61,6 +63,8 @@ class Link:
     conf: str
     source: str
     note: str
+    launched_utc: date | None = None
+    """Launch date where the facts file gives one (None: not given)."""
 
     @property
     def approximation(self) -> str:
@@ -135,6 +139,16 @@ def parse_links(text: str, source: str) -> tuple[Link, ...]:
             raise EvasimInputError(
                 "latitude_deg: expected empty for a geostationary slot", source=source, line=line
             )
+        launched = None
+        if row["launched_utc"]:
+            try:
+                launched = date.fromisoformat(row["launched_utc"])
+            except ValueError:
+                raise EvasimInputError(
+                    f"launched_utc: expected a date like 2014-04-28, got {row['launched_utc']!r}",
+                    source=source,
+                    line=line,
+                ) from None
         if row["role"] and row["network"] != "tdrs":
             raise EvasimInputError("role: only TDRS slots have one", source=source, line=line)
         links.append(
@@ -148,6 +162,7 @@ def parse_links(text: str, source: str) -> tuple[Link, ...]:
                 row["conf"],
                 row["source"],
                 row["note"],
+                launched,
             )
         )
     return tuple(links)
