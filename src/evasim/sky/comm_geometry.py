@@ -2,9 +2,9 @@
 
 * A geostationary relay is a point at :data:`~evasim.constants.GEOSTATIONARY_RADIUS_KM` over the
   equator at its slot longitude, fixed in the ITRS. This is an idealisation: real TDRS and
-  Luch satellites drift east-west within their box and many are inclined by several degrees
-  (older TDRS up to ~10 deg, which moves them north-south over a day); their actual positions
-  would come from their own element sets, which evasim does not bundle.
+  Luch satellites drift east-west within their box and many are inclined, which swings them
+  north and south over a day; their actual positions would come from their own element sets,
+  which evasim does not bundle.
 * The line of sight station -> relay is clear when the segment between them does not enter the
   WGS84 ellipsoid grown by a grazing altitude (semi-axes a + h and b + h; the grown surface
   is an ellipsoid, not the exact offset surface: they differ by < 0.2 m for h = 100 km, computed).
