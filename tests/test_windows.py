@@ -20,6 +20,7 @@ from skyfield.framelib import itrs
 from evasim import api
 from evasim.catalog import Catalog
 from evasim.cli import main
+from evasim.constants import EARTH_MEAN_RADIUS_KM
 from evasim.errors import EvasimInputError
 from evasim.sky.comm import (
     LIGHT_PAD_S,
@@ -70,10 +71,10 @@ def _sampled_edges(seconds: np.ndarray, visible: np.ndarray) -> np.ndarray:
 
 def test_relay_windows_match_a_spherical_earth_line_of_sight(day, skyfield_track):
     """Independent check: skyfield's station positions, the published geostationary radius
-    (42,164 km) and a SPHERE of the mean radius + 100 km. The ellipsoid moves edges by a few
-    seconds, never a window."""
+    (42,164 km) and a SPHERE of the mean radius (6,371 km) + 100 km. The ellipsoid moves edges
+    by a few seconds, never a window."""
     _, _, seconds, r = skyfield_track
-    radius_km = 6371.0 + 100.0
+    radius_km = EARTH_MEAN_RADIUS_KM + 100.0  # a sphere, as the tests' spherical formulas
     for name in ("tdrs", "luch"):
         for lw in day.networks[name].links:
             lon = np.radians(lw.link.longitude_deg)
