@@ -290,7 +290,7 @@ def show(
         if abs(span - w.duration_min) > 3:
             duration += f" (end - start is {_hm(span)})"
     row("Duration", duration)
-    row("Crew", ", ".join(w.crew))
+    row("Crew", w.crew_text)
     row("Suit", f"{w.suit} ({w.segment} segment)" if w.segment != "Shuttle" else w.suit)
     if w.airlock_from == "source":
         row("Airlock", f"{w.airlock} (named by a source)")

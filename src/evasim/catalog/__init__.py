@@ -36,7 +36,8 @@ __all__ = ["SEGMENTS", "Catalog", "SpacewalkRecord"]
 
 _RECORD_COLUMNS = (
     "number, date, start_utc, end_utc, duration_min, crew, mission, airlock, airlock_from, suit, "
-    "purpose, purpose_de, time_convention, confidence, sources, notes, scenario, origin"
+    "purpose, purpose_de, time_convention, confidence, sources, notes, scenario, origin, "
+    "crew_as_source"
 )
 
 NEAREST_SQL = (
@@ -49,7 +50,8 @@ then the earlier line."""
 
 def _record(row) -> SpacewalkRecord:
     (number, day, start, end, duration, crew, mission, airlock, airlock_from, suit, purpose,
-     purpose_de, convention, confidence, sources, notes, scenario, origin) = row  # fmt: skip
+     purpose_de, convention, confidence, sources, notes, scenario, origin,
+     crew_as_source) = row  # fmt: skip
 
     return SpacewalkRecord(
         number=number,
@@ -70,6 +72,7 @@ def _record(row) -> SpacewalkRecord:
         notes=notes,
         scenario=scenario or "",
         origin=origin,
+        crew_as_source=tuple(crew_as_source),
     )
 
 
@@ -124,7 +127,8 @@ class Catalog:
         segment: str | None = None,
     ) -> list[SpacewalkRecord]:
         """Spacewalks in running-number order; ``airlock`` and ``crew`` match any part of the
-        name, case-insensitively; ``segment`` is one of :data:`SEGMENTS`."""
+        name, case-insensitively (``crew`` the English name or the source's spelling: ``Korzun``
+        and ``Korsun`` both find Valery Korzun); ``segment`` is one of :data:`SEGMENTS`."""
         where, args = [], []
         if year is not None:
             where.append("year(date) = ?")
@@ -135,9 +139,9 @@ class Catalog:
         if crew:
             where.append(
                 "number IN (SELECT number FROM crew_spacewalks "
-                "WHERE contains(lower(name), lower(?)))"
+                "WHERE contains(lower(name), lower(?)) OR contains(lower(name_in_source), lower(?)))"
             )
-            args.append(crew)
+            args += [crew, crew]
         if segment:
             if segment not in SEGMENTS:
                 raise EvasimInputError(f"segment: expected {', '.join(SEGMENTS)}, got {segment!r}")

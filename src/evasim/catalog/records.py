@@ -4,7 +4,9 @@ The bundled file is ``data/catalog/iss_spacewalks_1998-2025.csv`` (see ``data/SO
 all 277 ISS spacewalks in NASA's running count. Times are UTC; ``time_convention`` says what a
 start means (``battery``: NASA counts from suit battery power; ``hatch``: Roscosmos counts from
 hatch open; ``unknown``: the source does not say). ``airlock_from`` says whether a source named
-the airlock or it was inferred from the date and crew.
+the airlock or it was inferred from the date and crew. ``crew`` holds the English names
+(``data/catalog/crew_names.csv`` maps the German transliterations of rows 1-199),
+``crew_as_source`` the names as the source spelled them.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from datetime import UTC, date, datetime
 from importlib import resources
 
 from ..errors import EvasimInputError
+from .crew_names import with_english_crew
 
 BUNDLED_SPACEWALKS = "iss_spacewalks_1998-2025.csv"
 
@@ -63,6 +66,17 @@ class SpacewalkRecord:
     notes: str
     scenario: str = ""  # the built-in detailed scenario of this spacewalk (vkd-49), if any
     origin: str = "bundled"  # "bundled" or the name of the file it was imported from
+    crew_as_source: tuple[str, ...] = ()  # the crew as the source spelled them (crew_names.csv)
+
+    @property
+    def crew_text(self) -> str:
+        """The crew, comma-separated, each with the source's spelling where it differs:
+        ``Valery Korzun (source: Waleri Korsun), Peggy Whitson``."""
+        spelled = self.crew_as_source or self.crew
+        return ", ".join(
+            name if name == as_source else f"{name} (source: {as_source})"
+            for name, as_source in zip(self.crew, spelled, strict=False)
+        )
 
     @property
     def segment(self) -> str:
@@ -81,6 +95,7 @@ class SpacewalkRecord:
             value = out[key]
             out[key] = value.strftime("%Y-%m-%dT%H:%MZ") if value else None
         out["crew"] = list(self.crew)
+        out["crew_as_source"] = list(self.crew_as_source or self.crew)
         out["segment"] = self.segment
         return out
 
@@ -149,7 +164,7 @@ def record_from_row(row: dict[str, str], *, source: str, line: int) -> Spacewalk
             f"confidence: expected H, M, L or blank, got {confidence!r}", source=source, line=line
         )
     crew = tuple(c.strip() for c in need("crew").split(";") if c.strip())
-    return SpacewalkRecord(
+    record = SpacewalkRecord(
         number=number,
         date=day,
         start_utc=start,
@@ -167,6 +182,7 @@ def record_from_row(row: dict[str, str], *, source: str, line: int) -> Spacewalk
         sources=(row.get("source") or "").strip(),
         notes=(row.get("notes") or "").strip(),
     )
+    return with_english_crew(record)
 
 
 def read_csv_records(text: str, source: str) -> list[SpacewalkRecord]:

@@ -42,9 +42,10 @@ from .. import __version__
 from ..errors import EvasimRuntimeError
 from ..fileutil import clean_stale, temp_path
 from .archive import BUNDLED_ARCHIVE, pairs_with_lines, tle_epochs_unix_s
+from .crew_names import CREW_NAMES, with_english_crew
 from .records import BUNDLED_SPACEWALKS, SpacewalkRecord, read_csv_records
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 """Raise when the tables change: a database of another version is rebuilt."""
 
 DB_NAME = "catalog.duckdb"
@@ -53,7 +54,12 @@ BUNDLED = "bundled"
 
 LOCK_TIMEOUT_S = 120.0
 
-_DATA = ("catalog/" + BUNDLED_SPACEWALKS, "tle/" + BUNDLED_ARCHIVE, "station/airlocks.csv")
+_DATA = (
+    "catalog/" + BUNDLED_SPACEWALKS,
+    "catalog/" + CREW_NAMES,
+    "tle/" + BUNDLED_ARCHIVE,
+    "station/airlocks.csv",
+)
 
 SCHEMA = """
 CREATE TABLE meta (
@@ -69,7 +75,8 @@ CREATE TABLE spacewalks (
     start_utc TIMESTAMP,               -- UTC; what a start means: time_convention
     end_utc TIMESTAMP,
     duration_min INTEGER,
-    crew VARCHAR[] NOT NULL,
+    crew VARCHAR[] NOT NULL,           -- English names (catalog/crew_names.csv), source's order
+    crew_as_source VARCHAR[] NOT NULL, -- the same names as the source spelled them
     mission VARCHAR NOT NULL,          -- as catalogued: 'STS-88 EVA 1', 'Expedition 65'
     mission_name VARCHAR NOT NULL,     -- the mission alone: 'STS-88' (missions.mission)
     airlock VARCHAR NOT NULL,          -- as catalogued (airlocks.airlock)
@@ -88,7 +95,8 @@ CREATE TABLE spacewalks (
     source_line INTEGER                -- line (CSV) or record (JSON) in that file
 );
 CREATE TABLE crew (
-    name VARCHAR PRIMARY KEY,          -- as catalogued (rows 1-199 use German transliterations)
+    name VARCHAR PRIMARY KEY,          -- English (NASA) spelling, one row per person
+    names_in_source VARCHAR[] NOT NULL,-- other spellings the sources use (rows 1-199: German)
     spacewalks INTEGER NOT NULL,
     total_min INTEGER,                 -- sum of the known durations
     first_date DATE NOT NULL,
@@ -97,6 +105,7 @@ CREATE TABLE crew (
 CREATE TABLE crew_spacewalks (
     number INTEGER NOT NULL,           -- spacewalks.number
     name VARCHAR NOT NULL,             -- crew.name
+    name_in_source VARCHAR NOT NULL,   -- as the spacewalk's source spelled it
     position INTEGER NOT NULL,         -- 1 = first named
     PRIMARY KEY (number, name)
 );
@@ -135,11 +144,15 @@ CREATE INDEX element_sets_epoch ON element_sets (epoch_unix_s);
 REFRESH_DERIVED = """
 DELETE FROM crew_spacewalks;
 INSERT INTO crew_spacewalks
-    SELECT number, unnest(crew) AS name, unnest(range(1, len(crew) + 1)) AS position
+    SELECT number, unnest(crew) AS name, unnest(crew_as_source) AS name_in_source,
+           unnest(range(1, len(crew) + 1)) AS position
     FROM spacewalks;
 DELETE FROM crew;
 INSERT INTO crew
-    SELECT cs.name, count(*), sum(s.duration_min), min(s.date), max(s.date)
+    SELECT cs.name,
+           list_sort(coalesce(list(DISTINCT cs.name_in_source)
+                              FILTER (WHERE cs.name_in_source <> cs.name), [])),
+           count(*), sum(s.duration_min), min(s.date), max(s.date)
     FROM crew_spacewalks cs JOIN spacewalks s USING (number) GROUP BY cs.name;
 DELETE FROM missions;
 INSERT INTO missions
@@ -221,6 +234,7 @@ def spacewalk_rows(
         "end_utc": [naive(r.end_utc) for r in records],
         "duration_min": [r.duration_min for r in records],
         "crew": [list(r.crew) for r in records],
+        "crew_as_source": [list(r.crew_as_source or r.crew) for r in records],
         "mission": [r.mission for r in records],
         "mission_name": [mission_name(r.mission) for r in records],
         "airlock": [r.airlock for r in records],
@@ -249,6 +263,7 @@ def spacewalk_table(columns: dict[str, list]):
         "end_utc": pa.timestamp("us"),
         "duration_min": pa.int32(),
         "crew": pa.list_(pa.string()),
+        "crew_as_source": pa.list_(pa.string()),
         "airlock_inferred": pa.bool_(),
         "source_line": pa.int32(),
     }
@@ -571,7 +586,9 @@ def _old_rows(con, table: str) -> list[dict]:
     return [dict(zip(cols, r, strict=True)) for r in rows]
 
 
-_RECORD_FIELDS = [f for f in SpacewalkRecord.__dataclass_fields__ if f != "scenario"]
+_RECORD_FIELDS = [
+    f for f in SpacewalkRecord.__dataclass_fields__ if f not in ("scenario", "crew_as_source")
+]
 
 
 def _carry_user_rows(con) -> list[str]:
@@ -590,7 +607,9 @@ def _carry_user_rows(con) -> list[str]:
                 if values[k] is not None:
                     values[k] = values[k].replace(tzinfo=UTC)
             values["crew"] = tuple(values["crew"])
-            rec = SpacewalkRecord(**values)
+            # a database of schema 1 has no crew_as_source: its crew is the source's spelling
+            values["crew_as_source"] = tuple(row.get("crew_as_source") or values["crew"])
+            rec = with_english_crew(SpacewalkRecord(**values))
         except (KeyError, TypeError, AttributeError):
             unreadable += 1
             continue
