@@ -56,7 +56,9 @@ REQUIRED = ("iss_eva_seq", "date", "crew", "airlock", "airlock_from", "suit")
 
 JSON_NAMES = {"number": "iss_eva_seq", "purpose": "purpose_en", "sources": "source"}
 """Keys of ``evasim spacewalks --format json`` rows and their CSV column (the export imports)."""
-JSON_IGNORED = {"segment", "scenario", "origin"}
+JSON_IGNORED = {"segment", "scenario", "origin", "crew_as_source"}
+"""Export keys derived from others (``crew_as_source``: the imported file is the source, its
+``crew`` the spelling)."""
 
 
 class EvasimImportError(EvasimInputError):

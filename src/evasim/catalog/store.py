@@ -76,7 +76,8 @@ CREATE TABLE spacewalks (
     end_utc TIMESTAMP,
     duration_min INTEGER,
     crew VARCHAR[] NOT NULL,           -- English names (catalog/crew_names.csv), source's order
-    crew_as_source VARCHAR[] NOT NULL, -- the same names as the source spelled them
+    crew_as_source VARCHAR[] NOT NULL DEFAULT [],  -- the same names as the source spelled
+                                       -- them ([]: as in crew)
     mission VARCHAR NOT NULL,          -- as catalogued: 'STS-88 EVA 1', 'Expedition 65'
     mission_name VARCHAR NOT NULL,     -- the mission alone: 'STS-88' (missions.mission)
     airlock VARCHAR NOT NULL,          -- as catalogued (airlocks.airlock)
@@ -144,7 +145,9 @@ CREATE INDEX element_sets_epoch ON element_sets (epoch_unix_s);
 REFRESH_DERIVED = """
 DELETE FROM crew_spacewalks;
 INSERT INTO crew_spacewalks
-    SELECT number, unnest(crew) AS name, unnest(crew_as_source) AS name_in_source,
+    SELECT number, unnest(crew) AS name,
+           unnest(CASE WHEN len(crew_as_source) = len(crew) THEN crew_as_source ELSE crew END)
+               AS name_in_source,
            unnest(range(1, len(crew) + 1)) AS position
     FROM spacewalks;
 DELETE FROM crew;
