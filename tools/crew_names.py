@@ -31,6 +31,7 @@ import re
 import sys
 import unicodedata
 from collections import Counter, defaultdict
+from dataclasses import replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
@@ -44,17 +45,37 @@ LATE_FIRST = 200
 DAY_SLACK = timedelta(days=1)
 DURATION_SLACK_MIN = 20
 
-_MONTHS = {m.lower(): i for i, m in enumerate(
-    ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"], 1)}
+_MONTHS = {
+    m.lower(): i
+    for i, m in enumerate(
+        ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"], 1
+    )
+}
 
 
 def translit_key(text: str) -> str:
     """A coarse, transliteration-insensitive form of a name part (German or English)."""
     s = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
     s = re.sub(r"[^a-z]", "", s)
-    for a, b in (("tsch", "c"), ("shch", "s"), ("sch", "s"), ("zh", "s"), ("sh", "s"),
-                 ("kh", "c"), ("ch", "c"), ("ts", "s"), ("z", "s"), ("w", "v"), ("ks", "x"),
-                 ("ss", "s"), ("iy", "i"), ("ij", "i"), ("j", ""), ("y", ""), ("ie", "e")):
+    for a, b in (
+        ("tsch", "c"),
+        ("shch", "s"),
+        ("sch", "s"),
+        ("zh", "s"),
+        ("sh", "s"),
+        ("kh", "c"),
+        ("ch", "c"),
+        ("ts", "s"),
+        ("z", "s"),
+        ("w", "v"),
+        ("ks", "x"),
+        ("ss", "s"),
+        ("iy", "i"),
+        ("ij", "i"),
+        ("j", ""),
+        ("y", ""),
+        ("ie", "e"),
+    ):
         s = s.replace(a, b)
     return s
 
@@ -101,8 +122,14 @@ def nasa_rows() -> list[dict]:
             if day is None or not row["EVA #"].strip().isdigit():  # unnumbered: never flown
                 continue
             names = [n.strip() for n in re.split(r"\s{2,}", row["Crew"].strip()) if n.strip()]
-            out.append({"n": int(row["EVA #"]), "date": day, "min": nasa_minutes(row["Duration"]),
-                        "crew": names})
+            out.append(
+                {
+                    "n": int(row["EVA #"]),
+                    "date": day,
+                    "min": nasa_minutes(row["Duration"]),
+                    "crew": names,
+                }
+            )
     return out
 
 
@@ -118,8 +145,11 @@ def match_nasa(record, nasa: list[dict]) -> dict | None:
     for row in nasa:
         if abs(row["date"] - record.date) > DAY_SLACK or len(row["crew"]) != len(record.crew):
             continue
-        if record.duration_min is not None and row["min"] is not None and \
-                abs(row["min"] - record.duration_min) > DURATION_SLACK_MIN:
+        if (
+            record.duration_min is not None
+            and row["min"] is not None
+            and abs(row["min"] - record.duration_min) > DURATION_SLACK_MIN
+        ):
             continue
         score = sum(max(surname_similarity(c, n) for n in row["crew"]) for c in record.crew)
         if best is None or score > best[0]:
@@ -165,7 +195,8 @@ def given_compatible(a: str, b: str) -> bool:
 
 
 def build() -> tuple[list[dict], list[str], dict]:
-    records = bundled_records()
+    # the names as the source spelled them (a record's crew is already mapped)
+    records = [replace(r, crew=r.crew_as_source) for r in bundled_records()]
     nasa = nasa_rows()
     given_freq = Counter(n.split()[0] for row in nasa for n in row["crew"] if n.split())
     late_names = sorted({c for r in records if r.number >= LATE_FIRST for c in r.crew})
@@ -207,15 +238,22 @@ def build() -> tuple[list[dict], list[str], dict]:
             continue
         ch = choice[name]
         late = [
-            ln for ln in late_names
+            ln
+            for ln in late_names
             if (surname_key(ln) == surname_key(name) and given_compatible(ln, name))
             or same_words(ln, name)
             or (ch and name_key(ch[0]) == name_key(ln))
         ]
         if len(late) == 1:
             agreed = bool(ch) and ch[0] == late[0] and ch[3] != "tie"
-            rows.append({"name_in_source": name, "name": late[0],
-                         "source": "catalogue rows 200-277", "conf": "H" if agreed else "M"})
+            rows.append(
+                {
+                    "name_in_source": name,
+                    "name": late[0],
+                    "source": "catalogue rows 200-277",
+                    "conf": "H" if agreed else "M",
+                }
+            )
             continue
         if ch is None:
             unmapped.append(name)
@@ -228,13 +266,23 @@ def build() -> tuple[list[dict], list[str], dict]:
         if not (transliteration or split):
             continue
         conf = {"all": "H" if count >= 2 else "M", "majority": "M", "tie": "L"}[tally]
-        rows.append({"name_in_source": name, "name": english,
-                     "source": f"NASA EVA data set row {first}", "conf": conf})
+        rows.append(
+            {
+                "name_in_source": name,
+                "name": english,
+                "source": f"NASA EVA data set row {first}",
+                "conf": conf,
+            }
+        )
     # A name no source covers that is another transliteration of a mapped person (the same
     # words once transliteration is ignored) goes where that person's other spelling went.
     for name in list(unmapped):
-        same = [r for r in rows if name_key(r["name"]) == name_key(name)
-                or name_key(r["name_in_source"]) == name_key(name)]
+        same = [
+            r
+            for r in rows
+            if name_key(r["name"]) == name_key(name)
+            or name_key(r["name_in_source"]) == name_key(name)
+        ]
         if len({r["name"] for r in same}) == 1:
             rows.append({**same[0], "name_in_source": name, "conf": "M"})
             unmapped.remove(name)
@@ -274,8 +322,10 @@ def main() -> int:
         w = csv.DictWriter(fh, ["name_in_source", "name", "source", "conf"], lineterminator="\n")
         w.writeheader()
         w.writerows(sorted(rows, key=lambda r: r["name_in_source"]))
-    print(f"{len(rows)} mappings, {len(unmapped)} unmapped {unmapped}; "
-          f"{stats['nasa_matched']} of {stats['early_rows']} rows 1-199 matched to NASA rows")
+    print(
+        f"{len(rows)} mappings, {len(unmapped)} unmapped {unmapped}; "
+        f"{stats['nasa_matched']} of {stats['early_rows']} rows 1-199 matched to NASA rows"
+    )
     for r in rows:
         print(f"  {r['name_in_source']:32} -> {r['name']:28} {r['conf']} {r['source']}")
     return 0

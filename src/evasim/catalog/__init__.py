@@ -139,7 +139,8 @@ class Catalog:
         if crew:
             where.append(
                 "number IN (SELECT number FROM crew_spacewalks "
-                "WHERE contains(lower(name), lower(?)) OR contains(lower(name_in_source), lower(?)))"
+                "WHERE contains(lower(name), lower(?)) "
+                "OR contains(lower(name_in_source), lower(?)))"
             )
             args += [crew, crew]
         if segment:
