@@ -305,3 +305,15 @@ def test_imported_rows_mapped_and_carried_from_a_schema_1_database(catalog, tmp_
     assert walk.crew == ("Valery Korzun", "Anna One")
     assert walk.crew_as_source == ("Waleri Korsun", "Anna One")
     assert [w.number for w in reopened.spacewalks(crew="korsun")] == [42, 43, 278]
+
+
+def test_eva_scenario_crew_in_english_with_the_source_spelling(catalog):
+    from evasim.catalog.scenario import scenario_for_record
+
+    sc = scenario_for_record(catalog.spacewalk(42))
+    assert [(m.role, m.name) for m in sc.crew] == [
+        ("EV1", "Valery Korzun"),
+        ("EV2", "Peggy Whitson"),
+    ]
+    crew_fact = next(f for f in sc.facts if f.label == "Crew")
+    assert crew_fact.value == "Valery Korzun (source: Waleri Korsun), Peggy Whitson"

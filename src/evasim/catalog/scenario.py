@@ -167,7 +167,7 @@ def scenario_for_record(record: SpacewalkRecord) -> Scenario:
             source=source,
             confidence=conf,
         ),
-        Fact(label="Crew", value=", ".join(record.crew), source=source, confidence=conf),
+        Fact(label="Crew", value=record.crew_text, source=source, confidence=conf),
         Fact(label="Suits", value=record.suit, source=source, confidence=conf),
         Fact(
             label="Airlock",
