@@ -18,8 +18,8 @@ run: $(STAMP)
 	@echo "Open out/vkd-49/report.html in a browser; telemetry, events and summary are beside it."
 
 test: $(STAMP)
-	$(BIN)/ruff check src tests benchmarks
-	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/ruff check src tests benchmarks tools
+	$(BIN)/ruff format --check src tests benchmarks tools
 	$(BIN)/python -m pytest -q
 
 bench: $(STAMP)
