@@ -166,6 +166,7 @@ _JSON_COLUMNS = [
     "end_utc",
     "duration_min",
     "crew",
+    "crew_as_source",
     "mission",
     "airlock",
     "airlock_from",

@@ -312,9 +312,11 @@ def _omm_json(records: list, name: str) -> _Parsed:
 
 
 def _same(a: SpacewalkRecord, b: SpacewalkRecord) -> str | None:
-    """The first catalogue field in which ``a`` and ``b`` differ (None: the same spacewalk)."""
+    """The first catalogue field in which ``a`` and ``b`` differ (None: the same spacewalk).
+    ``crew_as_source`` is how each file spelled the crew, not the spacewalk: an export of the
+    catalogue (English names) re-imported is the same spacewalk as its bundled row."""
     for f in fields(SpacewalkRecord):
-        if f.name in ("scenario", "origin"):
+        if f.name in ("scenario", "origin", "crew_as_source"):
             continue
         if getattr(a, f.name) != getattr(b, f.name):
             return f.name
