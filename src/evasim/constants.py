@@ -17,6 +17,9 @@ Units are in the names (km, s, rad). Sources:
 * Standard gravity: CGPM 1901 (definition), for rocket-equation propellant use.
 * Earth rotation rate: WGS84 (NGA.STND.0036, table 3.1), for the geostationary radius of the
   relay satellites in ``sky.comm``.
+* Sunlight in photometric and camera-band terms (the helmet camera's radiance unit, see
+  ``render.exposure``): the solar illuminance constant and the Sun's irradiance in three 100 nm
+  bands, read off the ASTM E-490 zero-air-mass spectrum.
 """
 
 from __future__ import annotations
@@ -55,3 +58,14 @@ Sun-synchronous orbit's node must follow."""
 
 STANDARD_GRAVITY_M_S2 = 9.80665
 """Standard acceleration of gravity g0, m/s^2 (exact, by definition)."""
+
+SOLAR_ILLUMINANCE_LX = 128_000.0
+"""Solar illuminance constant, lux: the Sun's illuminance at 1 au outside the atmosphere (IES
+/ CIE usage, 128 klx; Darula, Kittler and Gueymard 2005 propose 133.3 klx: the two differ by
+4 %, confidence M). The renderer's radiance unit (the Sun's irradiance = 1, per sr) is this
+many cd/m^2 of luminance."""
+SOLAR_BAND_IRRADIANCE_W_M2 = (160.0, 186.0, 195.0)
+"""The Sun's irradiance at 1 au in the bands 600-700, 500-600 and 400-500 nm (the helmet
+camera's red, green and blue channels), W/m^2: the ASTM E-490 AM0 spectrum's mean spectral
+irradiance over each band (about 1.60, 1.86, 1.95 W/m^2/nm) times 100 nm; confidence est
+(+/- 5 %, read off the published curve at 50 nm steps)."""

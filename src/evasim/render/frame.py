@@ -6,6 +6,7 @@ atmosphere table, the station's solids, frame rotations); ``frame(role, utc)`` r
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache, cached_property
@@ -19,15 +20,16 @@ from ..station import Station
 from ..station.layout import layout
 from ..station.mass import mass_properties
 from . import culling, raycast
+from .airglow import ground_table, limb_table
 from .atmosphere import build_lut, slice_at_sun_zenith
 from .camera import CameraPose, Lens, camera_pose, crew_position_body
+from .exposure import ExposureState, adapt, metered_target
+from .lamps import lamp_table, lamps_for_suit
+from .nightlights import NightLights
 from .stars import StarCatalog
 from .textures import EarthTexture
 
 SUN_MAGNITUDE = -26.74
-EXPOSURE_RANGE = (2.0, 30000.0)  # in sunlight the cap is EXPOSURE_DAY_CAP
-EXPOSURE_DAY_CAP = 60.0
-EXPOSURE_KEY = 0.8
 VISIBLE_STAR = (8 / 255) ** 2.2  # tone value that maps to 8/255 after the gamma curve
 COLOURS = {
     "module": (0.80, 0.80, 0.78),
@@ -47,6 +49,7 @@ class Frame:
     utc: datetime
     role: str
     stars_drawn: int
+    exposure_state: ExposureState  # pass to the next frame's ``exposure_state``
 
 
 class HelmetCamera:
@@ -60,7 +63,13 @@ class HelmetCamera:
         overlay: bool = True,
         atmosphere: bool = True,
         station: bool = True,
+        night_lights: bool = True,
+        airglow: bool = True,
+        lamps: bool = True,
     ):
+        """``night_lights``, ``airglow`` and ``lamps`` (the helmet lamps of each crew member's
+        suit) switch those effects off for comparisons and benchmarks; ``atmosphere`` the
+        scattering; ``station`` the station's solids."""
         self.airlock = replay.require_spacewalk("the helmet camera").airlock
         if not (16 <= width <= 7680 and 16 <= height <= 4320):
             raise EvasimInputError("--width/--height: expected 16..7680 x 16..4320 pixels")
@@ -70,6 +79,7 @@ class HelmetCamera:
         self.look = look
         self.overlay = overlay
         self.atmosphere = atmosphere
+        self.use_night_lights, self.use_airglow, self.use_lamps = night_lights, airglow, lamps
         config = Station().at(replay.scenario.station_date)
         placements = layout(config)
         self.placements = {p.name: p for p in placements}
@@ -93,6 +103,31 @@ class HelmetCamera:
     @cached_property
     def stars(self) -> StarCatalog:
         return StarCatalog.load()
+
+    @cached_property
+    def night_lights(self) -> NightLights:
+        return NightLights.load()
+
+    @cached_property
+    def _night(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        if not self.use_night_lights:
+            return np.zeros(1, np.float32), np.array([[0, 1, 1]], np.int64), np.zeros(3)
+        n = self.night_lights
+        return n.texels, n.levels, n.radiance_rgb
+
+    @cached_property
+    def _glow(self) -> tuple[np.ndarray, np.ndarray]:
+        limb, ground = limb_table(), ground_table()
+        if not self.use_airglow:
+            limb, ground = np.zeros_like(limb), np.zeros_like(ground)
+        return limb, ground
+
+    def lamps_of(self, role: str, forward_itrs: np.ndarray) -> np.ndarray:
+        """The helmet-lamp table (:func:`.lamps.lamp_table`) of crew member ``role``'s suit,
+        pointing along ``forward_itrs``; empty when lamps are off or the suit is unknown."""
+        member = next(m for m in self.replay.scenario.crew if m.role == role)
+        lamps = lamps_for_suit(member.suit) if self.use_lamps else ()
+        return lamp_table(lamps, forward_itrs)
 
     @cached_property
     def lut(self):
@@ -169,9 +204,26 @@ class HelmetCamera:
             bounds(frames, halves, kinds, focal, w2, h2, rects, hulls, n_hull)
         return rects, frames, hulls, n_hull
 
-    def frame(self, role: str, when: datetime, adaptive: bool = True) -> Frame:
+    def frames(self, role: str, times: Iterable[datetime]) -> Iterator[Frame]:
+        """Frames at successive ``times``, each exposed from the previous one's exposure
+        state (the camera adapts over :data:`.exposure.TIME_CONSTANT_S`): for videos."""
+        state = None
+        for when in times:
+            f = self.frame(role, when, exposure_state=state)
+            state = f.exposure_state
+            yield f
+
+    def frame(
+        self,
+        role: str,
+        when: datetime,
+        adaptive: bool = True,
+        exposure_state: ExposureState | None = None,
+    ) -> Frame:
         """Render crew member ``role``'s helmet camera at ``when`` (UTC). ``adaptive`` False
-        traces every pixel (the reference the adaptive sampling is tested against)."""
+        traces every pixel (the reference the adaptive sampling is tested against).
+        ``exposure_state``: the previous frame's (:attr:`Frame.exposure_state`), from which the
+        auto-exposure adapts; None: the exposure is the settled metered value."""
         pose, st = self.pose(role, when)
         r_ig = st.itrs_from_gcrs[0]
         sun_itrs = st.sun_itrs_km[:, 0]
@@ -184,11 +236,20 @@ class HelmetCamera:
         if not self.atmosphere:
             ins = np.zeros_like(ins)
             tra = np.ones_like(tra)
-        earth = (*self.texture.mips, self.texture.linear, ins, tra, params)
+        earth = (
+            *self.texture.mips,
+            self.texture.linear,
+            ins,
+            tra,
+            params,
+            *self._night,
+            *self._glow,
+        )
         solids = self._solids_itrs(st)
         solids = (
             *solids,
             *self._screen_bounds(pose, *solids[:4], focal),
+            self.lamps_of(role, pose.rotation_itrs[:, 2]),
         )
         scene = (
             self.width,
@@ -203,7 +264,8 @@ class HelmetCamera:
             solids,
         )
         samples = raycast.trace_corners(*scene)
-        exposure = self._exposure(samples[4], samples[5], sun_frac)
+        target = self._metered(samples[4], samples[5], sun_frac)
+        exposure = adapt(target, exposure_state, when)
         radiance = np.empty((self.height, self.width, 3), np.float32)  # the kernel writes all
         ids = np.empty((self.height, self.width), np.uint8)
         image = np.empty((self.height, self.width, 3), np.uint8)
@@ -211,21 +273,18 @@ class HelmetCamera:
         drawn = self._draw_stars(radiance, ids, image, pose, r_ig, focal, exposure)
         if self.overlay:
             self._overlay(image, role, when, st)
-        return Frame(image, radiance, ids, exposure, pose, when, role, drawn)
+        state = ExposureState(exposure, when)
+        return Frame(image, radiance, ids, exposure, pose, when, role, drawn, state)
 
-    def _exposure(self, corner_radiance, corner_ids, sun_frac: float) -> float:
-        """Auto exposure on the 99th percentile of the block-corner pixels (every 4th pixel in
-        x and y) other than the Sun's disc, capped lower in sunlight: the sunlit hull and suit
-        dominate a real helmet camera's metering, so stars show only at night."""
+    def _metered(self, corner_radiance, corner_ids, sun_frac: float) -> float:
+        """The metered exposure (:mod:`.exposure`) on the 99th percentile of the block-corner
+        pixels (every 4th pixel in x and y) other than the Sun's disc."""
         step = raycast.BLOCK
         ny, nx = -(-self.height // step), -(-self.width // step)
         c = corner_radiance[:ny, :nx]
         lum = (c[..., 0] + c[..., 1] + c[..., 2])[corner_ids[:ny, :nx] != raycast.ID_SUN]
         p99 = _percentile(lum, 99.0) / 3.0 if lum.size else 0.0
-        cap = float(
-            np.exp(np.interp(sun_frac, [0.0, 1.0], np.log([EXPOSURE_RANGE[1], EXPOSURE_DAY_CAP])))
-        )
-        return float(np.clip(EXPOSURE_KEY / max(p99, 1e-12), EXPOSURE_RANGE[0], cap))
+        return metered_target(p99, sun_frac)
 
     def _atmosphere_slice(self, pose: CameraPose, sun_itrs_km: np.ndarray) -> np.ndarray:
         """The in-scatter table at this frame's Sun zenith cosine (constant over a frame): a

@@ -34,11 +34,10 @@ import numpy as np
 from numba import njit, prange
 
 from ..constants import EARTH_MEAN_RADIUS_KM
+from .airglow import AIRGLOW_TOP_KM
 from .culling import FISHEYE_MARGIN_PX, square_misses_hull
 from .shading import (
     A_KM,
-    AIRGLOW_KM,
-    AIRGLOW_WIDTH_KM,
     ID_EARTH,
     ID_SPACE,
     ID_STATION,
@@ -63,7 +62,7 @@ __all__ = [
 TILE = 16  # pixels per side of the tiles over which solids are culled
 BLOCK = 4  # pixels per side of the adaptive-sampling blocks (TILE must be a multiple)
 COS_SMOOTH_SUN = float(np.cos(np.radians(3.0)))
-SMOOTH_SKY_RADIUS_KM = EARTH_MEAN_RADIUS_KM + AIRGLOW_KM + 5.0 * AIRGLOW_WIDTH_KM
+SMOOTH_SKY_RADIUS_KM = EARTH_MEAN_RADIUS_KM + AIRGLOW_TOP_KM
 """Sky is interpolated between block corners only more than 3 deg from the Sun (the glare
 varies as 1 / angle^2) and where rays pass above the airglow layer (and so above the
 atmosphere table's 60 km top): there it is smooth at the scale of a block."""
@@ -160,12 +159,13 @@ def _sky_or_earth(dx, dy, dz, lz, step, geom, view, sun, sun_frac, earth):
     ``step`` (pixels) is the spacing of the neighbouring samples, for the texture's mip level."""
     lens, focal, cam = geom[2], geom[3], geom[4]
     zx, zy, zz, rc, mus = view
-    texels, mip_levels, lin, inscatter, transmit, params = earth
+    texels, mip_levels, lin, inscatter, transmit, params = earth[:6]
+    night, glow = (earth[6], earth[7], earth[8]), (earth[9], earth[10])
     te = earth_t(cam[0], cam[1], cam[2], dx, dy, dz)
     r, g, b, ident = shade_sky_or_earth(
         cam[0], cam[1], cam[2], dx, dy, dz, zx, zy, zz, rc, mus, sun, sun_frac,
         (texels, mip_levels), lin, inscatter, transmit, params, te,
-        _spacing(lens, focal, lz, step),
+        _spacing(lens, focal, lz, step), night, glow,
     )  # fmt: skip
     return r, g, b, ident, te
 
@@ -227,7 +227,9 @@ def _trace(px, py, geom, view, sun, sun_frac, earth, solids, tl):
                 kinds,
                 radii,
             )
-        r, g, b = shade_solid(dx, dy, dz, n0, n1, n2, bp, sun, sun_frac, shadowed, colours)
+        r, g, b = shade_solid(
+            dx, dy, dz, n0, n1, n2, bp, sun, sun_frac, shadowed, colours, solids[10], best
+        )
         return r, g, b, ID_STATION, bp, face, best * lz, shadowed, False, 0.0, 0.0, 0.0
     r, g, b, ident, te = _sky_or_earth(dx, dy, dz, lz, 1.0, geom, view, sun, sun_frac, earth)
     if ident == ID_EARTH:
@@ -377,9 +379,12 @@ def trace_corners(width, height, lens, focal, cam, rot, sun, sun_frac, earth, so
     ``earth`` = (texture mip levels' RGBA texels (flat uint8), their first texel, height and
     width (n, 3), sRGB -> linear table, in-scatter table sliced at
     the Sun zenith cosine, transmittance table,
-    atmosphere params); ``solids`` = (centres (n, 3) ITRS km, rotations (n, 3, 3), half sizes
+    atmosphere params, city-light texels (flat float32), their mip levels (n, 3), their
+    radiance (3,), the airglow's limb table (n, 3), its per-layer ground table);
+    ``solids`` = (centres (n, 3) ITRS km, rotations (n, 3, 3), half sizes
     (n, 3) km, kinds (0 cylinder, 1 box), colours (n, 3), bounding radii (km), screen rectangles
-    (n, 4), camera-frame centres and axes (n, 4, 3), screen hulls, hull sizes). Returns the
+    (n, 4), camera-frame centres and axes (n, 4, 3), screen hulls, hull sizes, helmet lamps
+    (:func:`.lamps.lamp_table`, (n, 5))). Returns the
     samples tuple :func:`fill_blocks` reads.
     """
     n_prim = solids[0].shape[0]

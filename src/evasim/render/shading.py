@@ -1,6 +1,7 @@
 """Shading of the rays that miss the station: the WGS84 Earth with Blue Marble, lit through
-the atmosphere, with ocean glint; the sky's single scattering; the Sun's disc and glare;
-airglow (numba; ITRS kilometres; radiance in units of the Sun's irradiance).
+the atmosphere, with ocean glint and, on the night side, city lights (:mod:`.nightlights`);
+the sky's single scattering; the Sun's disc and glare; airglow (:mod:`.airglow`) (numba; ITRS
+kilometres; radiance in units of the Sun's irradiance).
 """
 
 from __future__ import annotations
@@ -11,20 +12,15 @@ from numba import njit
 from ..constants import EARTH_MEAN_RADIUS_KM, SUN_ANGULAR_RADIUS_AT_1AU_RAD, WGS84_E2
 from ..constants import WGS84_A_KM as A_KM
 from ..constants import WGS84_B_KM as B_KM
+from .airglow import ground_glow, sky_glow
 from .atmosphere import R_EARTH_KM, lookup_slice, sun_transmittance
+from .nightlights import intensity, switched_on
 
 E2 = WGS84_E2
 SUN_RADIUS_RAD = SUN_ANGULAR_RADIUS_AT_1AU_RAD
 """The Sun's disc is drawn at its mean angular radius (its distance changes it by +/-1.7 %)."""
 COS_SUN_RADIUS = float(np.cos(SUN_RADIUS_RAD))
 ID_SPACE, ID_EARTH, ID_STATION, ID_SUN = 0, 1, 2, 3
-AIRGLOW = 3e-5
-AIRGLOW_KM = 95.0
-AIRGLOW_WIDTH_KM = 6.0
-"""Airglow (O 557.7 nm, ~95 km): a visual approximation, not a radiometric model; its peak is
-set to be just visible at the night-time exposure limit, as it is in ISS night imagery. The
-layer is a shell over the mean Earth radius (the ellipsoid is within 7 km above or 15 km below
-it: the glow's height varies by that much with latitude, invisible at its 6 km width)."""
 
 
 @njit(cache=True, inline="always", fastmath=True, error_model="numpy")
@@ -60,13 +56,18 @@ def earth_t(ox, oy, oz, dx, dy, dz):
 
 
 @njit(cache=True, inline="always", fastmath=True, error_model="numpy")
-def shade_earth(t, ox, oy, oz, dx, dy, dz, sun, mips, lin, params, lr, lg, lb, tr, tg, tb, spacing):
+def shade_earth(
+    t, ox, oy, oz, dx, dy, dz, sun, mips, lin, params, lr, lg, lb, tr, tg, tb, spacing, night
+):
     """Radiance of the ground hit at distance t: Blue Marble (``mips`` = (texels, levels): all
     mip levels' uint8 RGBA texels (sRGB + ocean mask) in one flat array and, per level, its
     first texel, height and width; linearised by the 256-entry table ``lin``; bilinear in the
     level whose texels match the ray's footprint), lit by the Sun through the atmosphere, with
     ocean glint, seen through the view path (``l*``, ``t*``). ``spacing`` (rad) is the angle
-    between this ray and its neighbouring samples."""
+    between this ray and its neighbouring samples. ``night`` = (city-light texels, their mip
+    levels, radiance of intensity 1 (R, G, B)): the lights, switched on through twilight, seen
+    through the view path. The Blue Marble texels are read only where the Sun is up (the
+    reflected light is zero elsewhere)."""
     tex, levels = mips
     x, y, z = ox + t * dx, oy + t * dy, oz + t * dz
     nx, ny, nz = x / (A_KM * A_KM), y / (A_KM * A_KM), z / (B_KM * B_KM)
@@ -98,20 +99,29 @@ def shade_earth(t, ox, oy, oz, dx, dy, dz, sun, mips, lin, params, lr, lg, lb, t
     w00, w01 = (1 - av) * (1 - au), (1 - av) * au
     w10, w11 = av * (1 - au), av * au
     mu_g = nx * sun[0] + ny * sun[1] + nz * sun[2]
+    if mu_g <= 0.0:  # night and twilight ground: no reflected sunlight, the city lights
+        night_tex, night_levels, night_rgb = night
+        on = switched_on(mu_g)
+        if on <= 0.0 or night_rgb[1] <= 0.0:
+            return lr, lg, lb
+        footprint = t * spacing / cos_i
+        v = on * intensity(
+            night_tex, night_levels, lat, lon, footprint, np.pi * A_KM / night_levels[0, 1]
+        )
+        return lr + v * night_rgb[0] * tr, lg + v * night_rgb[1] * tg, lb + v * night_rgb[2] * tb
     # The ground point is on the ellipsoid: altitude 0, the bottom of the atmosphere's shell.
     sr, sg, sb = sun_transmittance(params, R_EARTH_KM, mu_g)
-    direct = max(mu_g, 0.0) / np.pi
+    direct = mu_g / np.pi
     glint = 0.0
-    if mu_g > 0:
-        oc = (w00 * tex[i00 + 3] + w01 * tex[i01 + 3] + w10 * tex[i10 + 3] + w11 * tex[i11 + 3]) * (
-            1.0 / 255.0
-        )
-        if oc > 0:
-            hx, hy, hz = sun[0] - dx, sun[1] - dy, sun[2] - dz
-            hn = np.sqrt(hx * hx + hy * hy + hz * hz)
-            ndh = (nx * hx + ny * hy + nz * hz) / hn
-            if ndh > 0.95:
-                glint = oc * 0.02 * ndh**300 * (300 + 8) / (8 * np.pi)
+    oc = (w00 * tex[i00 + 3] + w01 * tex[i01 + 3] + w10 * tex[i10 + 3] + w11 * tex[i11 + 3]) * (
+        1.0 / 255.0
+    )
+    if oc > 0:
+        hx, hy, hz = sun[0] - dx, sun[1] - dy, sun[2] - dz
+        hn = np.sqrt(hx * hx + hy * hy + hz * hz)
+        ndh = (nx * hx + ny * hy + nz * hz) / hn
+        if ndh > 0.95:
+            glint = oc * 0.02 * ndh**300 * (300 + 8) / (8 * np.pi)
     a0 = w00 * lin[tex[i00 + 0]] + w01 * lin[tex[i01 + 0]]
     a0 += w10 * lin[tex[i10 + 0]] + w11 * lin[tex[i11 + 0]]
     a1 = w00 * lin[tex[i00 + 1]] + w01 * lin[tex[i01 + 1]]
@@ -127,61 +137,31 @@ def shade_earth(t, ox, oy, oz, dx, dy, dz, sun, mips, lin, params, lr, lg, lb, t
 
 @njit(cache=True, inline="always", fastmath=True, error_model="numpy")
 def shade_sky_or_earth(
-    ox,
-    oy,
-    oz,
-    dx,
-    dy,
-    dz,
-    zx,
-    zy,
-    zz,
-    rc,
-    mus,
-    sun,
-    sun_frac,
-    tex,
-    ocean,
-    inscatter,
-    transmit,
-    params,
-    t_earth,
-    spacing,
-):
+    ox, oy, oz, dx, dy, dz, zx, zy, zz, rc, mus, sun, sun_frac, tex, ocean, inscatter,
+    transmit, params, t_earth, spacing, night, glow,
+):  # fmt: skip
     """Radiance and id of a ray that hits no station solid (``t_earth`` from :func:`earth_t`;
-    ``spacing``, rad, the angle to the neighbouring samples, picks the texture's mip level)."""
+    ``spacing``, rad, the angle to the neighbouring samples, picks the texture's mip level;
+    ``night`` the city lights (:func:`shade_earth`); ``glow`` = (the airglow's limb table, its
+    per-layer ground table), :mod:`.airglow`)."""
     mu = zx * dx + zy * dy + zz * dz
     nu = sun[0] * dx + sun[1] * dy + sun[2] * dz
     lr, lg, lb, tr, tg, tb = lookup_slice(inscatter, transmit, params, mu, nu)
+    impact2 = rc * rc * max(1.0 - mu * mu, 0.0)  # squared distance of the ray's line (km^2)
     if t_earth > 0:
         r, g, b = shade_earth(
-            t_earth,
-            ox,
-            oy,
-            oz,
-            dx,
-            dy,
-            dz,
-            sun,
-            tex,
-            ocean,
-            params,
-            lr,
-            lg,
-            lb,
-            tr,
-            tg,
-            tb,
-            spacing,
-        )
-        return r, g, b, ID_EARTH
+            t_earth, ox, oy, oz, dx, dy, dz, sun, tex, ocean, params, lr, lg, lb, tr, tg, tb,
+            spacing, night,
+        )  # fmt: skip
+        gr, gg, gb = ground_glow(glow[1], impact2)
+        return r + gr, g + gg, b + gb, ID_EARTH  # the layers lie above the air: unattenuated
     if nu > COS_SUN_RADIUS and sun_frac > 0:
         v = sun_frac / (np.pi * SUN_RADIUS_RAD * SUN_RADIUS_RAD)
         return v * tr, v * tg, v * tb, ID_SUN
     ang2 = 2.0 * (1.0 - nu)  # small-angle: angle^2 from the Sun
     glare = sun_frac * 2e-6 / (ang2 + 1e-5)
-    glow = 0.0
-    if mu < 0:  # airglow: a thin emitting layer, seen edge-on above the limb
-        h_t = rc * np.sqrt(max(1.0 - mu * mu, 0.0)) - EARTH_MEAN_RADIUS_KM
-        glow = AIRGLOW * np.exp(-(((h_t - AIRGLOW_KM) / AIRGLOW_WIDTH_KM) ** 2))
-    return lr + glare + 0.45 * glow, lg + glare + glow, lb + glare + 0.35 * glow, ID_SPACE
+    gr, gg, gb = 0.0, 0.0, 0.0
+    if mu < 0:  # airglow: thin emitting layers, seen edge-on above the limb
+        h_t = np.sqrt(impact2) - EARTH_MEAN_RADIUS_KM
+        gr, gg, gb = sky_glow(glow[0], h_t, tr, tg, tb)
+    return lr + glare + gr, lg + glare + gg, lb + glare + gb, ID_SPACE

@@ -11,6 +11,8 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from .lamps import lamp_light
+
 EARTHSHINE = 0.02  # ambient light on the station's shadowed sides from the sunlit Earth
 
 
@@ -134,10 +136,13 @@ def in_shadow(hx, hy, hz, bp, sun, centres, rots, halves, kinds, radii):
 
 
 @njit(cache=True, inline="always", fastmath=True, error_model="numpy")
-def shade_solid(dx, dy, dz, bn0, bn1, bn2, bp, sun, sun_frac, shadowed, colours):
-    """Lambert shading of a station solid plus earthshine; ``shadowed`` from :func:`in_shadow`."""
-    if bn0 * dx + bn1 * dy + bn2 * dz > 0:
+def shade_solid(dx, dy, dz, bn0, bn1, bn2, bp, sun, sun_frac, shadowed, colours, lamps, t):
+    """Lambert shading of a station solid plus earthshine; ``shadowed`` from :func:`in_shadow`;
+    plus the helmet ``lamps`` (:mod:`.lamps`) at the camera, the hit being ``t`` km along the
+    unit ray (dx, dy, dz)."""
+    cos_v = bn0 * dx + bn1 * dy + bn2 * dz
+    if cos_v > 0:
         bn0, bn1, bn2 = -bn0, -bn1, -bn2
     lam = 0.0 if shadowed else max(bn0 * sun[0] + bn1 * sun[1] + bn2 * sun[2], 0.0) * sun_frac
-    light = lam / np.pi + EARTHSHINE * sun_frac
+    light = lam / np.pi + EARTHSHINE * sun_frac + lamp_light(lamps, dx, dy, dz, abs(cos_v), t)
     return colours[bp, 0] * light, colours[bp, 1] * light, colours[bp, 2] * light
