@@ -204,10 +204,16 @@ class HelmetCamera:
             bounds(frames, halves, kinds, focal, w2, h2, rects, hulls, n_hull)
         return rects, frames, hulls, n_hull
 
-    def frames(self, role: str, times: Iterable[datetime]) -> Iterator[Frame]:
+    def frames(
+        self,
+        role: str,
+        times: Iterable[datetime],
+        exposure_state: ExposureState | None = None,
+    ) -> Iterator[Frame]:
         """Frames at successive ``times``, each exposed from the previous one's exposure
-        state (the camera adapts over :data:`.exposure.TIME_CONSTANT_S`): for videos."""
-        state = None
+        state (the camera adapts over :data:`.exposure.TIME_CONSTANT_S`), the first from
+        ``exposure_state`` (None: settled): for videos."""
+        state = exposure_state
         for when in times:
             f = self.frame(role, when, exposure_state=state)
             state = f.exposure_state

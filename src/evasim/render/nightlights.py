@@ -4,9 +4,11 @@ and how it fades in through twilight.
 Texture: ``evasim/data/earth/earth_night_lights_2048x1024.jpg`` (NASA Visible Earth record
 5826, DMSP-OLS cloud-free composite, as shipped in Debian's ``xplanet-images``; see
 ``data/SOURCES.md``): 2048 x 1024 equirectangular, row 0 = 90 N, column 0 = 180 W. Its 8-bit
-values are display values of a saturated composite, not radiances: they are linearised with
-the 2.2 power (as Blue Marble is) and averaged over R, G, B into one intensity 0..1; the
-lights' colour is the map's own mean linear colour (a warm white, sodium and LED mixed).
+values are the composite's digital numbers scaled to 0..255, saturated in city cores, not
+radiances: they are taken to radiance by the 1.5 power (``DN_EXPONENT``; DMSP-OLS radiance
+grows as DN^(3/2) in its published calibration, confidence M for the law, est for applying it
+to this rescaled JPEG) and averaged over R, G, B into one intensity 0..1; the lights' colour is
+the map's own mean colour after that law (a warm white, sodium and LED mixed).
 
 Brightness (``CITY_CORE_RADIANCE``, est): a texel of value 1 (a saturated city core) is given
 the radiance of a bright city centre seen by VIIRS's Day/Night Band, ~100 nW cm^-2 sr^-1 over
@@ -35,6 +37,8 @@ from importlib import resources
 import numpy as np
 from numba import njit
 
+DN_EXPONENT = 1.5
+"""Radiance grows as the map's value to this power (DMSP-OLS: DN^(3/2))."""
 CITY_CORE_RADIANCE = 1.4e-6
 """Radiance (renderer unit, per sr) of a texel of value 1: see the module docstring (est)."""
 TWILIGHT_END_DEG = 12.0
@@ -56,7 +60,7 @@ class NightLights:
         ref = resources.files("evasim") / "data" / "earth" / TEXTURE
         with resources.as_file(ref) as path, Image.open(path) as img:
             rgb = np.asarray(img.convert("RGB"), np.float32) / np.float32(255.0)
-        lin = rgb**2.2
+        lin = rgb**DN_EXPONENT
         intensity = lin.mean(axis=2)
         colour = lin.reshape(-1, 3).mean(axis=0)
         colour = colour / colour.mean()
