@@ -487,7 +487,7 @@ def _write_videos(result, out_dir: Path, plan: _VideoPlan) -> dict[str, Path]:
             path = out_dir / f"helmet_{member.role.lower()}.mp4"
             try:
                 write_mp4(
-                    (cam.frame(member.role, t).image for t in plan.times),
+                    (f.image for f in cam.frames(member.role, plan.times)),  # adapting exposure
                     path,
                     plan.fps,
                     plan.width,
