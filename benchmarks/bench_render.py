@@ -1,7 +1,7 @@
 """Helmet-camera rendering and MP4 encoding speed; prints one JSON object.
 
-Run: .venv/bin/python benchmarks/bench_render.py [--frames 20] [--sizes 1280x720,1920x1080]
-       [--baseline-src ../main/src]
+Run: .venv/bin/python benchmarks/bench_render.py [--frames 20] [--rounds 3]
+       [--sizes 1280x720,1920x1080] [--baseline-src ../main/src]
 
 Scenes (VKD-49, EV1, every effect on: station with shadows, Earth, atmosphere, glint, Sun,
 stars, overlay): "hull" = limb look from the worksite, the station covering a third of the
@@ -19,9 +19,10 @@ Night effects ("effects", 1280 x 720): the "night" scene and "city" (nadir over 
 plain at 17:54 UTC, night, no station) rendered with every effect on and with each of the
 night effects (city lights, airglow, helmet lamps) switched off in turn, frames interleaved
 round-robin so that the machine's load affects all alike: "cost_ms" is the difference.
-``--baseline-src DIR`` also runs this script's scenes on another tree (e.g. main before the
-night effects) in a subprocess, in the same run, and reports it under "baseline" with the
-ratios new/baseline of the frame rates.
+``--baseline-src DIR`` also times every scene on another tree (e.g. main before the night
+effects: ``--baseline-src ../main/src``) in a worker subprocess, alternating with this tree
+``--rounds`` times (medians; the two see the same machine load): "baseline_fps" and
+"fps_ratio_new_over_baseline" per scene.
 """
 
 from __future__ import annotations
@@ -86,17 +87,88 @@ def _effects(replay, n, scenes):
     return out
 
 
-def _baseline(src: str, n: int, sizes: str) -> dict:
-    """This script's scene timings on another tree (``src``, its src/ folder), run in a
-    subprocess with that tree first on the path."""
-    env = dict(os.environ, PYTHONPATH=os.path.abspath(src))
-    cmd = [sys.executable, __file__, "--frames", str(n), "--sizes", sizes, "--common-only"]
-    done = subprocess.run(cmd, env=env, capture_output=True, text=True, check=True)
-    return json.loads(done.stdout)
+class _Baseline:
+    """Another tree (its src/ folder first on the path) in a worker subprocess that renders
+    a scene on request: its timings alternate with this tree's, so both see the same load."""
+
+    def __init__(self, src: str):
+        env = dict(os.environ, PYTHONPATH=os.path.abspath(src))
+        self.proc = subprocess.Popen(
+            [sys.executable, __file__, "--worker"],
+            env=env,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        self.tree = self._ask({"hello": True})["tree"]
+
+    def _ask(self, request: dict) -> dict:
+        self.proc.stdin.write(json.dumps(request) + "\n")
+        self.proc.stdin.flush()
+        return json.loads(self.proc.stdout.readline())
+
+    def seconds_per_frame(self, scene: str, size: str, n: int) -> float:
+        return self._ask({"scene": scene, "size": size, "n": n})["s"]
+
+    def close(self) -> None:
+        self.proc.stdin.close()
+        self.proc.wait()
+
+
+def _scenes():
+    from evasim.render.camera import Lens
+
+    day, night = datetime(2021, 9, 3, 15, 30, tzinfo=UTC), datetime(2021, 9, 3, 16, 15, tzinfo=UTC)
+    return {
+        "hull": ("limb", day, True, Lens(120.0)),
+        "earth": ("nadir", day, False, Lens(120.0)),
+        "night": ("limb", night, True, Lens(120.0)),
+        "fisheye": ("limb", day, True, Lens(150.0, fisheye=True)),
+        "city": ("nadir", datetime(2021, 9, 3, 17, 54, tzinfo=UTC), False, Lens(120.0)),
+    }
+
+
+class _Cameras:
+    """One warmed-up camera per (scene, size), made on first use."""
+
+    def __init__(self, replay):
+        self.replay, self.cams, self.scenes = replay, {}, _scenes()
+
+    def get(self, scene: str, size: str):
+        from evasim.render.frame import HelmetCamera
+
+        if (scene, size) not in self.cams:
+            look, when, station, lens = self.scenes[scene]
+            w, h = (int(x) for x in size.split("x"))
+            cam = HelmetCamera(self.replay, w, h, lens, look=look, station=station)
+            t = time.perf_counter()
+            first = cam.frame("EV1", when)
+            self.cams[scene, size] = (cam, when, first, time.perf_counter() - t)
+        return self.cams[scene, size]
+
+    def seconds_per_frame(self, scene: str, size: str, n: int, adaptive: bool = True):
+        cam, when, _, _ = self.get(scene, size)
+        dt, frames = _time_frames(cam, when + timedelta(seconds=1), n, adaptive)
+        return dt, frames
+
+
+def _worker() -> None:
+    """--worker: answer timing requests (JSON lines on stdin) with this process's tree."""
+    from evasim.render.frame import HelmetCamera
+    from evasim.replay import run_replay
+    from evasim.scenario import load_scenario
+
+    cams = _Cameras(run_replay(load_scenario("vkd-49")))
+    for line in sys.stdin:
+        req = json.loads(line)
+        if "hello" in req:
+            out = {"tree": os.path.dirname(inspect.getfile(HelmetCamera))}
+        else:
+            out = {"s": cams.seconds_per_frame(req["scene"], req["size"], req["n"])[0]}
+        print(json.dumps(out), flush=True)
 
 
 def main() -> None:
-    from evasim.render.camera import Lens
     from evasim.render.frame import HelmetCamera
     from evasim.render.shading import ID_STATION
     from evasim.render.video import write_mp4
@@ -105,49 +177,58 @@ def main() -> None:
 
     parser = argparse.ArgumentParser()
     parser.add_argument("--frames", type=int, default=20)
+    parser.add_argument("--rounds", type=int, default=3, help="alternations with the baseline")
     parser.add_argument("--sizes", default="1280x720,1920x1080")
     parser.add_argument("--baseline-src", default=None)
-    parser.add_argument("--common-only", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.worker:
+        _worker()
+        return
     n = args.frames
-    sizes = [tuple(int(x) for x in size.split("x")) for size in args.sizes.split(",")]
     replay = run_replay(load_scenario("vkd-49"))
-    day, night = datetime(2021, 9, 3, 15, 30, tzinfo=UTC), datetime(2021, 9, 3, 16, 15, tzinfo=UTC)
-    scenes = {
-        "hull": ("limb", day, True, Lens(120.0)),
-        "earth": ("nadir", day, False, Lens(120.0)),
-        "night": ("limb", night, True, Lens(120.0)),
-        "fisheye": ("limb", day, True, Lens(150.0, fisheye=True)),
-        "city": ("nadir", datetime(2021, 9, 3, 17, 54, tzinfo=UTC), False, Lens(120.0)),
-    }
-    night_effects = "night_lights" in inspect.signature(HelmetCamera).parameters
+    cams = _Cameras(replay)
+    base = _Baseline(args.baseline_src) if args.baseline_src else None
     results: dict = {
         "frames_per_measure": n,
+        "rounds": args.rounds,
         "tree": os.path.dirname(inspect.getfile(HelmetCamera)),
+        "baseline_tree": base.tree if base else None,
     }
     hull_frames = {}
-    for width, height in sizes:
-        key = f"{width}x{height}"
-        results[key] = {}
-        for name, (look, when, station, lens) in scenes.items():
-            cam = HelmetCamera(replay, width, height, lens, look=look, station=station)
-            t = time.perf_counter()
-            first_frame = cam.frame("EV1", when)
-            first = time.perf_counter() - t
-            dt, frames = _time_frames(cam, when + timedelta(seconds=1), n)
-            ref, _ = _time_frames(cam, when + timedelta(seconds=1), max(n // 4, 2), adaptive=False)
+    for size in args.sizes.split(","):
+        results[size] = {}
+        for name in cams.scenes:
+            cam, _, first_frame, first = cams.get(name, size)
+            new_s, base_s = [], []
+            for _ in range(args.rounds):  # alternate: this tree, the baseline
+                dt, frames = cams.seconds_per_frame(name, size, n)
+                new_s.append(dt)
+                if base:
+                    base_s.append(base.seconds_per_frame(name, size, n))
+            dt = float(np.median(new_s))
+            ref, _ = cams.seconds_per_frame(name, size, max(n // 4, 2), adaptive=False)
             if name == "hull":
-                hull_frames[key] = (frames, cam)
-            results[key][name] = {
+                hull_frames[size] = (frames, cam)
+            row = {
                 "fps": round(1 / dt, 1),
+                "fps_range": [round(1 / max(new_s), 1), round(1 / min(new_s), 1)],
                 "ms_per_frame": round(dt * 1e3, 1),
                 "per_pixel_reference_ms": round(ref * 1e3, 1),
                 "speedup": round(ref / dt, 2),
                 "first_frame_s": round(first, 2),
                 "station_pixel_fraction": round(float((first_frame.ids == ID_STATION).mean()), 3),
             }
-    if night_effects and not args.common_only:
-        results["effects"] = _effects(replay, n, scenes)
+            if base:
+                b = float(np.median(base_s))
+                row["baseline_fps"] = round(1 / b, 1)
+                row["baseline_fps_range"] = [round(1 / max(base_s), 1), round(1 / min(base_s), 1)]
+                row["fps_ratio_new_over_baseline"] = round(b / dt, 3)
+            results[size][name] = row
+    if base:
+        base.close()
+    if "night_lights" in inspect.signature(HelmetCamera).parameters:
+        results["effects"] = _effects(replay, n, cams.scenes)
     with tempfile.TemporaryDirectory() as tmp:
         for key, (frames, cam) in hull_frames.items():
             w, h = (int(x) for x in key.split("x"))
@@ -161,19 +242,7 @@ def main() -> None:
             t = time.perf_counter()
             write_mp4((cam.frame("EV1", s).image for s in times), Path(tmp) / "y.mp4", 30.0, w, h)
             results[key]["render_and_encode_fps"] = round(n / (time.perf_counter() - t), 1)
-    if args.baseline_src and not args.common_only:
-        base = _baseline(args.baseline_src, n, args.sizes)
-        results["baseline"] = base
-        results["fps_ratio_new_over_baseline"] = {
-            key: {
-                name: round(results[key][name]["fps"] / base[key][name]["fps"], 2)
-                for name in results[key]
-                if isinstance(results[key][name], dict) and name in base.get(key, {})
-            }
-            for key in results
-            if key in base and isinstance(results[key], dict) and "hull" in results[key]
-        }
-        results["load_average"] = os.getloadavg()
+    results["load_average_after"] = os.getloadavg()
     results["machine"] = {
         "python": platform.python_version(),
         "cores": os.cpu_count(),

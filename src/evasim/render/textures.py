@@ -2,10 +2,10 @@
 5400 x 2700, public domain) and an ocean mask derived from it (blue-dominant, dark pixels),
 with mip levels for the renderer.
 
-Night lights and clouds: no packaged texture with a clear licence is available on the registries
-this project uses (``three-globe``'s images have undocumented provenance; Debian's
-``xplanet-images`` is not a Python package), so the night side shows no city lights and there
-are no clouds: a documented absence.
+City lights on the night side come from NASA's night map bundled with evasim
+(:mod:`.nightlights`). Clouds: no packaged texture with a clear licence is available on the
+registries this project uses (``three-globe``'s images have undocumented provenance), so there
+are none: a documented absence.
 """
 
 from __future__ import annotations
