@@ -18,7 +18,8 @@ and encoding together, as `evasim replay --video` runs them (ffmpeg in its own p
 Night effects ("effects", 1280 x 720): the "night" scene and "city" (nadir over the Ganges
 plain at 17:54 UTC, night, no station) rendered with every effect on and with each of the
 night effects (city lights, airglow, helmet lamps) switched off in turn, frames interleaved
-round-robin so that the machine's load affects all alike: "cost_ms" is the difference.
+round-robin so that the machine's load affects all alike: "cost_ms" is the difference of
+wall times, "cpu_cost_ms" of CPU times (all threads; steadier when other jobs share the cores).
 ``--baseline-src DIR`` also times every scene on another tree (e.g. main before the night
 effects: ``--baseline-src ../main/src``) in a worker subprocess, alternating with this tree
 ``--rounds`` times (medians; the two see the same machine load): "baseline_fps" and
@@ -48,6 +49,15 @@ def _time_frames(cam, when, n, adaptive=True):
     return (time.perf_counter() - t) / n, frames
 
 
+def _cpu_frames(cam, when, n):
+    """CPU seconds (all threads of this process) per frame: less sensitive than wall time to
+    other jobs sharing the cores."""
+    t = time.process_time()
+    for k in range(n):
+        cam.frame("EV1", when + timedelta(seconds=k))
+    return (time.process_time() - t) / n
+
+
 def _effects(replay, n, scenes):
     """Per-frame cost of each night effect at 720p: every effect on against one switched
     off, frames interleaved round-robin (the variants see the same machine load)."""
@@ -69,20 +79,22 @@ def _effects(replay, n, scenes):
         for cam in cams.values():
             cam.frame("EV1", when)  # warm-up
         total = dict.fromkeys(cams, 0.0)
+        cpu = dict.fromkeys(cams, 0.0)
         for k in range(n):
             for v, cam in cams.items():
-                t = time.perf_counter()
+                t, c = time.perf_counter(), time.process_time()
                 cam.frame("EV1", when + timedelta(seconds=1 + k))
                 total[v] += time.perf_counter() - t
+                cpu[v] += time.process_time() - c
         ms = {v: total[v] / n * 1e3 for v in cams}
+        cpu_ms = {v: cpu[v] / n * 1e3 for v in cams}
+        effects = {"city_lights": "no_city_lights", "airglow": "no_airglow", "lamps": "no_lamps"}
         out[name] = {
             "ms_all_on": round(ms["all_on"], 2),
             "fps_all_on": round(1e3 / ms["all_on"], 1),
-            "cost_ms": {
-                "city_lights": round(ms["all_on"] - ms["no_city_lights"], 2),
-                "airglow": round(ms["all_on"] - ms["no_airglow"], 2),
-                "lamps": round(ms["all_on"] - ms["no_lamps"], 2),
-            },
+            "cost_ms": {e: round(ms["all_on"] - ms[v], 2) for e, v in effects.items()},
+            "cpu_ms_all_on": round(cpu_ms["all_on"], 2),
+            "cpu_cost_ms": {e: round(cpu_ms["all_on"] - cpu_ms[v], 2) for e, v in effects.items()},
         }
     return out
 
@@ -107,8 +119,10 @@ class _Baseline:
         self.proc.stdin.flush()
         return json.loads(self.proc.stdout.readline())
 
-    def seconds_per_frame(self, scene: str, size: str, n: int) -> float:
-        return self._ask({"scene": scene, "size": size, "n": n})["s"]
+    def seconds_per_frame(self, scene: str, size: str, n: int) -> tuple[float, float]:
+        """Wall and CPU seconds per frame."""
+        out = self._ask({"scene": scene, "size": size, "n": n})
+        return out["s"], out["cpu_s"]
 
     def close(self) -> None:
         self.proc.stdin.close()
@@ -164,7 +178,11 @@ def _worker() -> None:
         if "hello" in req:
             out = {"tree": os.path.dirname(inspect.getfile(HelmetCamera))}
         else:
-            out = {"s": cams.seconds_per_frame(req["scene"], req["size"], req["n"])[0]}
+            cam, when, _, _ = cams.get(req["scene"], req["size"])
+            out = {
+                "s": cams.seconds_per_frame(req["scene"], req["size"], req["n"])[0],
+                "cpu_s": _cpu_frames(cam, when + timedelta(seconds=1), req["n"]),
+            }
         print(json.dumps(out), flush=True)
 
 
@@ -200,12 +218,15 @@ def main() -> None:
         results[size] = {}
         for name in cams.scenes:
             cam, _, first_frame, first = cams.get(name, size)
-            new_s, base_s = [], []
+            new_s, base_s, new_cpu, base_cpu = [], [], [], []
             for _ in range(args.rounds):  # alternate: this tree, the baseline
                 dt, frames = cams.seconds_per_frame(name, size, n)
                 new_s.append(dt)
+                new_cpu.append(_cpu_frames(cam, cams.cams[name, size][1], n))
                 if base:
-                    base_s.append(base.seconds_per_frame(name, size, n))
+                    wall, cpu = base.seconds_per_frame(name, size, n)
+                    base_s.append(wall)
+                    base_cpu.append(cpu)
             dt = float(np.median(new_s))
             ref, _ = cams.seconds_per_frame(name, size, max(n // 4, 2), adaptive=False)
             if name == "hull":
@@ -218,12 +239,17 @@ def main() -> None:
                 "speedup": round(ref / dt, 2),
                 "first_frame_s": round(first, 2),
                 "station_pixel_fraction": round(float((first_frame.ids == ID_STATION).mean()), 3),
+                "cpu_ms_per_frame": round(float(np.median(new_cpu)) * 1e3, 1),
             }
             if base:
                 b = float(np.median(base_s))
                 row["baseline_fps"] = round(1 / b, 1)
                 row["baseline_fps_range"] = [round(1 / max(base_s), 1), round(1 / min(base_s), 1)]
                 row["fps_ratio_new_over_baseline"] = round(b / dt, 3)
+                row["baseline_cpu_ms_per_frame"] = round(float(np.median(base_cpu)) * 1e3, 1)
+                row["cpu_ratio_new_over_baseline"] = round(
+                    float(np.median(new_cpu)) / float(np.median(base_cpu)), 3
+                )
             results[size][name] = row
     if base:
         base.close()

@@ -146,7 +146,7 @@ def test_lights_switch_on_through_twilight():
     s = np.sin(np.radians([5.0, 0.0, -3.0, -6.0, -9.0, -12.0, -30.0]))
     f = np.array([switched_on(x) for x in s])
     assert f[0] == 0 and f[1] == 0
-    assert f[3] == pytest.approx(0.5) and f[5] == pytest.approx(1.0) and f[6] == 1.0
+    assert f[3] == pytest.approx(0.5, abs=0.01) and f[5] == pytest.approx(1.0) and f[6] == 1.0
     assert np.all(np.diff(f) >= 0)
 
 

@@ -68,11 +68,16 @@ def lamps_for_suit(suit: str) -> tuple[HelmetLamp, ...]:
 
 def lamp_table(lamps: tuple[HelmetLamp, ...], forward_itrs: np.ndarray) -> np.ndarray:
     """(n, 5) float64 rows for :func:`lamp_light`: ``I0 / (pi E_sun)`` (m^2, renderer unit),
-    ``ln 2 / (1 - cos theta_half)``, and the beam axis (ITRS unit vector)."""
-    rows = np.zeros((len(lamps), 5))
-    for k, lamp in enumerate(lamps):
-        one_minus_cos = 1.0 - math.cos(math.radians(lamp.half_angle_deg))
-        rows[k, 0] = lamp.axial_intensity_cd / (math.pi * SOLAR_ILLUMINANCE_LX)
+    ``ln 2 / (1 - cos theta_half)``, and the beam axis (ITRS unit vector). Lamps with the same
+    beam (all point along the camera axis) share one row, their intensities summed: one
+    exponential per pixel instead of one per lamp, the same light."""
+    beams: dict[float, float] = {}
+    for lamp in lamps:
+        beams[lamp.half_angle_deg] = beams.get(lamp.half_angle_deg, 0.0) + lamp.axial_intensity_cd
+    rows = np.zeros((len(beams), 5))
+    for k, (half_angle_deg, intensity_cd) in enumerate(beams.items()):
+        one_minus_cos = 1.0 - math.cos(math.radians(half_angle_deg))
+        rows[k, 0] = intensity_cd / (math.pi * SOLAR_ILLUMINANCE_LX)
         rows[k, 1] = math.log(2.0) / one_minus_cos
         rows[k, 2:] = forward_itrs
     return rows
