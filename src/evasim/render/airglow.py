@@ -7,8 +7,9 @@ s^-1 m^-2 sr^-1). Seen edge-on from the station, a ray of tangent altitude ``h_t
 layer along a chord hundreds of kilometres long: :func:`limb_table` integrates the emission
 along it (the limb brightening, ~50 times the zenith value at the peak for a 10 km layer),
 once per camera. A ray that ends on the ground crosses the layers once, at the zenith angle
-it has there (:func:`ground_glow`, a thin-slab approximation: the layers are 8-10 km thick,
-small against the Earth's curvature at the angles a ground ray can have).
+it has there (:func:`ground_glow`, a thin-slab approximation with one shell at the layers'
+mean height: they are 8-10 km thick, small against the Earth's curvature at the angles a
+ground ray can have).
 
 Layers (``LAYERS``: what is sourced, what is estimated):
 
@@ -121,13 +122,17 @@ def limb_table() -> np.ndarray:
 
 
 def ground_table() -> np.ndarray:
-    """(n_layers, 5) float64: per layer its shell radius (km) and its zenith radiance (R, G,
-    B, the renderer's unit) and nothing else: what :func:`ground_glow` needs."""
-    rows = []
+    """(1, 4) float64: one shell standing for all layers for rays that end on the ground, at
+    the layers' brightness-weighted mean altitude (93.1 km), radius (km) and zenith radiance
+    (R, G, B, the renderer's unit), for :func:`ground_glow`. One shell instead of three: their
+    zenith angles differ by < 3 % even at the limb, on a glow ~1e-9 of daylight."""
+    rgb = np.zeros(3)
+    weighted_km, total = 0.0, 0.0
     for layer in LAYERS:
-        rgb = layer.zenith_rayleigh * channel_radiance_per_rayleigh(layer.wavelength_nm)
-        rows.append([EARTH_MEAN_RADIUS_KM + layer.peak_km, *rgb, 0.0])
-    return np.array(rows)
+        rgb += layer.zenith_rayleigh * channel_radiance_per_rayleigh(layer.wavelength_nm)
+        weighted_km += layer.zenith_rayleigh * layer.peak_km
+        total += layer.zenith_rayleigh
+    return np.array([[EARTH_MEAN_RADIUS_KM + weighted_km / total, *rgb]])
 
 
 @njit(cache=True, inline="always", fastmath=True, error_model="numpy")
@@ -159,4 +164,4 @@ def ground_glow(layers, impact2_km2):
         r += layers[k, 1] / cos_z
         g += layers[k, 2] / cos_z
         b += layers[k, 3] / cos_z
-    return r, g, b
+    return r, g, b  # (layers: ground_table's rows)
