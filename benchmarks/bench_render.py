@@ -20,10 +20,12 @@ plain at 17:54 UTC, night, no station) rendered with every effect on and with ea
 night effects (city lights, airglow, helmet lamps) switched off in turn, frames interleaved
 round-robin so that the machine's load affects all alike: "cost_ms" is the difference of
 wall times, "cpu_cost_ms" of CPU times (all threads; steadier when other jobs share the cores).
-``--baseline-src DIR`` also times every scene on another tree (e.g. main before the night
-effects: ``--baseline-src ../main/src``) in a worker subprocess, alternating with this tree
-``--rounds`` times (medians; the two see the same machine load): "baseline_fps" and
-"fps_ratio_new_over_baseline" per scene.
+``--effects-only`` measures only that (with ``NUMBA_NUM_THREADS=1`` the CPU times are those
+of one core, the steadiest measure on a shared machine). ``--baseline-src DIR`` also times
+every scene on another tree (e.g. main before the night effects: ``--baseline-src
+../main/src``) in a worker subprocess, alternating with this tree ``--rounds`` times (medians;
+the two see the same machine load): "baseline_fps" and "fps_ratio_new_over_baseline" per
+scene, and the CPU times of both.
 """
 
 from __future__ import annotations
@@ -198,10 +200,15 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3, help="alternations with the baseline")
     parser.add_argument("--sizes", default="1280x720,1920x1080")
     parser.add_argument("--baseline-src", default=None)
+    parser.add_argument("--effects-only", action="store_true", help="only the night effects")
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
         _worker()
+        return
+    if args.effects_only:
+        replay = run_replay(load_scenario("vkd-49"))
+        print(json.dumps({"effects": _effects(replay, args.frames, _scenes())}, indent=2))
         return
     n = args.frames
     replay = run_replay(load_scenario("vkd-49"))
