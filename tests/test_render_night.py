@@ -131,10 +131,10 @@ def test_city_lights_over_the_ganges_plain_at_night(vkd49, nadir_cam):
     assert 0.45 * min(near) * rgb[1] - 1e-9 <= centre[1] <= max(near) * rgb[1] + 1e-9
 
 
-def test_city_lights_add_nothing_by_day(vkd49):
-    on = HelmetCamera(vkd49, 160, 90, Lens(90.0), look="nadir", overlay=False, station=False)
+def test_city_lights_add_nothing_by_day(vkd49, nadir_cam):
+    on = nadir_cam
     off = HelmetCamera(
-        vkd49, 160, 90, Lens(90.0), look="nadir", overlay=False, station=False, night_lights=False
+        vkd49, 320, 180, Lens(90.0), look="nadir", overlay=False, station=False, night_lights=False
     )
     np.testing.assert_array_equal(on.frame("EV1", DAY).radiance, off.frame("EV1", DAY).radiance)
     assert (on.frame("EV1", GANGES).radiance > off.frame("EV1", GANGES).radiance).any()

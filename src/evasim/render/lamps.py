@@ -1,11 +1,13 @@
 """Helmet lamps: spot lights at the helmet camera that light the station near the wearer.
 
 The Orlan-MKS has two lamps on its helmet, the EMU two helmet lights on its EVA helmet
-interchangeable portable assembly (EHIP; LED since the 2010s); NASA and ESA describe their
-use at orbital night. Neither agency publishes their photometry: the flux and beam width of
-``LAMPS`` are estimates (est), of the class of head-mounted lamps of their generation
-(halogen-era Orlan lamps ~100 lm each, LED EHIP lights ~300 lm each), to be replaced when a
-source is found.
+interchangeable portable assembly (EHIP); NASA ("helmet lights are used for operations at
+night", *The International Space Station: Operating an Outpost...*, ch. 17) and ESA (2013,
+Alexander Gerst's EMU fit check: "the lights on the helmet illuminate the working area when the
+Station is over Earth's night side") describe their use. Neither agency's pages found give
+their photometry: the flux and beam width of ``LAMPS`` are estimates (est), of the class of
+head-mounted work lamps (~100 lm each for the Orlan's, ~300 lm each for the EMU's), to be
+replaced when a source is found.
 
 Model: each lamp is a point at the camera (the lamps sit ~0.15 m beside it, which changes
 distances beyond 1 m by < 2 % and would only add thin shadow fringes that the camera, next to
