@@ -10,7 +10,8 @@ name none.
 
 Orientation presets (``look``): ``worksite`` (toward the worksite module's centre), ``limb``
 (forward along the velocity, tilted down to the Earth's limb), ``nadir`` (straight down),
-``free:YAW,PITCH`` (degrees, relative to the LVLH forward direction; pitch positive down).
+``free:YAW,PITCH`` (degrees, relative to the LVLH forward direction; pitch positive down),
+``partner`` (toward the other spacewalker's waist, :mod:`.people`).
 Image "up" is the local zenith as far as the look direction allows.
 """
 
@@ -51,9 +52,7 @@ def worksite_point(placements: dict[str, Placement], module: str, index: int) ->
     """A point 1 m off the module's hull (body frame, m); crew ``index`` offsets along it."""
     p = placements[module]
     axis = p.axis
-    side = np.array([0.0, 0.0, -1.0]) if abs(axis[2]) < 0.9 else np.array([0.0, 1.0, 0.0])
-    side = side - np.dot(side, axis) * axis
-    side /= np.linalg.norm(side)
+    side = hull_normal_body(placements, module)
     along = (index - 0.5) * CREW_SPACING_M
     return p.centre_m + side * (p.size_m[1] / 2 + HULL_OFFSET_M) + axis * along
 
@@ -63,6 +62,16 @@ def crew_position_body(
 ) -> tuple[np.ndarray, str]:
     """Body-frame position (m) and the module being looked at, for crew ``role``; ``airlock``
     is the element whose hatch the spacewalk starts and ends at."""
+    pos, module, _ = crew_state_body(sc, placements, role, when, airlock)
+    return pos, module
+
+
+def crew_state_body(
+    sc, placements: dict[str, Placement], role: str, when: datetime, airlock: str
+) -> tuple[np.ndarray, str, str]:
+    """As :func:`crew_position_body`, plus what the crew member is doing: ``inside`` (before
+    hatch open or after hatch close, at the hatch), ``transit`` (moving to the next worksite)
+    or ``work`` (at the worksite of a task, or waiting between tasks)."""
     from ..station.catalog import canonical
 
     if role not in [m.role for m in sc.crew]:
@@ -79,6 +88,7 @@ def crew_position_body(
             start, end = sc.task_window(task)
             windows.append((start, end, module))
     windows.sort()
+    inside = bool(sc.eva and (when < sc.eva.hatch_open_utc or when > sc.eva.hatch_close_utc))
     previous, previous_module = hatch, airlock
     for start, end, module in windows:
         target = worksite_point(placements, module, index)
@@ -88,11 +98,31 @@ def crew_position_body(
             f = min(
                 1.0, (when - start).total_seconds() / min(TRANSIT_S, (end - start).total_seconds())
             )
-            return previous + (target - previous) * f, module
+            moving = f < 1.0 and np.linalg.norm(target - previous) > 1e-6
+            activity = "inside" if inside else ("transit" if moving else "work")
+            return previous + (target - previous) * f, module, activity
         previous, previous_module = target, module
-    if sc.eva and (when < sc.eva.hatch_open_utc or when > sc.eva.hatch_close_utc):
-        return hatch, airlock
-    return previous, previous_module
+    if inside:
+        return hatch, airlock, "inside"
+    return previous, previous_module, "work"
+
+
+def hull_normal_body(placements: dict[str, Placement], module: str) -> np.ndarray:
+    """Unit outward normal (body frame) of the side of ``module`` that :func:`worksite_point`
+    puts the crew on: the local "up" of a spacewalker working there."""
+    axis = placements[module].axis
+    side = np.array([0.0, 0.0, -1.0]) if abs(axis[2]) < 0.9 else np.array([0.0, 1.0, 0.0])
+    side = side - np.dot(side, axis) * axis
+    return side / np.linalg.norm(side)
+
+
+def project_px(pose: CameraPose, point_itrs_km: np.ndarray, width: int, height: int, focal: float):
+    """Pixel coordinates (x, y; the pixel index whose centre is nearest) of an ITRS point in a
+    rectilinear camera, or None behind the camera: the inverse of :func:`.shading.ray`."""
+    x, y, z = (np.asarray(point_itrs_km) - pose.position_itrs_km) @ pose.rotation_itrs
+    if z <= 0:
+        return None
+    return width / 2.0 + focal * x / z - 0.5, height / 2.0 + focal * y / z - 0.5
 
 
 def _orthonormal(forward: np.ndarray, up: np.ndarray) -> np.ndarray:
@@ -117,7 +147,7 @@ def look_direction(
     zenith = r_itrs_km / np.linalg.norm(r_itrs_km)
     forward_h = v_itrs_km_s - np.dot(v_itrs_km_s, zenith) * zenith
     forward_h /= np.linalg.norm(forward_h)
-    if look == "worksite":
+    if look in ("worksite", "partner"):
         d = target_itrs_km - cam_itrs_km
         return d / np.linalg.norm(d) if np.linalg.norm(d) > 1e-9 else -zenith
     if look == "nadir":

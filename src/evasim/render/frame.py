@@ -17,12 +17,14 @@ from ..errors import EvasimInputError
 from ..instant import Instants, InstantStates
 from ..replay import Replay
 from ..station import Station
+from ..station.airlock import HULL_OFFSET_M
 from ..station.layout import layout
 from ..station.mass import mass_properties
 from . import culling, raycast
 from .airglow import ground_table, limb_table
 from .atmosphere import build_lut, slice_at_sun_zenith
-from .camera import CameraPose, Lens, camera_pose, crew_position_body
+from . import people as ppl
+from .camera import CameraPose, Lens, camera_pose, crew_state_body, hull_normal_body
 from .exposure import ExposureState, adapt, metered_target
 from .lamps import lamp_table, lamps_for_suit
 from .nightlights import NightLights
@@ -43,7 +45,8 @@ COLOURS = {
 class Frame:
     image: np.ndarray  # (H, W, 3) uint8, overlay included
     radiance: np.ndarray  # (H, W, 3) float32 linear radiance (units of solar irradiance)
-    ids: np.ndarray  # (H, W) uint8: 0 space, 1 Earth, 2 station, 3 Sun
+    ids: np.ndarray  # (H, W) uint8: 0 space, 1 Earth, 2 station, 3 Sun, 4 partner, 5 tether,
+    # 6 the wearer's arms (:mod:`.people`)
     exposure: float
     pose: CameraPose
     utc: datetime
@@ -66,10 +69,12 @@ class HelmetCamera:
         night_lights: bool = True,
         airglow: bool = True,
         lamps: bool = True,
+        people: bool = True,
     ):
         """``night_lights``, ``airglow`` and ``lamps`` (the helmet lamps of each crew member's
         suit) switch those effects off for comparisons and benchmarks; ``atmosphere`` the
-        scattering; ``station`` the station's solids."""
+        scattering; ``station`` the station's solids; ``people`` the partner, their tether and
+        the wearer's arms (:mod:`.people`)."""
         self.airlock = replay.require_spacewalk("the helmet camera").airlock
         if not (16 <= width <= 7680 and 16 <= height <= 4320):
             raise EvasimInputError("--width/--height: expected 16..7680 x 16..4320 pixels")
@@ -80,6 +85,7 @@ class HelmetCamera:
         self.overlay = overlay
         self.atmosphere = atmosphere
         self.use_night_lights, self.use_airglow, self.use_lamps = night_lights, airglow, lamps
+        self.use_people = people
         config = Station().at(replay.scenario.station_date)
         placements = layout(config)
         self.placements = {p.name: p for p in placements}
@@ -93,6 +99,7 @@ class HelmetCamera:
             [COLOURS.get(p.kind, (0.7, 0.7, 0.7)) for p in solids], float
         ).reshape(-1, 3)
         self._radii_km = np.linalg.norm(self._halves_km, axis=1) * 1.0001
+        self._idents = np.full(len(solids), raycast.ID_STATION, np.int8)
         self._text_cache: dict[tuple[str, int], tuple[np.ndarray, np.ndarray]] = {}
         self.instants = Instants.from_replay(replay)
 
@@ -158,10 +165,13 @@ class HelmetCamera:
         """Crew member ``role``'s camera pose at ``when`` and the states it was computed from."""
         st = self.states_at(when)
         r_ig = st.itrs_from_gcrs[0]
-        pos, module = crew_position_body(
+        pos, module, _ = crew_state_body(
             self.replay.scenario, self.placements, role, when, self.airlock
         )
         target = self.placements[module].centre_m
+        if self.look == "partner":
+            partner = self.partners_body(role, when)
+            target = partner[0][1] if partner else target
         v_itrs = st.v_itrs_km_s[:, 0]  # Earth-fixed: "forward" is along the ground track
         pose = camera_pose(
             pos,
@@ -175,16 +185,83 @@ class HelmetCamera:
         )
         return pose, st
 
-    def _solids_itrs(self, st: InstantStates):
-        """The station's solids in ITRS at the instant of ``st``: centres (km), rotations,
-        half sizes (km), kinds, colours, bounding radii (km)."""
+    def partners_body(self, role: str, when: datetime) -> list[tuple[object, np.ndarray, str]]:
+        """The crew members other than ``role`` who are outside the airlock at ``when`` and not
+        at the camera (:mod:`.people`): (member, body-frame waist position (m), module)."""
+        sc = self.replay.scenario
+        mine, _, _ = crew_state_body(sc, self.placements, role, when, self.airlock)
+        out = []
+        for m in sc.crew:
+            if m.role == role:
+                continue
+            pos, module, activity = crew_state_body(
+                sc, self.placements, m.role, when, self.airlock
+            )
+            if activity != "inside" and np.linalg.norm(pos - mine) >= ppl.MIN_PARTNER_DISTANCE_M:
+                out.append((m, pos, module))
+        return out
+
+    def people_body(self, role: str, when: datetime) -> list[ppl.Solid]:
+        """The partners' suits and tethers (body frame, m) in crew ``role``'s view at ``when``."""
+        if not self.use_people:
+            return []
+        mine, _, _ = crew_state_body(
+            self.replay.scenario, self.placements, role, when, self.airlock
+        )
+        out: list[ppl.Solid] = []
+        for m, pos, module in self.partners_body(role, when):
+            up = hull_normal_body(self.placements, module)
+            facing = mine - pos  # the crew face each other along the worksite
+            facing = facing - np.dot(facing, up) * up
+            if np.linalg.norm(facing) < 1e-6:
+                facing = self.placements[module].axis
+            out += ppl.suit_solids(pos, up, facing, m.suit, m.marking)
+            out.append(ppl.tether_solid(pos, up, facing, HULL_OFFSET_M)[0])
+        return out
+
+    def arms_visible(self, role: str, when: datetime) -> bool:
+        """Are the wearer's own forearms and gloves in the view (:mod:`.people`): looking at
+        the worksite while at work there."""
+        if not self.use_people or self.look != "worksite":
+            return False
+        _, _, activity = crew_state_body(
+            self.replay.scenario, self.placements, role, when, self.airlock
+        )
+        return activity == "work"
+
+    def _solids_itrs(self, st: InstantStates, extra_body=(), extra_camera=(), pose=None):
+        """The station's solids in ITRS at the instant of ``st``, with ``extra_body`` solids
+        (:class:`.people.Solid`, body frame, m) and ``extra_camera`` ones (camera frame of
+        ``pose``, m): centres (km), rotations, half sizes (km), kinds, colours, bounding radii
+        (km), id-buffer values."""
         from ..attitude.quaternion import matrices
 
         r_ib = st.itrs_from_gcrs[0] @ matrices(st.attitude.q_gcrs[:1])[0]
         r_com = st.r_itrs_km[:, 0]
-        centres = r_com + (self._body_centres_m - self.com_body_m) @ r_ib.T / 1000.0
-        rots = np.einsum("ij,njk->nik", r_ib, self._body_rotations)
-        return centres, rots, self._halves_km, self._kinds, self._colours, self._radii_km
+        extra = list(extra_body) + list(extra_camera)
+        body_c = np.array([s.centre_m for s in extra_body]).reshape(-1, 3)
+        body_r = np.array([s.rotation for s in extra_body]).reshape(-1, 3, 3)
+        centres = r_com + (np.vstack([self._body_centres_m, body_c]) - self.com_body_m) @ r_ib.T / 1000.0
+        rots = np.einsum("ij,njk->nik", r_ib, np.concatenate([self._body_rotations, body_r]))
+        if extra_camera:
+            r_ic = pose.rotation_itrs
+            cam_c = np.array([s.centre_m for s in extra_camera])
+            cam_r = np.array([s.rotation for s in extra_camera])
+            centres = np.vstack([centres, pose.position_itrs_km + cam_c @ r_ic.T / 1000.0])
+            rots = np.concatenate([rots, np.einsum("ij,njk->nik", r_ic, cam_r)])
+        if not extra:
+            return (centres, rots, self._halves_km, self._kinds, self._colours, self._radii_km,
+                    self._idents)  # fmt: skip
+        halves = np.array([s.size_m for s in extra], float) / 2000.0
+        return (
+            centres,
+            rots,
+            np.vstack([self._halves_km, halves]),
+            np.concatenate([self._kinds, [s.kind for s in extra]]).astype(np.int64),
+            np.vstack([self._colours, [s.colour for s in extra]]),
+            np.concatenate([self._radii_km, np.linalg.norm(halves, axis=1) * 1.0001]),
+            np.concatenate([self._idents, [s.ident for s in extra]]).astype(np.int8),
+        )
 
     def _screen_bounds(self, pose: CameraPose, centres, rots, halves, kinds, focal):
         """Culling data for the ray caster (:mod:`evasim.render.culling`): each solid's centre
@@ -251,11 +328,13 @@ class HelmetCamera:
             *self._night,
             *self._glow,
         )
-        solids = self._solids_itrs(st)
+        arms = ppl.arm_solids() if self.arms_visible(role, when) else []
+        solids = self._solids_itrs(st, self.people_body(role, when), arms, pose)
         solids = (
-            *solids,
+            *solids[:6],
             *self._screen_bounds(pose, *solids[:4], focal),
             self.lamps_of(role, pose.rotation_itrs[:, 2]),
+            solids[6],
         )
         scene = (
             self.width,

@@ -230,7 +230,8 @@ def _trace(px, py, geom, view, sun, sun_frac, earth, solids, tl):
         r, g, b = shade_solid(
             dx, dy, dz, n0, n1, n2, bp, sun, sun_frac, shadowed, colours, solids[10], best
         )
-        return r, g, b, ID_STATION, bp, face, best * lz, shadowed, False, 0.0, 0.0, 0.0
+        ident = solids[11][bp]
+        return r, g, b, ident, bp, face, best * lz, shadowed, False, 0.0, 0.0, 0.0
     r, g, b, ident, te = _sky_or_earth(dx, dy, dz, lz, 1.0, geom, view, sun, sun_frac, earth)
     if ident == ID_EARTH:
         return r, g, b, ident, -1, -1, 0.0, False, False, ox + te * dx, oy + te * dy, oz + te * dz
@@ -384,7 +385,8 @@ def trace_corners(width, height, lens, focal, cam, rot, sun, sun_frac, earth, so
     ``solids`` = (centres (n, 3) ITRS km, rotations (n, 3, 3), half sizes
     (n, 3) km, kinds (0 cylinder, 1 box), colours (n, 3), bounding radii (km), screen rectangles
     (n, 4), camera-frame centres and axes (n, 4, 3), screen hulls, hull sizes, helmet lamps
-    (:func:`.lamps.lamp_table`, (n, 5))). Returns the
+    (:func:`.lamps.lamp_table`, (n, 5)), id-buffer values (n,) int8: 2 station,
+    :data:`.people.ID_PARTNER`...). Returns the
     samples tuple :func:`fill_blocks` reads.
     """
     n_prim = solids[0].shape[0]
@@ -447,7 +449,7 @@ def _block_mode(j, i, x0, y0, geom, samples, solids, tl, texel_lat_km, texel_lon
         for e in range(4):
             if not s_smooth[j + e // 2, i + e % 2]:
                 return 0
-    elif c == ID_STATION:
+    elif c == ID_STATION or c > ID_SUN:  # the station's or the people's solids
         skip, z_max = s_prim[j, i], 0.0
         for e in range(4):
             jj, ii = j + e // 2, i + e % 2
