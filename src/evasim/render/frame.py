@@ -21,9 +21,9 @@ from ..station.airlock import HULL_OFFSET_M
 from ..station.layout import layout
 from ..station.mass import mass_properties
 from . import culling, raycast
+from . import people as ppl
 from .airglow import ground_table, limb_table
 from .atmosphere import build_lut, slice_at_sun_zenith
-from . import people as ppl
 from .camera import CameraPose, Lens, camera_pose, crew_state_body, hull_normal_body
 from .exposure import ExposureState, adapt, metered_target
 from .lamps import lamp_table, lamps_for_suit
@@ -74,7 +74,7 @@ class HelmetCamera:
         """``night_lights``, ``airglow`` and ``lamps`` (the helmet lamps of each crew member's
         suit) switch those effects off for comparisons and benchmarks; ``atmosphere`` the
         scattering; ``station`` the station's solids; ``people`` the partner, their tether and
-        the wearer's arms (:mod:`.people`)."""
+        the wearer's arms (:mod:`.people`; off too without the station)."""
         self.airlock = replay.require_spacewalk("the helmet camera").airlock
         if not (16 <= width <= 7680 and 16 <= height <= 4320):
             raise EvasimInputError("--width/--height: expected 16..7680 x 16..4320 pixels")
@@ -85,7 +85,7 @@ class HelmetCamera:
         self.overlay = overlay
         self.atmosphere = atmosphere
         self.use_night_lights, self.use_airglow, self.use_lamps = night_lights, airglow, lamps
-        self.use_people = people
+        self.use_people = people and station  # they stand on the station's hull
         config = Station().at(replay.scenario.station_date)
         placements = layout(config)
         self.placements = {p.name: p for p in placements}
@@ -194,9 +194,7 @@ class HelmetCamera:
         for m in sc.crew:
             if m.role == role:
                 continue
-            pos, module, activity = crew_state_body(
-                sc, self.placements, m.role, when, self.airlock
-            )
+            pos, module, activity = crew_state_body(sc, self.placements, m.role, when, self.airlock)
             if activity != "inside" and np.linalg.norm(pos - mine) >= ppl.MIN_PARTNER_DISTANCE_M:
                 out.append((m, pos, module))
         return out
@@ -229,6 +227,13 @@ class HelmetCamera:
         )
         return activity == "work"
 
+    def body_to_itrs_km(self, st: InstantStates, points_body_m: np.ndarray) -> np.ndarray:
+        """ITRS positions (km) of station body-frame points (m) at the instant of ``st``."""
+        from ..attitude.quaternion import matrices
+
+        r_ib = st.itrs_from_gcrs[0] @ matrices(st.attitude.q_gcrs[:1])[0]
+        return st.r_itrs_km[:, 0] + (np.asarray(points_body_m) - self.com_body_m) @ r_ib.T / 1000.0
+
     def _solids_itrs(self, st: InstantStates, extra_body=(), extra_camera=(), pose=None):
         """The station's solids in ITRS at the instant of ``st``, with ``extra_body`` solids
         (:class:`.people.Solid`, body frame, m) and ``extra_camera`` ones (camera frame of
@@ -241,7 +246,9 @@ class HelmetCamera:
         extra = list(extra_body) + list(extra_camera)
         body_c = np.array([s.centre_m for s in extra_body]).reshape(-1, 3)
         body_r = np.array([s.rotation for s in extra_body]).reshape(-1, 3, 3)
-        centres = r_com + (np.vstack([self._body_centres_m, body_c]) - self.com_body_m) @ r_ib.T / 1000.0
+        centres = (
+            r_com + (np.vstack([self._body_centres_m, body_c]) - self.com_body_m) @ r_ib.T / 1000.0
+        )
         rots = np.einsum("ij,njk->nik", r_ib, np.concatenate([self._body_rotations, body_r]))
         if extra_camera:
             r_ic = pose.rotation_itrs
