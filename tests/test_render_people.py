@@ -84,7 +84,7 @@ def test_a_ray_at_the_tethers_midpoint_hits_it(cams):
     ends = [t.centre_m + k * t.rotation[:, 0] * t.size_m[0] / 2 for k in (-1, 1)]
     hip, anchor = sorted(ends, key=lambda e: np.linalg.norm(e - waist))
     up = hull_normal_body(cam.placements, module)
-    assert np.linalg.norm(hip - waist) < 0.3  # at the partner's waist
+    assert np.linalg.norm(hip - waist) < 0.35  # at the partner's waist
     assert np.dot(waist - anchor, up) == pytest.approx(HULL_OFFSET_M, abs=0.05)  # at the hull
     mid = (hip + anchor) / 2
     x, y, p = _pixel(cam, frame, mid)
@@ -96,7 +96,9 @@ def test_a_ray_at_the_tethers_midpoint_hits_it(cams):
     centres, rots, halves, kinds = cam._solids_itrs(st, tether)[:4]
     o = mine[0].position_itrs_km
     hit = hit_solid(*o, *(d / dist), centres[-1], rots[-1], halves[-1], kinds[-1])[0]
-    assert dist - people.TETHER_RADIUS_M / 1000 * 1.5 <= hit <= dist
+    # a ray through a point of the axis enters r / sin(angle to the axis) before it
+    sin_axis = np.linalg.norm(np.cross(d / dist, rots[-1][:, 0]))
+    assert hit == pytest.approx(dist - people.TETHER_RADIUS_M / 1000 / sin_axis, abs=1e-6)
 
 
 def test_arms_only_at_work_looking_at_the_worksite(cams):

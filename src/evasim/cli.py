@@ -263,7 +263,7 @@ def _check_ffmpeg() -> str:
 
 
 def _check_look(look: str) -> str:
-    if look in ("worksite", "limb", "nadir"):
+    if look in ("worksite", "limb", "nadir", "partner"):
         return look
     if look.startswith("free:"):
         try:
@@ -273,7 +273,9 @@ def _check_look(look: str) -> str:
         if math.isfinite(yaw) and math.isfinite(pitch):
             return look
         raise EvasimInputError(f"--look {look!r}: expected free:YAW,PITCH in degrees")
-    raise EvasimInputError(f"--look {look!r}: expected worksite, limb, nadir or free:YAW,PITCH")
+    raise EvasimInputError(
+        f"--look {look!r}: expected worksite, limb, nadir, partner or free:YAW,PITCH"
+    )
 
 
 @app.command()
@@ -512,7 +514,9 @@ def render(
     height: Annotated[int, typer.Option()] = 720,
     fov: Annotated[float, typer.Option(help="horizontal field of view, deg")] = 120.0,
     fisheye: Annotated[bool, typer.Option(help="equidistant fisheye lens")] = False,
-    look: Annotated[str, typer.Option(help="worksite, limb, nadir or free:YAW,PITCH")] = "limb",
+    look: Annotated[
+        str, typer.Option(help="worksite, limb, nadir, partner or free:YAW,PITCH")
+    ] = "limb",
     allow_stale_elements: Annotated[
         bool,
         typer.Option(

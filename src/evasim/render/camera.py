@@ -163,7 +163,9 @@ def look_direction(
         left = np.cross(zenith, forward_h)
         h = np.cos(yaw) * forward_h - np.sin(yaw) * left
         return np.cos(pitch) * h - np.sin(pitch) * zenith
-    raise EvasimInputError(f"--look {look!r}: expected worksite, limb, nadir or free:YAW,PITCH")
+    raise EvasimInputError(
+        f"--look {look!r}: expected worksite, limb, nadir, partner or free:YAW,PITCH"
+    )
 
 
 def camera_pose(

@@ -17,7 +17,8 @@ inside the airlock (before hatch open, after hatch close) nor within ``MIN_PARTN
 of the camera (both crew at the hatch).
 
 **The tether**: one straight cylinder (radius ``TETHER_RADIUS_M``, est) from the partner's hip
-to an anchor on the worksite module's hull ``TETHER_ANCHOR_BACK_M`` behind their feet
+(``TETHER_HIP_SIDE_M`` to the left of the waist) to an anchor on the worksite module's hull
+``TETHER_ANCHOR_BACK_M`` behind their feet
 (simplification: no sag, no route along handrails to the airlock; the anchor stands for the
 nearest handrail, which the layout does not hold).
 
@@ -46,6 +47,7 @@ STRIPES = {"red": (0.70, 0.08, 0.06), "blue": (0.10, 0.20, 0.70)}
 MIN_PARTNER_DISTANCE_M = 1.2
 TETHER_RADIUS_M = 0.008  # est: a ~16 mm safety tether (webbing or cable with its sheath)
 TETHER_ANCHOR_BACK_M = 0.8  # est
+TETHER_HIP_SIDE_M = 0.32  # est: the tether's clip on the suit's left hip, from the waist centre
 STRIPE_WIDTH_M = 0.08  # est
 
 
@@ -186,13 +188,14 @@ def suit_solids(
 
 
 def tether_solid(waist_m: np.ndarray, up: np.ndarray, facing: np.ndarray, hull_offset_m: float):
-    """The partner's tether (body frame, m): from the hip to the hull ``TETHER_ANCHOR_BACK_M``
-    behind the feet. Returns the solid and its two end points."""
+    """The partner's tether (body frame, m): from the left hip to the hull
+    ``TETHER_ANCHOR_BACK_M`` behind the feet. Returns the solid and its two end points."""
     u = up / np.linalg.norm(up)
     f = facing - np.dot(facing, u) * u
     f /= np.linalg.norm(f)
-    hip = waist_m - 0.25 * f  # at the back of the hips, clear of the torso box
-    anchor = waist_m - u * (hull_offset_m - 0.02) - f * TETHER_ANCHOR_BACK_M
+    left = np.cross(u, f)
+    hip = waist_m + TETHER_HIP_SIDE_M * left  # clipped at the left hip, beside the torso box
+    anchor = hip - u * (hull_offset_m - 0.02) - f * TETHER_ANCHOR_BACK_M
     return segment(hip, anchor, TETHER_RADIUS_M, TETHER_WHITE, ID_TETHER), hip, anchor
 
 
