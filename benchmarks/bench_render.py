@@ -26,6 +26,9 @@ every scene on another tree (e.g. main before the night effects: ``--baseline-sr
 ../main/src``) in a worker subprocess, alternating with this tree ``--rounds`` times (medians;
 the two see the same machine load): "baseline_fps" and "fps_ratio_new_over_baseline" per
 scene, and the CPU times of both.
+
+People ("people", 1280 x 720; ``--people-only`` measures only that): the partner's suit and
+tether and the wearer's arms on against off (:func:`_people`).
 """
 
 from __future__ import annotations
@@ -97,6 +100,48 @@ def _effects(replay, n, scenes):
             "cost_ms": {e: round(ms["all_on"] - ms[v], 2) for e, v in effects.items()},
             "cpu_ms_all_on": round(cpu_ms["all_on"], 2),
             "cpu_cost_ms": {e: round(cpu_ms["all_on"] - cpu_ms[v], 2) for e, v in effects.items()},
+        }
+    return out
+
+
+def _people(replay, n):
+    """Per-frame cost of the people (:mod:`evasim.render.people`) at 720p: scene "partner"
+    (EV1 looking at EV2 at 15:40 UTC, by day: the suit, ~10 % of the frame, and the tether)
+    and "worksite" (EV1 looking at the worksite at 15:30: the wearer's arms and the partner's
+    legs); people on against off, frames interleaved round-robin as in :func:`_effects`."""
+    from evasim.render.camera import Lens
+    from evasim.render.frame import HelmetCamera
+    from evasim.render.people import ID_ARMS, ID_PARTNER, ID_TETHER
+
+    scenes = {
+        "partner": ("partner", datetime(2021, 9, 3, 15, 40, tzinfo=UTC)),
+        "worksite": ("worksite", datetime(2021, 9, 3, 15, 30, tzinfo=UTC)),
+    }
+    out = {}
+    for name, (look, when) in scenes.items():
+        cams = {
+            v: HelmetCamera(replay, 1280, 720, Lens(120.0), look=look, people=v == "on")
+            for v in ("on", "off")
+        }
+        first = {v: cam.frame("EV1", when) for v, cam in cams.items()}  # warm-up
+        total, cpu = dict.fromkeys(cams, 0.0), dict.fromkeys(cams, 0.0)
+        for k in range(n):
+            for v, cam in cams.items():
+                t, c = time.perf_counter(), time.process_time()
+                cam.frame("EV1", when + timedelta(seconds=1 + k))
+                total[v] += time.perf_counter() - t
+                cpu[v] += time.process_time() - c
+        ids = first["on"].ids
+        out[name] = {
+            "ms_people_on": round(total["on"] / n * 1e3, 2),
+            "ms_people_off": round(total["off"] / n * 1e3, 2),
+            "cost_ms": round((total["on"] - total["off"]) / n * 1e3, 2),
+            "cpu_ms_people_on": round(cpu["on"] / n * 1e3, 2),
+            "cpu_cost_ms": round((cpu["on"] - cpu["off"]) / n * 1e3, 2),
+            "pixel_fraction": {
+                k: round(float((ids == i).mean()), 4)
+                for k, i in (("partner", ID_PARTNER), ("tether", ID_TETHER), ("arms", ID_ARMS))
+            },
         }
     return out
 
@@ -201,6 +246,7 @@ def main() -> None:
     parser.add_argument("--sizes", default="1280x720,1920x1080")
     parser.add_argument("--baseline-src", default=None)
     parser.add_argument("--effects-only", action="store_true", help="only the night effects")
+    parser.add_argument("--people-only", action="store_true", help="only the people's cost")
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
@@ -209,6 +255,10 @@ def main() -> None:
     if args.effects_only:
         replay = run_replay(load_scenario("vkd-49"))
         print(json.dumps({"effects": _effects(replay, args.frames, _scenes())}, indent=2))
+        return
+    if args.people_only:
+        replay = run_replay(load_scenario("vkd-49"))
+        print(json.dumps({"people": _people(replay, args.frames)}, indent=2))
         return
     n = args.frames
     replay = run_replay(load_scenario("vkd-49"))
@@ -262,6 +312,8 @@ def main() -> None:
         base.close()
     if "night_lights" in inspect.signature(HelmetCamera).parameters:
         results["effects"] = _effects(replay, n, cams.scenes)
+    if "people" in inspect.signature(HelmetCamera).parameters:
+        results["people"] = _people(replay, n)
     with tempfile.TemporaryDirectory() as tmp:
         for key, (frames, cam) in hull_frames.items():
             w, h = (int(x) for x in key.split("x"))
