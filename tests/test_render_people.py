@@ -140,3 +140,18 @@ def test_adaptive_frame_matches_per_pixel_tracing_with_people(vkd49, look):
     assert (diff > 8).mean() < 0.005
     solid = exact.ids >= 2
     assert (diff[solid] > 8).mean() < 0.001
+
+
+def test_arms_are_lit_like_the_station(vkd49):
+    """The arms are solids, not an overlay: at night (16:15, at work on Nauka) they are black
+    without the helmet lamps and lamp-lit with them."""
+    night = datetime(2021, 9, 3, 16, 15, tzinfo=UTC)
+    dark, lit = (
+        HelmetCamera(vkd49, W, H, Lens(120.0), look="worksite", overlay=False, lamps=on).frame(
+            "EV1", night
+        )
+        for on in (False, True)
+    )
+    assert (dark.ids == people.ID_ARMS).any() and (lit.ids == people.ID_ARMS).any()
+    assert dark.radiance[dark.ids == people.ID_ARMS].max() == 0.0
+    assert lit.radiance[lit.ids == people.ID_ARMS].min() > 0.0
