@@ -270,6 +270,18 @@ class HelmetCamera:
             np.concatenate([self._idents, [s.ident for s in extra]]).astype(np.int8),
         )
 
+    def _people_group(self, centres: np.ndarray, radii: np.ndarray) -> np.ndarray:
+        """(first index, centre (km), radius (km)) of a sphere holding every solid after the
+        station's (:func:`.solids.in_shadow` skips them together)."""
+        first = len(self._kinds)
+        if len(centres) == first:
+            return np.array([first, 0.0, 0.0, 0.0, 0.0])
+        lo = (centres[first:] - radii[first:, None]).min(axis=0)
+        hi = (centres[first:] + radii[first:, None]).max(axis=0)
+        mid = (lo + hi) / 2
+        r = np.max(np.linalg.norm(centres[first:] - mid, axis=1) + radii[first:]) * 1.0001
+        return np.array([first, *mid, r])
+
     def _screen_bounds(self, pose: CameraPose, centres, rots, halves, kinds, focal):
         """Culling data for the ray caster (:mod:`evasim.render.culling`): each solid's centre
         and local axes in the camera frame ((n, 4, 3), km), its screen rectangle (n, 4) and its
@@ -342,6 +354,7 @@ class HelmetCamera:
             *self._screen_bounds(pose, *solids[:4], focal),
             self.lamps_of(role, pose.rotation_itrs[:, 2]),
             solids[6],
+            self._people_group(solids[0], solids[5]),
         )
         scene = (
             self.width,

@@ -226,6 +226,7 @@ def _trace(px, py, geom, view, sun, sun_frac, earth, solids, tl):
                 halves,
                 kinds,
                 radii,
+                solids[12],
             )
         r, g, b = shade_solid(
             dx, dy, dz, n0, n1, n2, bp, sun, sun_frac, shadowed, colours, solids[10], best
@@ -386,7 +387,8 @@ def trace_corners(width, height, lens, focal, cam, rot, sun, sun_frac, earth, so
     (n, 3) km, kinds (0 cylinder, 1 box), colours (n, 3), bounding radii (km), screen rectangles
     (n, 4), camera-frame centres and axes (n, 4, 3), screen hulls, hull sizes, helmet lamps
     (:func:`.lamps.lamp_table`, (n, 5)), id-buffer values (n,) int8: 2 station,
-    :data:`.people.ID_PARTNER`...). Returns the
+    :data:`.people.ID_PARTNER`...), the people's group sphere (5,) (:func:`.solids.in_shadow`)).
+    Returns the
     samples tuple :func:`fill_blocks` reads.
     """
     n_prim = solids[0].shape[0]

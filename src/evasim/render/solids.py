@@ -116,16 +116,30 @@ def nearest_solid(
 
 
 @njit(cache=True, inline="always", fastmath=True, error_model="numpy")
-def in_shadow(hx, hy, hz, bp, sun, centres, rots, halves, kinds, radii):
-    """Does another station solid (not bp) block the Sun (unit vector ``sun``) from point h?"""
-    for q in range(centres.shape[0]):
+def _sphere_misses(hx, hy, hz, sun, cx, cy, cz, r):
+    """Does the ray from h along the unit ``sun`` miss the sphere (centre c, radius r)?"""
+    vx, vy, vz = cx - hx, cy - hy, cz - hz
+    tca = vx * sun[0] + vy * sun[1] + vz * sun[2]
+    dd = vx * vx + vy * vy + vz * vz
+    rr = r * r
+    return dd - tca * tca > rr or (tca < 0 and dd > rr)
+
+
+@njit(cache=True, inline="always", fastmath=True, error_model="numpy")
+def in_shadow(hx, hy, hz, bp, sun, centres, rots, halves, kinds, radii, group):
+    """Does another solid (not bp) block the Sun (unit vector ``sun``) from point h?
+
+    ``group`` = (first index, centre x, y, z, radius (km)): the solids from that index on (the
+    people, :mod:`.people`) lie inside that sphere and are skipped together when the shadow ray
+    misses it; first index = number of solids when there are none."""
+    n = centres.shape[0]
+    first = int(group[0])
+    if first < n and _sphere_misses(hx, hy, hz, sun, group[1], group[2], group[3], group[4]):
+        n = first
+    for q in range(n):
         if q == bp:
             continue
-        vx, vy, vz = centres[q, 0] - hx, centres[q, 1] - hy, centres[q, 2] - hz
-        tca = vx * sun[0] + vy * sun[1] + vz * sun[2]
-        dd = vx * vx + vy * vy + vz * vz
-        rr = radii[q] * radii[q]
-        if dd - tca * tca > rr or (tca < 0 and dd > rr):
+        if _sphere_misses(hx, hy, hz, sun, centres[q, 0], centres[q, 1], centres[q, 2], radii[q]):
             continue
         ts, _, _, _, _ = hit_solid(
             hx, hy, hz, sun[0], sun[1], sun[2], centres[q], rots[q], halves[q], kinds[q]
