@@ -106,9 +106,10 @@ def _effects(replay, n, scenes):
 
 def _people(replay, n):
     """Per-frame cost of the people (:mod:`evasim.render.people`) at 720p: scene "partner"
-    (EV1 looking at EV2 at 15:40 UTC, by day: the suit, ~10 % of the frame, and the tether)
+    (EV1 looking at EV2 at 15:40 UTC, by day: the suit, 7 % of the frame, and the tether)
     and "worksite" (EV1 looking at the worksite at 15:30: the wearer's arms and the partner's
-    legs), "hull" (the limb look of the main scenes: nobody in view); people on against off, frames interleaved round-robin as in :func:`_effects`."""
+    legs), "hull" (the limb look of the main scenes: nobody in view); people on against off,
+    frames interleaved round-robin as in :func:`_effects`."""
     from evasim.render.camera import Lens
     from evasim.render.frame import HelmetCamera
     from evasim.render.people import ID_ARMS, ID_PARTNER, ID_TETHER

@@ -446,7 +446,10 @@ def test_cli_render_checks_options_before_the_replay(tmp_path):
             "2021-09-03T14:10Z - 2021-09-03T22:40Z",
         ),
         (["-o", "x.bmp"], "-o x.bmp: expected .png, .jpg or .jpeg"),
-        (["--look", "up"], "--look 'up': expected worksite, limb, nadir or free:YAW,PITCH"),
+        (
+            ["--look", "up"],
+            "--look 'up': expected worksite, limb, nadir, partner or free:YAW,PITCH",
+        ),
         (["--fov", "nan"], "--fov: expected 1..170 deg, got nan"),
     ]
     for args, expected in cases:
