@@ -3,12 +3,13 @@
 Everything is built from the ray caster's two primitives (:mod:`.solids`: cylinders along their
 local x, boxes), so the people are lit, shadowed and lamp-lit like the station.
 
-**The partner** (every other EV crew member): a suit of 17 solids whose *waist* is at the crew
+**The partner** (every other EV crew member): a suit of 16 solids whose *waist* is at the crew
 position :func:`.camera.crew_state_body` gives (the worksite point, ``HULL_OFFSET_M`` = 1 m off
 the hull), upright along the worksite module's outward hull normal (feet toward the hull, as in
 a foot restraint), facing along the module toward the crew member before them in the crew
 order (EV2 faces EV1, EV1 faces EV2). The suit's dimensions, :data:`SUITS`, are estimates (est)
-for a suit fitted to a ~1.8 m crew member: no dimension drawing of the Orlan-MKS or the EMU was
+for a suit fitted to a ~1.8 m crew member (the Orlan-MKS fits 165-190 cm body heights: Anatoly
+Zak, russianspaceweb.com/orlan_mks.html, M); no dimension drawing of the Orlan-MKS or the EMU was
 found; the only public figures used are qualitative (Orlan: rear-entry door carrying the life
 support "backpack", gold-tinted visor; EMU: PLSS backpack on the hard upper torso). Suits are
 white; the scenario's ``marking`` ("red stripes", "blue stripes") puts bands of that colour on

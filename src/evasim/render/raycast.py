@@ -3,7 +3,8 @@
 Everything is in ITRS kilometres. A ray sees the station's solids (cylinders and boxes from the
 3-D layout, with their shadows), else the WGS84 Earth or the sky (:mod:`.shading`). Output is
 linear radiance in units of the Sun's irradiance, an object-id buffer (0 space, 1 Earth,
-2 station, 3 Sun) and, when asked, the tone-mapped 8-bit image.
+2 station, 3 Sun, 4-6 the people of :mod:`.people`) and, when asked, the tone-mapped 8-bit
+image.
 
 Two passes over BLOCK x BLOCK pixel blocks (:func:`trace_corners`, then :func:`fill_blocks`;
 :func:`render` runs both):
