@@ -20,7 +20,7 @@ run: $(STAMP)
 test: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks tools
 	$(BIN)/ruff format --check src tests benchmarks tools
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n 2  # two workers: the CI machine has two cores
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_replay.py
