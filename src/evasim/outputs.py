@@ -15,8 +15,6 @@ from __future__ import annotations
 
 import csv
 import json
-import os
-import shutil
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
@@ -24,9 +22,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from .fileutil import TEMP_RE, missing_folders, new_folder_beside, swap_in, unmake
 from .parts import AttitudeEventPart, SpacewalkPart
-from .productset import MARKER, PRODUCTS, ExtraWriter, check_out_dir
+from .productset import PRODUCTS, ExtraWriter, write_product_set
 from .replay import Replay
 from .report.events import replay_events
 from .sky.timegrid import utc_iso
@@ -173,12 +170,8 @@ def write_products(
     """Write the products as a set into ``out_dir`` (see the module docstring): the folder
     ends up holding exactly this run's products. Return their paths."""
     report = progress or (lambda _msg: None)
-    out_dir = Path(out_dir)
-    check_out_dir(out_dir)
-    target = Path(os.path.realpath(out_dir))  # through links, and "." gets a name
-    made = missing_folders(target)
-    tmp = new_folder_beside(target)
-    try:
+
+    def fill(tmp: Path) -> None:
         report("telemetry")
         pq.write_table(telemetry_table(replay), tmp / "telemetry.parquet", compression="zstd")
         write_events_csv(replay, tmp / "events.csv")
@@ -191,16 +184,5 @@ def write_products(
             (tmp / "report.html").write_text(render_report(replay), encoding="utf-8")
         for extra in extras:
             extra(tmp)
-        names = sorted(n for n in os.listdir(tmp) if not TEMP_RE.match(n))
-        manifest = {
-            "written_by": "evasim",
-            "scenario": replay.scenario.name,
-            "files": {n: (tmp / n).stat().st_size for n in names},
-        }
-        (tmp / MARKER).write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
-        swap_in(tmp, target)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        unmake(made)
-        raise
-    return {name: out_dir / name for name in names}
+
+    return write_product_set(out_dir, fill, scenario=replay.scenario.name)

@@ -4,12 +4,15 @@ refuses a bad ``--out`` before loading the models)."""
 
 from __future__ import annotations
 
+import json
 import os
 import re
+import shutil
 from collections.abc import Callable
 from pathlib import Path
 
 from .errors import EvasimInputError
+from .fileutil import TEMP_RE, missing_folders, new_folder_beside, swap_in, unmake
 
 PRODUCTS = (
     "telemetry.parquet",
@@ -70,3 +73,30 @@ def _existing_ancestor(path: Path) -> Path:
             return path
         path = path.parent
     return path
+
+
+def write_product_set(out_dir: Path, fill: Callable[[Path], None], **manifest) -> dict[str, Path]:
+    """Write one product set into ``out_dir``: ``fill`` writes the products into a fresh folder
+    beside it, the manifest (``written_by``, the ``manifest`` fields, each file's size) is
+    added, and the folder is swapped in whole; on any failure nothing of it stays. Returns the
+    written paths by name."""
+    out_dir = Path(out_dir)
+    check_out_dir(out_dir)
+    target = Path(os.path.realpath(out_dir))  # through links, and "." gets a name
+    made = missing_folders(target)
+    tmp = new_folder_beside(target)
+    try:
+        fill(tmp)
+        names = sorted(n for n in os.listdir(tmp) if not TEMP_RE.match(n))
+        record = {
+            "written_by": "evasim",
+            **manifest,
+            "files": {n: (tmp / n).stat().st_size for n in names},
+        }
+        (tmp / MARKER).write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
+        swap_in(tmp, target)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        unmake(made)
+        raise
+    return {name: out_dir / name for name in names}

@@ -37,6 +37,8 @@ from importlib import resources
 import numpy as np
 from numba import njit
 
+from .mipmap import bilinear_taps
+
 DN_EXPONENT = 1.5
 """Radiance grows as the map's value to this power (DMSP-OLS: DN^(3/2))."""
 CITY_CORE_RADIANCE = 1.4e-6
@@ -119,23 +121,7 @@ def intensity(texels, levels, lat, lon, footprint_km, texel0_km):
     """Bilinear intensity at geodetic ``lat``, ``lon`` (rad) in the mip level whose texels
     match ``footprint_km`` (the ray's footprint on the ground; ``texel0_km`` the finest
     level's texel)."""
-    ratio = footprint_km / texel0_km
-    level = 0
-    while ratio >= 2.0 and level < levels.shape[0] - 1:
-        ratio *= 0.5
-        level += 1
-    base, h_tex, w_tex = levels[level, 0], levels[level, 1], levels[level, 2]
-    fu = (lon + np.pi) / (2 * np.pi) * w_tex - 0.5
-    fv = (np.pi / 2 - lat) / np.pi * h_tex - 0.5
-    c0, r0 = int(np.floor(fu)), int(np.floor(fv))
-    au, av = fu - c0, fv - r0
-    c1 = c0 + 1
-    if c0 < 0:
-        c0 += w_tex
-    if c1 >= w_tex:
-        c1 -= w_tex
-    r1 = min(r0 + 1, h_tex - 1)
-    r0 = max(r0, 0)
-    return (1 - av) * (
-        (1 - au) * texels[base + r0 * w_tex + c0] + au * texels[base + r0 * w_tex + c1]
-    ) + av * ((1 - au) * texels[base + r1 * w_tex + c0] + au * texels[base + r1 * w_tex + c1])
+    i00, i01, i10, i11, w00, w01, w10, w11 = bilinear_taps(
+        levels, lat, lon, footprint_km, texel0_km
+    )
+    return w00 * texels[i00] + w01 * texels[i01] + w10 * texels[i10] + w11 * texels[i11]

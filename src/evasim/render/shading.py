@@ -14,6 +14,7 @@ from ..constants import WGS84_A_KM as A_KM
 from ..constants import WGS84_B_KM as B_KM
 from .airglow import ground_glow, sky_glow
 from .atmosphere import R_EARTH_KM, lookup_slice, sun_transmittance
+from .mipmap import bilinear_taps
 from .nightlights import intensity, switched_on
 
 E2 = WGS84_E2
@@ -75,40 +76,23 @@ def shade_earth(
     nx, ny, nz = nx / nn, ny / nn, nz / nn
     # footprint on the ground (km, the longer axis) against the finest texel (km)
     cos_i = max(abs(nx * dx + ny * dy + nz * dz), 0.02)
-    ratio = t * spacing / cos_i / (np.pi * A_KM / levels[0, 1])
-    level = 0
-    while ratio >= 2.0 and level < levels.shape[0] - 1:
-        ratio *= 0.5
-        level += 1
-    base, h_tex, w_tex = levels[level, 0], levels[level, 1], levels[level, 2]
+    footprint = t * spacing / cos_i
     lat = np.arctan2(z, (1.0 - E2) * np.sqrt(x * x + y * y))
     lon = np.arctan2(y, x)
-    fu = (lon + np.pi) / (2 * np.pi) * w_tex - 0.5
-    fv = (np.pi / 2 - lat) / np.pi * h_tex - 0.5
-    c0, r0 = int(np.floor(fu)), int(np.floor(fv))
-    au, av = fu - c0, fv - r0
-    c1 = c0 + 1
-    if c0 < 0:
-        c0 += w_tex
-    if c1 >= w_tex:
-        c1 -= w_tex
-    r1 = min(r0 + 1, h_tex - 1)
-    r0 = max(r0, 0)
-    i00, i01 = (base + r0 * w_tex + c0) * 4, (base + r0 * w_tex + c1) * 4
-    i10, i11 = (base + r1 * w_tex + c0) * 4, (base + r1 * w_tex + c1) * 4
-    w00, w01 = (1 - av) * (1 - au), (1 - av) * au
-    w10, w11 = av * (1 - au), av * au
     mu_g = nx * sun[0] + ny * sun[1] + nz * sun[2]
     if mu_g <= 0.0:  # night and twilight ground: no reflected sunlight, the city lights
         night_tex, night_levels, night_rgb = night
         on = switched_on(mu_g)
         if on <= 0.0 or night_rgb[1] <= 0.0:
             return lr, lg, lb
-        footprint = t * spacing / cos_i
         v = on * intensity(
             night_tex, night_levels, lat, lon, footprint, np.pi * A_KM / night_levels[0, 1]
         )
         return lr + v * night_rgb[0] * tr, lg + v * night_rgb[1] * tg, lb + v * night_rgb[2] * tb
+    i00, i01, i10, i11, w00, w01, w10, w11 = bilinear_taps(
+        levels, lat, lon, footprint, np.pi * A_KM / levels[0, 1]
+    )
+    i00, i01, i10, i11 = i00 * 4, i01 * 4, i10 * 4, i11 * 4  # RGBA texels
     # The ground point is on the ellipsoid: altitude 0, the bottom of the atmosphere's shell.
     sr, sg, sb = sun_transmittance(params, R_EARTH_KM, mu_g)
     direct = mu_g / np.pi
