@@ -298,3 +298,19 @@ def test_the_whole_exported_catalogue_reimports_as_nothing_new(cat, tmp_path, fm
                 out.writerow({k: ";".join(v) if isinstance(v, list) else v for k, v in r.items()})
     result = cat.import_file(path)
     assert (result.added, result.skipped) == (0, 277)
+
+
+def test_oversized_and_one_long_line_imports_are_one_line_errors(cat, tmp_path, monkeypatch):
+    from evasim import textfile
+
+    monkeypatch.setattr(textfile, "MAX_TEXT_BYTES", 1000)
+    big = tmp_path / "big.csv"
+    big.write_bytes(b"a" * 1001)
+    with pytest.raises(EvasimInputError, match=r"1,001 bytes; expected at most 1,000 bytes"):
+        cat.import_file(big)
+    monkeypatch.undo()
+    long = tmp_path / "long.csv"
+    long.write_text("a" * 200_000)
+    with pytest.raises(EvasimInputError, match=r"long.csv:1: header: field larger than"):
+        cat.import_file(long)
+    assert cat.spacewalk_count() == 277

@@ -143,7 +143,15 @@ def _spacewalks_csv(text: str, name: str) -> _Parsed:
 
     reader = csv.reader(lines())
     # the bundled layout, or the one evasim spacewalks --format csv writes
-    header = [JSON_NAMES.get(h.strip(), h.strip()) for h in next(reader)]
+    try:
+        first = next(reader)
+    except (csv.Error, StopIteration) as exc:
+        raise EvasimInputError(
+            f"header: {exc or 'no header'}; expected the columns of the bundled file",
+            source=name,
+            line=1,
+        ) from None
+    header = [JSON_NAMES.get(h.strip(), h.strip()) for h in first]
     header_line = used[0]
     missing = [c for c in REQUIRED if c not in header]
     unknown = [c for c in header if c not in CSV_COLUMNS and c not in JSON_IGNORED]
