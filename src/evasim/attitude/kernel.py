@@ -33,8 +33,12 @@ from .quaternion import from_matrix_one, matrix_components, mul_components
     C_RS_ALWAYS,
     C_DESAT,
     C_RS_MAXRATE,
-) = range(11)
-N_CTRL = 11
+    C_LOSS_T,
+    C_LOSS_FRAC,
+) = range(13)
+N_CTRL = 13
+# C_LOSS_T: time (s) from which only the fraction C_LOSS_FRAC of the CMGs' momentum capacity and
+# torque remains (a CMG lost); +inf: none lost.
 # thruster row layout: pos(3) dir(3) force t_on t_off mdot
 N_THR = 10
 # aero: on, rho, speed, cd_area, cp(3)
@@ -48,6 +52,12 @@ def lvlh_quaternion(n, t):
     # columns: x = velocity dir, y = -orbit normal, z = -radial
     c, s = np.cos(th), np.sin(th)
     return from_matrix_one(np.array([[-s, 0.0, -c], [c, 0.0, -s], [0.0, -1.0, 0.0]]))
+
+
+@njit(cache=True, inline="always")
+def _cmg_share(ctrl, t):
+    """Share of the CMG array still working at time t (1 before a loss)."""
+    return ctrl[C_LOSS_FRAC] if t >= ctrl[C_LOSS_T] else 1.0
 
 
 @njit(cache=True, inline="always")
@@ -100,17 +110,18 @@ def _rhs(
     cy = w2 * h0 - w0 * h2
     cz = w0 * h1 - w1 * h0
     if ctrl[C_CMG_ON] > 0 and cmg_active:
+        share = _cmg_share(ctrl, t)
         kp, kd = ctrl[C_KP], ctrl[C_KD]
         v0, v1, v2 = kp * ex + kd * ux, kp * ey + kd * uy, kp * ez + kd * uz
         m0, m1, m2 = _clip3(
             -(i00 * v0 + i01 * v1 + i02 * v2),
             -(i10 * v0 + i11 * v1 + i12 * v2),
             -(i20 * v0 + i21 * v1 + i22 * v2),
-            ctrl[C_TMAX],
+            ctrl[C_TMAX] * share,
         )
         hd0, hd1, hd2 = -m0 - cx, -m1 - cy, -m2 - cz
         hn = np.sqrt(h0 * h0 + h1 * h1 + h2 * h2)
-        if hn >= ctrl[C_CAP] * (1.0 - 1e-9):
+        if hn >= ctrl[C_CAP] * share * (1.0 - 1e-9):
             along = (hd0 * h0 + hd1 * h1 + hd2 * h2) / hn
             if along > 0:
                 hd0 -= along * h0 / hn
@@ -272,9 +283,10 @@ def _step(
             y[i] = 0.0
     # gimbal stop: momentum beyond capacity goes into the body (total momentum conserved)
     if ctrl[C_CMG_ON] > 0:
+        cap = ctrl[C_CAP] * _cmg_share(ctrl, t + dt)
         hn = np.sqrt(y[7] ** 2 + y[8] ** 2 + y[9] ** 2)
-        if hn > ctrl[C_CAP]:
-            f = 1.0 - ctrl[C_CAP] / hn
+        if hn > cap:
+            f = 1.0 - cap / hn
             x0, x1, x2 = y[7] * f, y[8] * f, y[9] * f
             y[7] -= x0
             y[8] -= x1
@@ -328,7 +340,7 @@ def simulate(
         t = t0 + i * dt
         if cmg_active:
             hn = np.sqrt(y[7] ** 2 + y[8] ** 2 + y[9] ** 2)
-            if hn >= ctrl[C_CAP] * (1.0 - 1e-6):
+            if hn >= ctrl[C_CAP] * _cmg_share(ctrl, t) * (1.0 - 1e-6):
                 if sat_since < 0:
                     sat_since = t
                 if ctrl[C_HANDOVER] >= 0 and t - sat_since >= ctrl[C_HANDOVER]:

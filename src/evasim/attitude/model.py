@@ -92,6 +92,8 @@ class AttitudeConfig:
     rs_damping: float = 1.0
     rs_max_rate_deg_s: float = 0.0  # slew-rate limit of the RS thruster control (0: none)
     cmg_handover_s: float = -1.0  # seconds saturated before CMGs are taken out (-1: never)
+    cmg_loss_s: float = np.inf  # a CMG lost at this time (s from t0; inf: none) ...
+    cmg_share_after_loss: float = 1.0  # ... leaving this share of capacity and torque (3/4)
     rs_always: bool = False
     desat_fraction: float = 0.0  # RS thrusters dump CMG momentum above this fraction (0: off)
     controllers: tuple[RsController, ...] = ()
@@ -115,6 +117,8 @@ class AttitudeConfig:
         ctrl[kernel.C_RS_ALWAYS] = 1.0 if self.rs_always else 0.0
         ctrl[kernel.C_DESAT] = self.desat_fraction
         ctrl[kernel.C_RS_MAXRATE] = np.radians(self.rs_max_rate_deg_s)
+        ctrl[kernel.C_LOSS_T] = self.cmg_loss_s
+        ctrl[kernel.C_LOSS_FRAC] = self.cmg_share_after_loss
         thr = (
             np.array([t.row() for t in self.thrusters])
             if self.thrusters
