@@ -894,5 +894,9 @@ def main(argv: list[str] | None = None) -> None:
 
 if __name__ == "__main__":  # pragma: no cover
     main()
-from . import cli_history, cli_survey, cli_windows  # noqa: E402, F401
-from . import cli_montecarlo  # noqa: E402, F401
+from . import (  # noqa: E402, F401
+    cli_history,
+    cli_montecarlo,
+    cli_survey,
+    cli_windows,
+)

@@ -102,7 +102,7 @@ def run_figures(
         if a0 < 0:
             a0, a1, a2, a3 = -a0, -a1, -a2, -a3
         excursion = max(excursion, 2 * np.arccos(min(abs(a0), 1.0)))
-        e0, e1, e2, e3 = mul_components(q_ref[0], -q_ref[1], -q_ref[2], -q_ref[3], a0, a1, a2, a3)
+        e0, _, e2, _ = mul_components(q_ref[0], -q_ref[1], -q_ref[2], -q_ref[3], a0, a1, a2, a3)
         raw = 2 * np.arctan2(e2, e0)
         if i == 0:
             about = raw

@@ -154,8 +154,8 @@ class Dispersions:
         """Dispersed values of run ``index`` (one per dispersion; for a CMG loss the time, s,
         or +inf where the draw kept all four)."""
         rng = np.random.default_rng([self.spec.seed, index])
-        return np.array([_draw(d, nominal, rng) for d, nominal in zip(self.spec.dispersion,
-                                                                      self.nominal, strict=True)])  # fmt: skip
+        pairs = zip(self.spec.dispersion, self.nominal, strict=True)
+        return np.array([_draw(d, nominal, rng) for d, nominal in pairs])
 
     def apply(self, config: AttitudeConfig, values: np.ndarray) -> AttitudeConfig:
         """``config`` with run values applied."""

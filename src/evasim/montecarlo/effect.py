@@ -47,7 +47,8 @@ def check_every_dispersion_changes_the_run(job: MonteCarloJob) -> None:
             raise EvasimInputError(
                 f"dispersion[{j}]: {where} (the farthest of {PROBE_RUNS} draws from the nominal "
                 f"{nominal[j]:g}) leaves the run unchanged; expected a parameter that matters "
-                "over this span (e.g. propellant beyond what the span burns, a start after the end)",
+                "over this span (not propellant beyond what the span burns, nor a start after "
+                "the end)",
                 source=disp.source,
                 line=disp.lines[j] if disp.lines else None,
             )

@@ -147,7 +147,7 @@ class MonteCarloResults:
         rows = "".join(
             f"<tr><td>{escape(n)}</td>"
             + "".join(f"<td>{p[n][f'p{q}']:.4g}</td>" for q in (5, 50, 95))
-            + "</tr>"  # fmt: skip
+            + "</tr>"
             for n in ("peak_rate_deg_s", "total_change_deg", "regained_s", "propellant_kg")
         )
         return (
