@@ -5,13 +5,22 @@ number, e.g. "HR 0130", without positions). So the CSV holds two kinds of rows:
 
 * ``grid`` rows, generated here by a documented rule (ESTIMATE, artistic in detail): on every
   pressurised module a spacewalker translates along, ``LINES_DEG`` lines of straight rails run
-  along the axis, each rail ``RAIL_LENGTH_M`` long, one every ``RAIL_PITCH_M`` (so the gap
-  between rail ends is within a suited hand's reach), from ``END_MARGIN_M`` after the attach end
-  to ``END_MARGIN_M`` before the far end. What is sourced: that the modules carry rows of
-  handrails along their length on the translation paths (NASA/Roscosmos EVA photos and
-  descriptions; Strela and handrails were the Russian segment's translation aids), the colour
-  classes (Russian yellow, US yellow-gold) and the stanchion height (~6 cm, asi.org EVA
-  handrails page, L). Number, angles and exact spacing are est.
+  along the axis, each rail ``RAIL_LENGTH_M`` long, spread evenly from ``END_MARGIN_M`` after
+  the attach end to ``END_MARGIN_M`` before the far end with at most ``RAIL_PITCH_M`` from one
+  rail's start to the next (so every gap, within a module and across a joint, is within a
+  suited hand's reach). Exception: Nauka's rails start ``NAUKA_ATTACH_GAP_M`` from its attach
+  end, because no rail joined Nauka to Zvezda when it arrived: NASA listed "bridge handrails"
+  among the 2021-09-03 tasks (one partly installed, three deferred: eva_2021.md, M); the gap's
+  size is est.
+  Rails ``around`` the hull join the lines (else a spacewalker could not get from one side of a
+  module to the other): at the gaps after the first rail, in the middle and before the last
+  rail of each line, one arc between each pair of neighbouring lines, from ``RING_INSET_DEG``
+  past one line to ``RING_INSET_DEG`` short of the next (est).
+  What is sourced: that crews translate hand over hand from one handrail to the next (Jim
+  Newman, NASA, on PBS NOVA "Spacewalking"), that the handrails are yellow and stand on
+  stanchions about 6 cm high (asi.org EVA handrails page, L); the two colour classes (Russian
+  yellow, US yellow-gold) follow issue 12's description of helmet-camera footage (L). Number,
+  angles, lengths and spacing are est.
 * ``event`` rows, written by hand below: rails and gap spanners that a catalogued spacewalk
   installed, with the spacewalk and task that did it, the installation time (end of the task in
   the scenario's timeline: an estimate, since only hatch times are published) and the source of
@@ -26,6 +35,8 @@ import csv
 import io
 from pathlib import Path
 
+import numpy as np
+
 from evasim.station.catalog import RUSSIAN_SEGMENT, modules
 
 OUT = Path(__file__).resolve().parents[1] / "src/evasim/data/station/handrails.csv"
@@ -33,6 +44,8 @@ LINES_DEG = (45.0, 135.0, 225.0, 315.0)
 RAIL_LENGTH_M = 1.0
 RAIL_PITCH_M = 1.3
 END_MARGIN_M = 0.3
+NAUKA_ATTACH_GAP_M = 1.5
+RING_INSET_DEG = 15.0
 STANDOFF_M = 0.06  # stanchion height "about 2.5 in (6 cm)": asi.org EVA handrails page (L)
 RAIL_RADIUS_M = 0.0125  # est: a bar a pressurised glove closes around (~2.5 cm across)
 GRID_MODULES = (
@@ -64,9 +77,10 @@ HEADER = """\
 #   colour: RS yellow | US yellow-gold
 #   installed_utc: empty = since the module arrived; installed_by: the spacewalk task
 #   source, confidence (H/M/L/est: of the row's existence and date; positions of every row est)
-# Rule (grid rows): lines at {lines} deg, rails {length} m long every {pitch} m, {margin} m in
-#   from each end; standoff {standoff} m (asi.org, L); radius {radius} m (est). See the tool's
-#   docstring for what is sourced and what is artistic.
+# Rule (grid rows): lines at {lines} deg, rails {length} m long spread evenly at most {pitch} m
+#   apart (start to start), {margin} m in from each end (Nauka: {nauka} m from its attach end:
+#   the gap the 2021 "bridge handrails" closed); standoff {standoff} m (asi.org, L); radius
+#   {radius} m (est). See the tool's docstring for what is sourced and what is artistic.
 """
 
 FIELDS = [
@@ -88,23 +102,23 @@ VKD58 = "scitechdaily 2023-05-13 (NASA); interfax.com 90474 (poisk_evas_2020_202
 #  timeline (vkd-49.toml / vkd-50.toml: hatch open + task end, est), or hatch close when no
 #  timeline is compiled ("by hatch close").
 EVENTS = [
-    ("nauka-hr-vkd49", "Nauka", "handrail", 0.0, 0.0, 1.0, "along", "2021-09-03T21:36:00Z",
+    ("nauka-hr-vkd49", "Nauka", "handrail", 0.0, 45.0, 1.0, "along", "2021-09-03T21:36:00Z",
      "eva-242 (VKD-49) task 'Install a handrail on Nauka (partial: left tied down)': end of "
      "task 14:41 + 6:55 (est); left tied down, usable as a hand-hold (assumption)",
      VKD49, "H"),
-    ("nauka-gs-vkd50-pgo2-iii", "Nauka", "gap spanner", 0.0, 90.0, 1.0, "along",
+    ("nauka-gs-vkd50-pgo2-iii", "Nauka", "gap spanner", 0.45, 225.0, 1.0, "along",
      "2021-09-09T16:21:00Z",
      "eva-243 (VKD-50) task 'Gap spanner at MLM PGO-2 plane III': end 14:51 + 1:30 (est)",
      VKD50, "H"),
-    ("nauka-gs-vkd50-1", "Nauka", "gap spanner", 0.0, 180.0, 1.0, "along",
+    ("nauka-gs-vkd50-1", "Nauka", "gap spanner", 0.45, 45.0, 1.0, "along",
      "2021-09-09T20:31:00Z",
      "eva-243 (VKD-50) task 'Three PGO-2/PGO-1 gap spanners' (1 of 3): end 14:51 + 5:40 (est)",
      VKD50, "H"),
-    ("nauka-gs-vkd50-2", "Nauka", "gap spanner", 0.0, 270.0, 1.0, "along",
+    ("nauka-gs-vkd50-2", "Nauka", "gap spanner", 0.45, 135.0, 1.0, "along",
      "2021-09-09T20:31:00Z",
      "eva-243 (VKD-50) task 'Three PGO-2/PGO-1 gap spanners' (2 of 3): end 14:51 + 5:40 (est)",
      VKD50, "H"),
-    ("nauka-gs-vkd50-3", "Nauka", "gap spanner", 0.5, 0.0, 1.0, "around",
+    ("nauka-gs-vkd50-3", "Nauka", "gap spanner", 0.45, 315.0, 1.0, "along",
      "2021-09-09T20:31:00Z",
      "eva-243 (VKD-50) task 'Three PGO-2/PGO-1 gap spanners' (3 of 3): end 14:51 + 5:40 (est)",
      VKD50, "H"),
@@ -133,14 +147,17 @@ def colour(module: str) -> str:
 
 def rows() -> list[dict]:
     lengths = {m.name: m.length_m for m in modules()}
+    diameters = {m.name: m.diameter_m for m in modules()}
     out = []
     for module in GRID_MODULES:
         length = lengths[module]
         assert length is not None, module
+        first = NAUKA_ATTACH_GAP_M if module == "Nauka" else END_MARGIN_M
+        last = length - END_MARGIN_M - RAIL_LENGTH_M  # start of the last rail
+        count = int(np.ceil((last - first) / RAIL_PITCH_M)) + 1
+        starts = np.linspace(first, last, count)
         for line, angle in enumerate(LINES_DEG):
-            s = END_MARGIN_M
-            k = 0
-            while s + RAIL_LENGTH_M <= length - END_MARGIN_M + 1e-9:
+            for k, s in enumerate(starts):
                 out.append(
                     {
                         "id": f"{module.lower().replace(' ', '-')}-l{line}-{k:02d}",
@@ -159,8 +176,33 @@ def rows() -> list[dict]:
                         "confidence": "est",
                     }
                 )
-                s += RAIL_PITCH_M
-                k += 1
+        # rings in the gaps: after the first rail, in the middle, before the last
+        gaps = [s + (RAIL_LENGTH_M + RAIL_PITCH_M) / 2 for s in starts[:-1]] or [
+            starts[0] + RAIL_LENGTH_M + END_MARGIN_M / 2
+        ]
+        picks = sorted({gaps[0], gaps[len(gaps) // 2], gaps[-1]})
+        r = diameters[module] / 2 + STANDOFF_M
+        sweep = np.radians(360.0 / len(LINES_DEG) - 2 * RING_INSET_DEG)
+        for g_index, axial in enumerate(picks):
+            for line, angle in enumerate(LINES_DEG):
+                out.append(
+                    {
+                        "id": f"{module.lower().replace(' ', '-')}-r{g_index}-{line}",
+                        "module": module,
+                        "kind": "handrail",
+                        "axial_start_frac": f"{axial / length:.4f}",
+                        "angle_deg": f"{angle + RING_INSET_DEG:g}",
+                        "length_m": f"{r * sweep:.3f}",
+                        "orientation": "around",
+                        "standoff_m": f"{STANDOFF_M:g}",
+                        "radius_m": f"{RAIL_RADIUS_M:g}",
+                        "colour": colour(module),
+                        "installed_utc": "",
+                        "installed_by": "",
+                        "source": GRID_SOURCE,
+                        "confidence": "est",
+                    }
+                )
     for rid, module, kind, frac, angle, length_m, orient, when, by, source, conf in EVENTS:
         out.append(
             {
@@ -191,6 +233,7 @@ def main() -> None:
             length=RAIL_LENGTH_M,
             pitch=RAIL_PITCH_M,
             margin=END_MARGIN_M,
+            nauka=NAUKA_ATTACH_GAP_M,
             standoff=STANDOFF_M,
             radius=RAIL_RADIUS_M,
         )
