@@ -895,6 +895,7 @@ def main(argv: list[str] | None = None) -> None:
 if __name__ == "__main__":  # pragma: no cover
     main()
 from . import (  # noqa: E402, F401
+    cli_campaign,
     cli_history,
     cli_montecarlo,
     cli_survey,

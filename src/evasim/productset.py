@@ -26,6 +26,7 @@ MARKER = ".evasim-products"
 """The manifest in every product set (JSON): what wrote it, the scenario, each file's size."""
 _VIDEO_RE = re.compile(r"^helmet_[a-z0-9_]+\.mp4$")
 _SURVEY_RE = re.compile(r"^(survey\.parquet|history\.html|history_[a-z0-9_]+\.png)$")
+_CAMPAIGN_RE = re.compile(r"^campaign\.(html|json)$")
 
 ExtraWriter = Callable[[Path], dict[str, Path]]
 """Writes more products (videos) into the new set's folder before it is swapped in; returns
@@ -34,7 +35,11 @@ them by name."""
 
 def is_product_name(name: str) -> bool:
     """Whether a file called ``name`` is one evasim writes into a product folder."""
-    return name in PRODUCTS or name == MARKER or any(r.match(name) for r in (_VIDEO_RE, _SURVEY_RE))
+    return (
+        name in PRODUCTS
+        or name == MARKER
+        or any(r.match(name) for r in (_VIDEO_RE, _SURVEY_RE, _CAMPAIGN_RE))
+    )
 
 
 def check_out_dir(out_dir: Path) -> None:
