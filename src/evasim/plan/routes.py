@@ -6,7 +6,7 @@ Nodes (body frame, metres, from the station layout of the date):
   rails a plan installs (``installed``: handrail ids, present from the moment the graph is built
   with them, whatever their ``installed_utc``);
 * one worksite per module: the point the helmet camera puts the crew at
-  (:func:`evasim.render.camera.worksite_point`, 1 m off the hull, midway between EV1 and EV2),
+  (:func:`evasim.station.worksite.worksite_point`: 1 m off the hull, midway between EV1 and EV2),
   named by the placement name ("Nauka") or an alias (``station.catalog.ALIASES``: "MLM", "FGB",
   "MRM-2"...), resolved by :func:`evasim.station.catalog.canonical` as the camera does;
 * the hatch of every airlock on the station that day (:func:`evasim.station.airlock.hatch_point`
@@ -289,13 +289,13 @@ def route_graph(
     ``installed`` by plan tasks (ids from handrails.csv) added; ``airlock`` names the one
     "hatch" means (default: the first airlock of airlocks.csv on the station that day);
     ``use_appendages=False`` leaves the booms and the arm out (handrails only)."""
-    from ..render.camera import worksite_point
     from ..station.airlock import airlock_element, hatch_point, resolve_airlock
     from ..station.appendages import appendages_at
     from ..station.catalog import airlocks
     from ..station.handrails import _check_utc, handrail_specs, handrails_at, place
     from ..station.history import Station
     from ..station.layout import layout
+    from ..station.worksite import worksite_point
 
     _check_utc(utc)
     installed = tuple(dict.fromkeys(installed))

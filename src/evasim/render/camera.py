@@ -25,11 +25,11 @@ import numpy as np
 from ..attitude.quaternion import matrices
 from ..errors import EvasimInputError
 from ..sky.orbit import wgs84_radius_km
-from ..station.airlock import HULL_OFFSET_M, hatch_point
+from ..station import worksite
+from ..station.airlock import hatch_point
 from ..station.layout import Placement
 
 TRANSIT_S = 10 * 60.0
-CREW_SPACING_M = 1.5
 
 
 @dataclass(frozen=True)
@@ -48,13 +48,7 @@ class CameraPose:
     rotation_itrs: np.ndarray  # columns: image right, image down, forward (ITRS)
 
 
-def worksite_point(placements: dict[str, Placement], module: str, index: int) -> np.ndarray:
-    """A point 1 m off the module's hull (body frame, m); crew ``index`` offsets along it."""
-    p = placements[module]
-    axis = p.axis
-    side = hull_normal_body(placements, module)
-    along = (index - 0.5) * CREW_SPACING_M
-    return p.centre_m + side * (p.size_m[1] / 2 + HULL_OFFSET_M) + axis * along
+worksite_point = worksite.worksite_point  # one model of a worksite: station.worksite
 
 
 def crew_position_body(
@@ -110,10 +104,7 @@ def crew_state_body(
 def hull_normal_body(placements: dict[str, Placement], module: str) -> np.ndarray:
     """Unit outward normal (body frame) of the side of ``module`` that :func:`worksite_point`
     puts the crew on: the local "up" of a spacewalker working there."""
-    axis = placements[module].axis
-    side = np.array([0.0, 0.0, -1.0]) if abs(axis[2]) < 0.9 else np.array([0.0, 1.0, 0.0])
-    side = side - np.dot(side, axis) * axis
-    return side / np.linalg.norm(side)
+    return worksite.hull_normal_body(placements, module)
 
 
 def project_px(pose: CameraPose, point_itrs_km: np.ndarray, width: int, height: int, focal: float):
