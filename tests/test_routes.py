@@ -106,3 +106,10 @@ def test_bad_names_are_input_errors(graph):
 def test_era_carries_crew_only_from_its_first_crew_ride():
     assert "ERA" not in route_graph(datetime(2023, 8, 1, tzinfo=UTC)).carriers
     assert "ERA" in route_graph(datetime(2023, 8, 10, tzinfo=UTC)).carriers
+
+
+def test_hatch_is_ambiguous_without_an_airlock_when_two_are_on_the_station():
+    g = route_graph(HATCH_OPEN_242)  # Quest and Poisk on 2021-09-03
+    with pytest.raises(EvasimInputError, match="worksite 'hatch': 2 airlocks"):
+        g.route("hatch", "MLM")
+    assert g.route("hatch:Poisk", "MLM").time_s > 0

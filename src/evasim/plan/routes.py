@@ -11,7 +11,8 @@ Nodes (body frame, metres, from the station layout of the date):
   "MRM-2"...), resolved by :func:`evasim.station.catalog.canonical` as the camera does;
 * the hatch of every airlock on the station that day (:func:`evasim.station.airlock.hatch_point`
   of :func:`~evasim.station.airlock.airlock_element`), "hatch:<airlock>", and "hatch" for the
-  graph's airlock (internal airlocks such as Zvezda's PrK lead nowhere outside: left out);
+  graph's airlock or the only one (internal airlocks such as Zvezda's PrK lead nowhere outside:
+  left out);
 * the base of each Strela boom, and of the ERA arm once it may carry crew
   (:func:`evasim.station.appendages.appendages_at`).
 
@@ -200,8 +201,15 @@ class RouteGraph:
         return names + list(self.hatches)
 
     def _node(self, site: str) -> str:
-        if site == "hatch" and self.default_hatch:
-            return self.default_hatch
+        if site == "hatch":
+            if self.default_hatch:
+                return self.default_hatch
+            if len(self.hatches) > 1:
+                raise EvasimInputError(
+                    f"worksite 'hatch': {len(self.hatches)} airlocks on {self.utc:%Y-%m-%d} "
+                    f"({', '.join(self.hatches)}); expected one of those names, or the graph "
+                    "built for one airlock (route_graph(..., airlock=NAME))"
+                )
         if site.startswith("hatch:"):
             from ..station.airlock import resolve_airlock
 
@@ -287,7 +295,7 @@ def route_graph(
 ) -> RouteGraph:
     """The route graph of the station at ``utc`` (timezone-aware), with handrails
     ``installed`` by plan tasks (ids from handrails.csv) added; ``airlock`` names the one
-    "hatch" means (default: the first airlock of airlocks.csv on the station that day);
+    "hatch" means (needed when the station has more than one airlock that day);
     ``use_appendages=False`` leaves the booms and the arm out (handrails only)."""
     from ..station.airlock import airlock_element, hatch_point, resolve_airlock
     from ..station.appendages import appendages_at
@@ -324,7 +332,7 @@ def route_graph(
         element = airlock_element(config, spec)
         if element is not None and element in by_name and spec.hatch != "transfer":
             hatches[f"hatch:{spec.airlock}"] = (hatch_point(by_name, element), element)
-    default = next(iter(hatches), None)
+    default = next(iter(hatches)) if len(hatches) == 1 else None
     if airlock is not None:
         default = f"hatch:{resolve_airlock(airlock).airlock}"
         if default not in hatches:
