@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import numpy as np
 import pytest
@@ -89,8 +89,13 @@ def test_era_absent_before_nauka_and_strela_present_on_2021_09_03(placements_242
     assert not on_day["ERA"].can_carry_crew(EVA242_DAY)  # first crew ride 2023-08-09
     era_len = sum(np.linalg.norm(b - a) for a, b, _ in on_day["ERA"].segments)
     assert era_len == pytest.approx(11.3, abs=0.01)  # ESA/Wikipedia: 11.3 m
-    # Strela-1 moved to Poisk on 2012-02-16: not there the day before
-    assert "Strela-1" not in {a.name for a in appendages_at(datetime(2012, 2, 15, tzinfo=UTC))}
+    # Strela-1 moved to Poisk on eva-162 (hatch close 2012-02-16 20:46), Strela-2 to Zarya on
+    # eva-163 (2012-08-20 21:28): absent before, present after
+    for name, move in (("Strela-1", datetime(2012, 2, 16, 20, 46, tzinfo=UTC)),
+                       ("Strela-2", datetime(2012, 8, 20, 21, 28, tzinfo=UTC))):  # fmt: skip
+        hour = timedelta(hours=1)
+        assert name not in {a.name for a in appendages_at(move - hour)}
+        assert name in {a.name for a in appendages_at(move + hour)}
 
 
 def test_bad_rows_are_one_line_input_errors(monkeypatch):
