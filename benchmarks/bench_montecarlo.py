@@ -53,8 +53,8 @@ def main() -> None:
     out["ms_per_run_bare"] = 1e3 * out["bare_kernel_s"] / args.runs
     out["dask_overhead_vs_bare"] = out["dask_2_workers_s"] / out["bare_kernel_s"] - 1
     out["dask_overhead_excluding_start"] = (
-        (out["dask_2_workers_s"] - out["cluster_start_stop_s"]) / out["bare_kernel_s"] - 1
-    )
+        out["dask_2_workers_s"] - out["cluster_start_stop_s"]
+    ) / out["bare_kernel_s"] - 1
     out["speedup_1_to_2_workers"] = out["dask_1_workers_s"] / out["dask_2_workers_s"]
     out["projected_10000_runs_s"] = out["dask_2_workers_s"] / args.runs * 10000
     print(json.dumps(out, indent=2))
