@@ -434,9 +434,16 @@ class _VideoPlan:
 
 
 def _video_plan(
-    sc, span: str | None, fps: float, speed: float, size: str, wanted: bool = True
+    sc,
+    span: str | None,
+    fps: float,
+    speed: float,
+    size: str,
+    wanted: bool = True,
+    max_frames: int = MAX_VIDEO_FRAMES,
 ) -> _VideoPlan | None:
-    """The helmet-camera videos asked for, checked against the scenario (None: no video)."""
+    """The helmet-camera videos asked for, checked against the scenario (None: no video).
+    ``span`` "eva": hatch open to hatch close."""
     if not wanted:
         if span is not None:
             raise EvasimInputError("--video-span: only used with --video")
@@ -447,11 +454,15 @@ def _video_plan(
     _number(speed, "--video-speed", 0.01, 3600.0)
     width, height = _parse_size(size, "--video-size")
     day = sc.eva.hatch_open_utc
-    if span:
+    if span == "eva":
+        start, end = day, sc.eva.hatch_close_utc
+    elif span:
         try:
             a, b = (datetime.strptime(x.strip(), "%H:%M").time() for x in span.split("-"))
         except ValueError:
-            raise EvasimInputError(f"--video-span: expected HH:MM-HH:MM, got {span!r}") from None
+            raise EvasimInputError(
+                f"--video-span: expected HH:MM-HH:MM or eva, got {span!r}"
+            ) from None
         start = day.replace(hour=a.hour, minute=a.minute, second=0, microsecond=0)
         if start < sc.span.start_utc:  # a span past midnight: the times are of the next day
             start += timedelta(days=1)
@@ -466,10 +477,10 @@ def _video_plan(
     else:
         start, end = day, min(day + timedelta(minutes=10), sc.span.end_utc)
     frames = int((end - start).total_seconds() / speed * fps) + 1
-    if frames > MAX_VIDEO_FRAMES:
+    if frames > max_frames:
         raise EvasimInputError(
             f"--video-span/--video-speed/--fps: {frames:,} frames per camera; expected at most "
-            f"{MAX_VIDEO_FRAMES:,} (the limit): a shorter span, a higher speed or fewer fps"
+            f"{max_frames:,} (the limit): a shorter span, a higher speed or fewer fps"
         )
     _check_ffmpeg()
     times = [start + timedelta(seconds=k * speed / fps) for k in range(frames)]
@@ -899,5 +910,6 @@ from . import (  # noqa: E402, F401
     cli_history,
     cli_montecarlo,
     cli_survey,
+    cli_video,
     cli_windows,
 )

@@ -26,14 +26,18 @@ def raw_rgb_input(width: int, height: int, fps: float) -> list[str]:
 
 
 def h264_output(
-    width: int, height: int, *, crf: int | None = None, live: bool = False
+    width: int, height: int, *, crf: int | None = None, live: bool = False, b_frames: bool = True
 ) -> list[str]:
     """H.264 in yuv420p (which needs even sides: odd ones are scaled up by one pixel).
 
-    ``crf`` sets constant quality (file output); ``live`` tunes for low latency (broadcast)."""
+    ``crf`` sets constant quality (file output); ``live`` tunes for low latency (broadcast);
+    ``b_frames`` False for pieces that are joined later without re-encoding (with B-frames each
+    piece's decoding times start before zero and the joined stream's timing is off)."""
     even = []
     if width % 2 or height % 2:
         even = ["-vf", f"scale={width + width % 2}:{height + height % 2}"]
     quality = ["-crf", str(crf)] if crf is not None else []
     tune = ["-tune", "zerolatency"] if live else []
-    return [*even, "-c:v", "libx264", *quality, "-preset", "veryfast", *tune, "-pix_fmt", "yuv420p"]
+    bf = [] if b_frames else ["-bf", "0"]
+    return [*even, "-c:v", "libx264", *quality, "-preset", "veryfast", *tune, *bf,
+            "-pix_fmt", "yuv420p"]  # fmt: skip

@@ -14,7 +14,9 @@ from ..fileutil import replacing
 from .encoding import h264_output, raw_rgb_input
 
 
-def ffmpeg_command(exe: str, path: Path, fps: float, width: int, height: int, crf: int) -> list:
+def ffmpeg_command(
+    exe: str, path: Path, fps: float, width: int, height: int, crf: int, b_frames: bool = True
+) -> list:
     """ffmpeg reading raw RGB frames on stdin and writing H.264 (yuv420p: even sides) MP4."""
     return [
         exe,
@@ -23,7 +25,7 @@ def ffmpeg_command(exe: str, path: Path, fps: float, width: int, height: int, cr
         "-v",
         "error",
         *raw_rgb_input(width, height, fps),
-        *h264_output(width, height, crf=crf),
+        *h264_output(width, height, crf=crf, b_frames=b_frames),
         "-movflags",
         "+faststart",
         "-f",
@@ -40,6 +42,7 @@ def write_mp4(
     height: int,
     on_frame: Callable[[], None] | None = None,
     crf: int = 20,
+    b_frames: bool = True,
 ) -> Path:
     """Encode ``frames`` (H, W, 3 uint8) to ``path`` atomically (temp file, then rename).
 
@@ -55,7 +58,7 @@ def write_mp4(
     with replacing(path) as tmp, tempfile.TemporaryFile() as log:
         try:
             proc = subprocess.Popen(
-                ffmpeg_command(exe, tmp, fps, width, height, crf),
+                ffmpeg_command(exe, tmp, fps, width, height, crf, b_frames),
                 stdin=subprocess.PIPE,
                 stdout=subprocess.DEVNULL,
                 stderr=log,

@@ -1,0 +1,130 @@
+"""Chunks of a helmet-camera video on Dask (a LocalCluster of the local cores, or the cluster at
+``scheduler``), then joined into one MP4 per crew member and written as a product set.
+
+Worker processes keep one camera per job (:func:`evasim.render.chunked._camera`), so the replay
+and the textures load once per worker, not once per chunk. A worker that dies loses only its
+chunk in progress: Dask reruns it; chunks already written stay, and a rerun of the same command
+after an interruption renders only the missing ones.
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from ..errors import EvasimRuntimeError
+from .chunked import VideoJob, concat, missing_chunks, parts_folder, render_chunk, write_manifest
+
+TASK_RETRIES = 2
+
+
+def render_parts(
+    job: VideoJob,
+    parts: Path,
+    todo: list[tuple[str, int]],
+    on_chunk: Callable[[dict], None],
+    scheduler: str | None = None,
+    workers: int = 2,
+    local: bool = False,
+) -> int:
+    """Render the ``todo`` chunks into ``parts``; returns the workers used (0: this process)."""
+    if local:
+        cache: dict = {}
+        for role, k in todo:
+            on_chunk({**render_chunk(job, role, k, parts, None, cache), "role": role})
+        return 0
+    from dask.distributed import Client, LocalCluster, as_completed
+
+    cluster = None
+    try:
+        if scheduler is None:
+            cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                                   dashboard_address=None, silence_logs=logging.ERROR)  # fmt: skip
+            client = Client(cluster)
+        else:
+            client = Client(scheduler, timeout="10s")
+    except Exception as exc:
+        where = scheduler or f"a LocalCluster of {workers} worker(s)"
+        raise EvasimRuntimeError(
+            f"could not reach {where}: {type(exc).__name__}: {' '.join(str(exc).split())}"
+        ) from exc
+    try:
+        n_workers = max(1, len(client.scheduler_info().get("workers", {})) or workers)
+        job_future = client.scatter(job, broadcast=True)
+        futures = {
+            client.submit(render_chunk, job_future, role, k, parts, pure=False,
+                          retries=TASK_RETRIES): role
+            for role, k in todo
+        }  # fmt: skip
+        for future in as_completed(futures):
+            try:
+                result = future.result()
+            except Exception as exc:
+                raise EvasimRuntimeError(
+                    f"a video chunk failed: {type(exc).__name__}: {' '.join(str(exc).split())}"
+                ) from exc
+            on_chunk({**result, "role": futures[future]})
+            future.release()
+        return n_workers
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()
+
+
+def render_video(
+    job: VideoJob,
+    out_dir: Path,
+    on_chunk: Callable[[dict], None] | None = None,
+    on_join: Callable[[str], None] | None = None,
+    scheduler: str | None = None,
+    workers: int = 2,
+    local: bool = False,
+) -> dict:
+    """Render ``job`` into ``out_dir`` (``helmet_<role>.mp4`` per crew member and
+    ``video.json``), resuming from chunks already in its parts folder. Returns the record."""
+    import json
+
+    from ..productset import write_product_set
+
+    parts = parts_folder(out_dir, job)
+    parts.mkdir(parents=True, exist_ok=True)
+    write_manifest(parts, job)
+    todo = missing_chunks(job, parts)
+    reused = len(job.roles) * job.chunks - len(todo)
+    done: list[dict] = []
+
+    def chunk_done(result: dict) -> None:
+        done.append(result)
+        if on_chunk:
+            on_chunk(result)
+
+    started = time.perf_counter()
+    used = render_parts(job, parts, todo, chunk_done, scheduler, workers, local) if todo else 0
+    wall = time.perf_counter() - started
+    busy = sum(r["seconds"] for r in done)
+    frames = sum(r["frames"] for r in done)
+    record = {
+        "frames_per_camera": job.frames, "fps": job.fps, "size": [job.width, job.height],
+        "roles": list(job.roles), "chunk_frames": job.chunk_frames, "chunks": job.chunks,
+        "chunks_rendered": len(done), "chunks_reused": reused, "workers": used,
+        "scheduler": scheduler or ("this process" if local else "LocalCluster"),
+        "wall_s": wall, "frames_rendered": frames,
+        "frames_per_s_per_worker": frames / busy if busy else None,
+        "frames_per_s_total": frames / wall if wall and frames else None,
+        "start_utc": job.start_utc.isoformat(), "replay_s_per_frame": job.step_s,
+    }  # fmt: skip
+
+    def fill(folder: Path) -> None:
+        for role in job.roles:
+            if on_join:
+                on_join(role)
+            concat(job, role, parts, folder / f"helmet_{role.lower()}.mp4")
+        (folder / "video.json").write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
+
+    write_product_set(out_dir, fill, command="render-video")
+    shutil.rmtree(parts, ignore_errors=True)
+    return record
