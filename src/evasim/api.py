@@ -53,6 +53,23 @@ class Replay(_replay.Replay):
         (``.to_pandas()`` gives a DataFrame where pandas is installed)."""
         return _telemetry_table(self)
 
+    def czml(self, sampling_s: float = 10.0, embed_model: bool = True) -> str:
+        """The replay as a CZML document (JSON text) for CesiumJS: the station (inertial
+        position, body -> Earth-fixed orientation, its glTF model), crew, orbit path, day and
+        night, hatch and task intervals, sampled every ``sampling_s`` seconds (a multiple of
+        the replay's step). ``embed_model``: the station's glTF inside the CZML as a data URI
+        (else it is referred to as ``./station.glb``, which :func:`write_products` with
+        ``czml=True`` writes beside it). See :mod:`evasim.exchange.czml`."""
+        from .exchange import czml
+
+        uri = czml.MODEL_URI
+        if embed_model:
+            import base64
+
+            data = base64.b64encode(czml.station_glb(self)).decode("ascii")
+            uri = f"data:model/gltf-binary;base64,{data}"
+        return czml.czml_text(self, sampling_s, uri)
+
 
 def station_at(utc: datetime | date | str):
     """The station's configuration on a date 1998-11-20 .. 2025-12-31 (modules, ports, vehicles).
@@ -115,10 +132,18 @@ def replay(
 
 
 def write_products(
-    replay: _replay.Replay, out_dir: str | Path, report: bool = True
+    replay: _replay.Replay, out_dir: str | Path, report: bool = True, czml: bool = False
 ) -> dict[str, Path]:
-    """Write telemetry.parquet, events.csv, summary.json (and report.html) atomically."""
-    return _write_products(Replay.of(replay), Path(out_dir), render_report if report else None)
+    """Write telemetry.parquet, events.csv, summary.json (and report.html; with ``czml``,
+    replay.czml and station.glb) as one product set."""
+    extras = []
+    if czml:
+        from .exchange.czml import write_czml
+
+        extras.append(lambda folder: write_czml(Replay.of(replay), folder))
+    return _write_products(
+        Replay.of(replay), Path(out_dir), render_report if report else None, extras=extras
+    )
 
 
 def lighting_edges(

@@ -347,6 +347,10 @@ def replay(
             help="replay with element sets more than 14 days from the span (positions unreliable)"
         ),
     ] = False,
+    czml: Annotated[
+        bool,
+        typer.Option(help="also write replay.czml and station.glb for CesiumJS (docs/exchange.md)"),
+    ] = False,
 ) -> None:
     """Replay a spacewalk: telemetry.parquet, events.csv, summary.json and report.html."""
     from .productset import check_out_dir
@@ -406,11 +410,20 @@ def replay(
             render_report if report else None,
             progress=step,
             # the videos go into the same set, so an ffmpeg failure leaves the old set whole
-            extras=[lambda folder: _write_videos(result, folder, plan)] if plan else (),
+            extras=[
+                *([lambda folder: _write_videos(result, folder, plan)] if plan else []),
+                *([lambda folder: _write_exchange(result, folder)] if czml else []),
+            ],
         )
         progress.update(task, completed=len(steps), description="done")
     printer = _print_summary if result.spacewalk else _print_attitude_summary
     printer(result, written, time.perf_counter() - started)
+
+
+def _write_exchange(replay, folder: Path) -> dict[str, Path]:
+    from .exchange.czml import write_czml
+
+    return write_czml(replay, folder)
 
 
 def _parse_size(text: str, option: str) -> tuple[int, int]:

@@ -21,6 +21,8 @@ PRODUCTS = (
     "report.html",
     "attitude.aem",
     "orbit.oem",
+    "replay.czml",
+    "station.glb",
 )
 MARKER = ".evasim-products"
 """The manifest in every product set (JSON): what wrote it, the scenario, each file's size."""
