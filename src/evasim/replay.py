@@ -37,7 +37,6 @@ from .sky.tle import (
     bundled_set,
     check_element_age,
     check_propagation,
-    load_omm_json,
     nearest,
     parse_omm_record,
     parse_tle_text,
@@ -197,7 +196,9 @@ def _requested_element_set(sc: Scenario) -> ElementSet:
         path = Path(eph.omm_file)
         if not path.is_absolute() and sc.origin and Path(sc.origin).exists():
             path = Path(sc.origin).parent / path
-        return nearest(load_omm_json(path), when)
+        from .exchange.omm import read_omm  # KVN, XML, JSON or CSV
+
+        return nearest(read_omm(path), when)
     return parse_omm_record(eph.omm or {}, source=f"{sc.origin}: ephemeris.omm")
 
 
