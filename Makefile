@@ -4,6 +4,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 
+CESIUM := web/node_modules/cesium/Build/Cesium/Cesium.js
+
 .PHONY: run test lint bench clean
 
 $(STAMP): pyproject.toml
@@ -13,11 +15,19 @@ $(STAMP): pyproject.toml
 	rm -f $(VENV)/.installed-*
 	touch $(STAMP)
 
-run: $(STAMP)
+# CesiumJS for the 3-D globe page, pinned by web/package-lock.json (only Build/Cesium is
+# served). Without npm, or offline, the globe page is unavailable and its test skips.
+$(CESIUM): web/package-lock.json
+	@if command -v npm >/dev/null 2>&1; then \
+	  npm ci --prefix web --ignore-scripts --no-audit --no-fund --loglevel=error \
+	    || echo "warning: npm ci failed: the 3-D globe (evasim globe) and its test are skipped"; \
+	else echo "warning: npm not found: the 3-D globe (evasim globe) and its test are skipped"; fi
+
+run: $(STAMP) $(CESIUM)
 	$(BIN)/evasim replay vkd-49 --out out/vkd-49
 	@echo "Open out/vkd-49/report.html in a browser; telemetry, events and summary are beside it."
 
-test: $(STAMP)
+test: $(STAMP) $(CESIUM)
 	$(BIN)/ruff check src tests benchmarks tools
 	$(BIN)/ruff format --check src tests benchmarks tools
 	$(BIN)/python -m pytest -q -n 2  # two workers: the CI machine has two cores
@@ -26,4 +36,4 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_replay.py
 
 clean:
-	rm -rf $(VENV) out build src/*.egg-info
+	rm -rf $(VENV) out build src/*.egg-info web/node_modules

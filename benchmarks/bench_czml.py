@@ -37,7 +37,7 @@ def main() -> None:
                 "machine": platform.machine(),
                 "python": platform.python_version(),
                 "vkd49_czml_10s": {
-                    "samples": int(len(czml.sample_indices(replay, 10.0))),
+                    "samples": len(czml.sample_indices(replay, 10.0)),
                     "write_best_s": round(min(times), 3),
                     "write_median_s": round(statistics.median(times), 3),
                     "czml_mb": round(sizes["replay.czml"] / 1e6, 3),

@@ -135,12 +135,13 @@ def write_products(
     replay: _replay.Replay, out_dir: str | Path, report: bool = True, czml: bool = False
 ) -> dict[str, Path]:
     """Write telemetry.parquet, events.csv, summary.json (and report.html; with ``czml``,
-    replay.czml and station.glb) as one product set."""
+    replay.czml, station.glb and the globe page: ``evasim globe FOLDER`` serves it) as one
+    product set."""
     extras = []
     if czml:
-        from .exchange.czml import write_czml
+        from .exchange.globe import write_globe
 
-        extras.append(lambda folder: write_czml(Replay.of(replay), folder))
+        extras.append(lambda folder: write_globe(Replay.of(replay), folder))
     return _write_products(
         Replay.of(replay), Path(out_dir), render_report if report else None, extras=extras
     )

@@ -349,7 +349,9 @@ def replay(
     ] = False,
     czml: Annotated[
         bool,
-        typer.Option(help="also write replay.czml and station.glb for CesiumJS (docs/exchange.md)"),
+        typer.Option(
+            help="also write replay.czml, station.glb and a 3-D globe page (docs/exchange.md)"
+        ),
     ] = False,
 ) -> None:
     """Replay a spacewalk: telemetry.parquet, events.csv, summary.json and report.html."""
@@ -421,9 +423,9 @@ def replay(
 
 
 def _write_exchange(replay, folder: Path) -> dict[str, Path]:
-    from .exchange.czml import write_czml
+    from .exchange.globe import write_globe
 
-    return write_czml(replay, folder)
+    return write_globe(replay, folder)
 
 
 def _parse_size(text: str, option: str) -> tuple[int, int]:
@@ -920,6 +922,7 @@ if __name__ == "__main__":  # pragma: no cover
     main()
 from . import (  # noqa: E402, F401
     cli_campaign,
+    cli_globe,
     cli_history,
     cli_montecarlo,
     cli_survey,

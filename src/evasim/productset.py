@@ -23,6 +23,10 @@ PRODUCTS = (
     "orbit.oem",
     "replay.czml",
     "station.glb",
+    "globe.html",
+    "globe.js",
+    "globe.css",
+    "earth.jpg",
 )
 MARKER = ".evasim-products"
 """The manifest in every product set (JSON): what wrote it, the scenario, each file's size."""

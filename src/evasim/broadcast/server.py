@@ -369,6 +369,27 @@ def _static_file(path: str) -> Path | None:
     return target
 
 
+def _add_globe(app: FastAPI, replay: Replay) -> None:
+    """The replay on a 3-D globe at ``/globe/`` (CesiumJS), when CesiumJS is installed."""
+    from ..exchange import globe
+
+    if globe.cesium_dir() is None:
+        return
+    lock = threading.Lock()
+    made: dict[str, bytes] = {}
+
+    def product(name: str) -> bytes:
+        with lock:
+            if not made:
+                from ..exchange import czml
+
+                made["replay.czml"] = czml.czml_text(replay).encode()
+                made["station.glb"] = czml.station_glb(replay)
+            return made[name]
+
+    globe.globe_routes(app, globe.globe_resolver(product))
+
+
 def create_app(
     replay: Replay,
     *,
@@ -518,6 +539,8 @@ def create_app(
                 )
             bc.clock.set_speed(req.speed)
         return JSONResponse(bc.state())
+
+    _add_globe(app, replay)
 
     @app.websocket("/ws/telemetry")
     async def ws_telemetry(ws: WebSocket) -> None:
