@@ -53,6 +53,14 @@ class Replay(_replay.Replay):
         (``.to_pandas()`` gives a DataFrame where pandas is installed)."""
         return _telemetry_table(self)
 
+    def openmct_plan(self) -> dict:
+        """The timeline as an Open MCT Plan: lanes (EVA, each spacewalker's tasks, orbital
+        night) of ``{name, start, end, type, color, textColor}``, times in ms since 1970 UTC.
+        See :mod:`evasim.exchange.openmct`."""
+        from .exchange.openmct import plan
+
+        return plan(self)
+
     def czml(self, sampling_s: float = 10.0, embed_model: bool = True) -> str:
         """The replay as a CZML document (JSON text) for CesiumJS: the station (inertial
         position, body -> Earth-fixed orientation, its glTF model), crew, orbit path, day and

@@ -390,6 +390,46 @@ def _add_globe(app: FastAPI, replay: Replay) -> None:
     globe.globe_routes(app, globe.globe_resolver(product))
 
 
+def _add_openmct(app: FastAPI, replay: Replay) -> None:
+    """Open MCT's views of the replay at ``/openmct/``: ``plan.json`` (the timeline as a Plan),
+    ``dictionary.json`` (the telemetry points) and ``history/{key}?start=&end=`` (historical
+    telemetry, ms since 1970), readable from Open MCT's own origin."""
+    from ..exchange import openmct
+    from ..outputs import telemetry_table
+
+    lock = threading.Lock()
+    cache: dict[str, object] = {}
+    headers = {"Access-Control-Allow-Origin": "*", "Cache-Control": "no-cache"}
+
+    def table():
+        with lock:
+            if "table" not in cache:
+                cache["table"] = telemetry_table(replay)
+            return cache["table"]
+
+    def answer(data) -> Response:
+        return Response(json.dumps(data), media_type="application/json", headers=headers)
+
+    @app.get("/openmct/plan.json")
+    async def openmct_plan() -> Response:
+        return answer(openmct.plan(replay))
+
+    @app.get("/openmct/dictionary.json")
+    async def openmct_dictionary() -> Response:
+        t = await anyio.to_thread.run_sync(table)
+        return answer(openmct.dictionary(t, f"evasim {replay.scenario.name}"))
+
+    @app.get("/openmct/history/{key}")
+    async def openmct_history(key: str, start: str | None = None, end: str | None = None):
+        t = await anyio.to_thread.run_sync(table)
+        try:
+            data = openmct.history(t, key, start, end)
+        except EvasimInputError as exc:
+            code = 404 if key not in openmct.POINTS else 400
+            return JSONResponse({"detail": str(exc)}, status_code=code, headers=headers)
+        return answer(data)
+
+
 def create_app(
     replay: Replay,
     *,
@@ -541,6 +581,7 @@ def create_app(
         return JSONResponse(bc.state())
 
     _add_globe(app, replay)
+    _add_openmct(app, replay)
 
     @app.websocket("/ws/telemetry")
     async def ws_telemetry(ws: WebSocket) -> None:
