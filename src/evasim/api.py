@@ -53,6 +53,12 @@ class Replay(_replay.Replay):
         (``.to_pandas()`` gives a DataFrame where pandas is installed)."""
         return _telemetry_table(self)
 
+    def _repr_html_(self) -> str:
+        """Jupyter: key figures and a small altitude / night plot."""
+        from .exchange.notebook import replay_html
+
+        return replay_html(self)
+
     def openmct_plan(self) -> dict:
         """The timeline as an Open MCT Plan: lanes (EVA, each spacewalker's tasks, orbital
         night) of ``{name, start, end, type, color, textColor}``, times in ms since 1970 UTC.

@@ -88,6 +88,12 @@ class SpacewalkRecord:
     def name(self) -> str:
         return f"eva-{self.number}"
 
+    def _repr_html_(self) -> str:
+        """Jupyter: the row's figures, confidence and sources."""
+        from ..exchange.notebook import spacewalk_html
+
+        return spacewalk_html(self)
+
     def to_json(self) -> dict:
         out = asdict(self)
         out["date"] = self.date.isoformat()

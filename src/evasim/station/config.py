@@ -103,6 +103,12 @@ class Configuration:
 
     # ------------------------------------------------------------------ queries
 
+    def _repr_html_(self) -> str:
+        """Jupyter: date, modules, vehicles and truss (:mod:`evasim.exchange.notebook`)."""
+        from ..exchange.notebook import configuration_html
+
+        return configuration_html(self)
+
     @property
     def modules(self) -> list[str]:
         return [n for n, e in self.elements.items() if e.kind == "module"]
