@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from evasim.errors import EvasimInputError
-from evasim.exchange import omm
+from evasim.sky import omm
 from evasim.sky.tle import parse_tle_text
 
 FIXTURES = Path(__file__).parent / "fixtures" / "omm"

@@ -30,6 +30,7 @@ PRODUCTS = (
     "broadcast",
     "cli",
     "api",
+    "exchange",
 )  # and every cli_<topic> module (the first part of the name before "_")
 
 

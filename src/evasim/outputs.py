@@ -126,7 +126,7 @@ def write_events_csv(replay: Replay, path: Path) -> None:
 def write_ccsds(replay: Replay, folder: Path) -> None:
     """attitude.aem (body in GCRS/ICRF axes) and orbit.oem (GCRF) in CCSDS KVN."""
     from .ccsds import AttitudeEphemeris, OrbitEphemeris, write_aem, write_oem
-    from .exchange.omm import object_id
+    from .sky.omm import object_id
 
     # the object as the scenario's element set names it (TLE name line / OMM OBJECT_NAME)
     name, norad = replay.element_set.name, object_id(replay.element_set)

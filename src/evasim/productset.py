@@ -21,16 +21,12 @@ PRODUCTS = (
     "report.html",
     "attitude.aem",
     "orbit.oem",
-    "replay.czml",
-    "station.glb",
-    "globe.html",
-    "globe.js",
-    "globe.css",
-    "earth.jpg",
 )
 MARKER = ".evasim-products"
 """The manifest in every product set (JSON): what wrote it, the scenario, each file's size."""
 _VIDEO_RE = re.compile(r"^helmet_[a-z0-9_]+\.mp4$")
+_EXCHANGE_RE = re.compile(r"^(replay\.czml|station\.glb|globe\.(html|js|css)|earth\.jpg)$")
+"""Written with ``evasim replay --czml`` (:func:`evasim.exchange.globe.write_globe`)."""
 _SURVEY_RE = re.compile(r"^(survey\.parquet|history\.html|history_[a-z0-9_]+\.png)$")
 _CAMPAIGN_RE = re.compile(r"^campaign\.(html|json)$")
 
@@ -44,7 +40,7 @@ def is_product_name(name: str) -> bool:
     return (
         name in PRODUCTS
         or name == MARKER
-        or any(r.match(name) for r in (_VIDEO_RE, _SURVEY_RE, _CAMPAIGN_RE))
+        or any(r.match(name) for r in (_VIDEO_RE, _SURVEY_RE, _CAMPAIGN_RE, _EXCHANGE_RE))
     )
 
 

@@ -196,7 +196,7 @@ def _requested_element_set(sc: Scenario) -> ElementSet:
         path = Path(eph.omm_file)
         if not path.is_absolute() and sc.origin and Path(sc.origin).exists():
             path = Path(sc.origin).parent / path
-        from .exchange.omm import read_omm  # KVN, XML, JSON or CSV
+        from .sky.omm import read_omm  # KVN, XML, JSON or CSV
 
         return nearest(read_omm(path), when)
     return parse_omm_record(eph.omm or {}, source=f"{sc.origin}: ephemeris.omm")

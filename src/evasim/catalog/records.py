@@ -89,10 +89,26 @@ class SpacewalkRecord:
         return f"eva-{self.number}"
 
     def _repr_html_(self) -> str:
-        """Jupyter: the row's figures, confidence and sources."""
-        from ..exchange.notebook import spacewalk_html
+        """Jupyter: the row's figures, their confidence and sources."""
+        from ..htmltable import html_table
 
-        return spacewalk_html(self)
+        times = " / ".join(
+            f"{t:%H:%M}" if t else "not known" for t in (self.start_utc, self.end_utc)
+        )
+        rows = [
+            ("date", self.date.isoformat()),
+            ("start / end (UTC)", times),
+            ("duration", f"{self.duration_min} min" if self.duration_min else "not known"),
+            ("crew", self.crew_text),
+            ("mission", self.mission),
+            ("airlock", f"{self.airlock} ({self.airlock_from})"),
+            ("suit / segment", f"{self.suit} / {self.segment}"),
+            ("purpose", self.purpose),
+            ("times are", self.time_convention),
+            ("confidence", self.confidence or "not rated"),
+            ("sources", self.sources),
+        ]
+        return html_table(rows, f"ISS spacewalk {self.number} ({self.name})")
 
     def to_json(self) -> dict:
         out = asdict(self)

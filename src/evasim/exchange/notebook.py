@@ -1,30 +1,21 @@
-"""Rich display in Jupyter: compact HTML tables (and a small inline plot) for evasim objects.
+"""Rich display of a replay in Jupyter: a compact HTML table and a small inline plot.
 
-``_repr_html_`` of :class:`evasim.api.Replay`, of a station configuration
-(:class:`evasim.station.Configuration`) and of a spacewalk row
-(:class:`evasim.catalog.records.SpacewalkRecord`) call these. Every text shown is escaped;
-nothing is written to disk.
+``evasim.api.Replay._repr_html_`` calls :func:`replay_html`. Station configurations and
+catalogue rows display themselves (their ``_repr_html_`` with :mod:`evasim.htmltable`).
+Every text shown is escaped; nothing is written to disk.
 """
 
 from __future__ import annotations
 
 import base64
-import html
 import io
 
 import numpy as np
 
+from ..htmltable import html_table
+
 PLOT_SIZE_IN = (6.0, 1.6)
 PLOT_DPI = 80
-
-
-def _table(rows: list[tuple[str, object]], title: str) -> str:
-    cells = "".join(
-        f"<tr><th style='text-align:left;padding-right:1em'>{html.escape(str(k))}</th>"
-        f"<td style='text-align:left'>{html.escape(str(v))}</td></tr>"
-        for k, v in rows
-    )
-    return f"<div><b>{html.escape(title)}</b><table>{cells}</table></div>"
 
 
 def _png(figure) -> str:
@@ -93,39 +84,4 @@ def replay_html(replay) -> str:
         rows.append(("altitude (km)", f"{alt['min']:.1f} .. {alt['max']:.1f}"))
     if replay.warnings:
         rows.append(("warnings", "; ".join(replay.warnings)))
-    return _table(rows, f"evasim replay {replay.scenario.name}") + replay_plot(replay)
-
-
-def configuration_html(config) -> str:
-    """A station configuration: date, modules, vehicles and truss, compactly."""
-    when = f"{config.utc:%Y-%m-%d %H:%M} UTC" if config.utc else "not known"
-    rows = [
-        ("date", when),
-        (f"modules ({len(config.modules)})", ", ".join(config.modules)),
-        (f"vehicles ({len(config.vehicles)})", ", ".join(config.vehicles) or "none known"),
-        (f"truss ({len(config.truss)})", ", ".join(config.truss) or "none"),
-    ]
-    return _table(rows, "ISS configuration")
-
-
-def spacewalk_html(record) -> str:
-    """A catalogue row: the spacewalk's figures with their confidence and sources."""
-    rows = [
-        ("date", record.date.isoformat()),
-        (
-            "start / end (UTC)",
-            " / ".join(
-                f"{t:%H:%M}" if t else "not known" for t in (record.start_utc, record.end_utc)
-            ),
-        ),
-        ("duration", f"{record.duration_min} min" if record.duration_min else "not known"),
-        ("crew", record.crew_text),
-        ("mission", record.mission),
-        ("airlock", f"{record.airlock} ({record.airlock_from})"),
-        ("suit / segment", f"{record.suit} / {record.segment}"),
-        ("purpose", record.purpose),
-        ("times are", record.time_convention),
-        ("confidence", record.confidence or "not rated"),
-        ("sources", record.sources),
-    ]
-    return _table(rows, f"ISS spacewalk {record.number} ({record.name})")
+    return html_table(rows, f"evasim replay {replay.scenario.name}") + replay_plot(replay)

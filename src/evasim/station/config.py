@@ -104,10 +104,17 @@ class Configuration:
     # ------------------------------------------------------------------ queries
 
     def _repr_html_(self) -> str:
-        """Jupyter: date, modules, vehicles and truss (:mod:`evasim.exchange.notebook`)."""
-        from ..exchange.notebook import configuration_html
+        """Jupyter: date, modules, vehicles and truss, compactly."""
+        from ..htmltable import html_table
 
-        return configuration_html(self)
+        when = f"{self.utc:%Y-%m-%d %H:%M} UTC" if self.utc else "not known"
+        rows = [
+            ("date", when),
+            (f"modules ({len(self.modules)})", ", ".join(self.modules)),
+            (f"vehicles ({len(self.vehicles)})", ", ".join(self.vehicles) or "none known"),
+            (f"truss ({len(self.truss)})", ", ".join(self.truss) or "none"),
+        ]
+        return html_table(rows, "ISS configuration")
 
     @property
     def modules(self) -> list[str]:

@@ -33,8 +33,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from ..errors import EvasimInputError
-from ..sky.tle import _OMM_RANGES, ElementSet, parse_omm_record
 from ..textfile import read_text
+from .tle import _OMM_RANGES, ElementSet, parse_omm_record
 
 ENCODINGS = ("kvn", "xml", "json", "csv")
 OMM_VERSION = "2.0"
