@@ -277,3 +277,25 @@ def test_api_czml_embeds_the_model(vkd49):
     doc = json.loads(api.Replay.of(vkd49).czml(sampling_s=60.0))
     gltf = _packet(doc, "station")["model"]["gltf"]
     assert gltf.startswith("data:model/gltf-binary;base64,Z2xURg")  # "glTF" magic
+
+
+def test_orientation_samples_stay_apart_for_cesium(vkd49):
+    """Consecutive orientation samples are further apart than the rotation CesiumJS reads as
+    none (|w - 1| < 1e-6); a station turning with its orbit keeps every sampling instant."""
+    idx = czml.sample_indices(vkd49, 10.0)
+    kept, q = czml.orientation_samples(vkd49, idx)
+    np.testing.assert_array_equal(kept, idx)
+    d = qmul(qconj(q[:-1]), q[1:])
+    w = np.abs(d[:, 0]) / np.linalg.norm(d, axis=1)
+    assert (1.0 - w[:-1] >= EPSILON6).all()  # the last pair may be closer (span end)
+    # a body fixed to the Earth: only one sample per ORIENTATION_MAX_GAP_S, and the last
+    still = np.tile([1.0, 0.0, 0.0, 0.0], (len(idx), 1))
+    fake = type("R", (), {})()
+    fake.grid = vkd49.grid
+    fake.attitude = type("A", (), {"q_gcrs": None})()
+    rot = czml.itrs_from_gcrs(vkd49, np.arange(len(vkd49.grid)))
+    fake.attitude.q_gcrs = qmul(qconj(from_matrix(rot)), np.tile(still[0], (len(rot), 1)))
+    fake.track = vkd49.track
+    kept, _ = czml.orientation_samples(fake, idx)
+    gaps = np.diff(vkd49.grid.seconds[kept])
+    assert gaps[:-1].min() >= czml.ORIENTATION_MAX_GAP_S and len(kept) < len(idx) / 10

@@ -38,7 +38,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..attitude.quaternion import from_matrix, matrices, qmul
+from ..attitude.quaternion import from_matrix, matrices, qconj, qmul
 from ..errors import EvasimInputError
 from ..fileutil import replacing
 from ..replay import Replay
@@ -53,6 +53,15 @@ POSITION_DEGREE = 5
 orbit's curvature is followed to far below a millimetre)."""
 ORIENTATION_DEGREE = 5
 """Lagrange degree of the orientation interpolation."""
+CESIUM_SMALLEST_ROTATION_RAD = 2.0 * math.acos(1.0 - 1e-6)
+"""2.83e-3 rad: CesiumJS (``Quaternion.computeAngle``/``computeAxis``, 1.145) takes a rotation
+whose quaternion has ``|w - 1| < 1e-6`` for none when it interpolates an orientation, so a
+sample closer than this to the last one of its window would be read as equal to it."""
+ORIENTATION_MIN_STEP_RAD = 1.5 * CESIUM_SMALLEST_ROTATION_RAD
+"""Orientation samples are at least this far apart (skipping sampling instants while the body
+turns slowly with respect to the Earth), ..."""
+ORIENTATION_MAX_GAP_S = 120.0
+"""... and at most this far apart in time."""
 MODEL_URI = "./station.glb"
 """The station model's URI in the CZML, relative to the CZML file (written beside it)."""
 MODEL_FILE = "station.glb"
@@ -113,6 +122,33 @@ def fixed_from_body(replay: Replay, idx: np.ndarray) -> np.ndarray:
     flips = np.cumprod(np.where(np.einsum("ij,ij->i", q[1:], q[:-1]) < 0, -1.0, 1.0))
     q[1:] *= flips[:, None]
     return q
+
+
+def _angles(q: np.ndarray, ref: np.ndarray) -> np.ndarray:
+    """Rotation angles (rad) from unit quaternion ``ref`` (4,) to each of ``q`` (n, 4)."""
+    d = qmul(qconj(ref), q)
+    return 2.0 * np.arctan2(np.linalg.norm(d[:, 1:], axis=1), np.abs(d[:, 0]))
+
+
+def orientation_samples(replay: Replay, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Grid indices and body -> fixed quaternions of the orientation samples: the sampling
+    instants ``idx``, skipping those less than :data:`ORIENTATION_MIN_STEP_RAD` from the
+    previous sample kept (unless :data:`ORIENTATION_MAX_GAP_S` has passed), so that CesiumJS
+    never reads two samples as one (:data:`CESIUM_SMALLEST_ROTATION_RAD`). A body turning with
+    the orbit (1.1e-3 rad/s: 1.1e-2 rad in 10 s) keeps every instant."""
+    q = fixed_from_body(replay, idx)
+    seconds = replay.grid.seconds[idx]
+    keep = [0]
+    for j in range(1, len(idx)):
+        far = _angles(q[j : j + 1], q[keep[-1]])[0] >= ORIENTATION_MIN_STEP_RAD
+        if far or seconds[j] - seconds[keep[-1]] >= ORIENTATION_MAX_GAP_S:
+            keep.append(j)
+    last = len(idx) - 1
+    if keep[-1] != last:
+        if len(keep) > 1 and _angles(q[last : last + 1], q[keep[-1]])[0] < ORIENTATION_MIN_STEP_RAD:
+            keep.pop()  # the span's last instant replaces a sample too close to it
+        keep.append(last)
+    return idx[keep], q[keep]
 
 
 def _crew_gcrs_m(replay: Replay, idx: np.ndarray) -> dict[str, np.ndarray]:
@@ -204,8 +240,9 @@ def czml_packets(
         [track.r_gcrs_km[:, idx].T * 1000.0, track.v_gcrs_km_s[:, idx].T * 1000.0]
     )
     rows = np.column_stack([t, np.round(state_m[:, :3], 3), np.round(state_m[:, 3:], 6)])
-    q = fixed_from_body(replay, idx)  # (w, x, y, z)
+    q_idx, q = orientation_samples(replay, idx)  # (w, x, y, z)
     q_xyzw = q[:, [1, 2, 3, 0]]
+    t_q = grid.seconds[q_idx] - grid.seconds[0]
     period_s = 2.0 * math.pi / (replay.element_set.satrec.no_kozai / 60.0)
     sunlit, eclipsed = _sunlit_intervals(replay)
     eva = sc.eva if replay.spacewalk is not None else None
@@ -249,7 +286,7 @@ def czml_packets(
             epoch=epoch,
             interpolationAlgorithm=InterpolationAlgorithms.LAGRANGE,
             interpolationDegree=ORIENTATION_DEGREE,
-            unitQuaternion=_interleave(t, q_xyzw, 12),
+            unitQuaternion=_interleave(t_q, q_xyzw, 12),
         ),
         path=Path(
             leadTime=period_s / 2,
