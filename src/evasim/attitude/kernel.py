@@ -69,7 +69,7 @@ def _clip3(x, y, z, limit):
     return x, y, z
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _rhs(
     t, y, dy, cmg_active, inertia, inertia_inv, n, gg_on, thr, ctrl, rs, q_ref, tau_const, aero
 ):
@@ -83,7 +83,8 @@ def _rhs(
     # R_ib (body -> inertial)
     r00, r01, r02, r10, r11, r12, r20, r21, r22 = matrix_components(q0, q1, q2, q3)
     th = n * t
-    c, s = np.cos(th), np.sin(th)
+    ch, sh = np.cos(th / 2), np.sin(th / 2)
+    c, s = 1.0 - 2.0 * sh * sh, 2.0 * sh * ch  # cos th, sin th from the half angle
     tx, ty, tz = tau_const[0], tau_const[1], tau_const[2]
     if gg_on:
         b0 = r00 * c + r10 * s
@@ -97,7 +98,6 @@ def _rhs(
         ty += k * (b2 * j0 - b0 * j2)
         tz += k * (b0 * j1 - b1 * j0)
     # LVLH: q_il = qz(th) * q_m0, q_m0 = (0.5, -0.5, -0.5, 0.5)
-    ch, sh = np.cos(th / 2), np.sin(th / 2)
     l0, l1, l2, l3 = mul_components(ch, 0.0, 0.0, sh, 0.5, -0.5, -0.5, 0.5)
     a0, a1, a2, a3 = mul_components(l0, -l1, -l2, -l3, q0, q1, q2, q3)  # q_lb
     e0, e1, e2, e3 = mul_components(q_ref[0], -q_ref[1], -q_ref[2], -q_ref[3], a0, a1, a2, a3)
@@ -194,7 +194,7 @@ def _rhs(
     dy[7], dy[8], dy[9] = hd0, hd1, hd2
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _step(
     t,
     y,
