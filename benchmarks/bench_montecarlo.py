@@ -23,8 +23,9 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--runs", type=int, default=2000)
     ap.add_argument("--scenario", default="nauka-2021-07-29")
+    ap.add_argument("--dt-s", type=float, default=None, help="integrator step (scenario's)")
     args = ap.parse_args()
-    job = prepare(args.scenario, args.scenario)
+    job = prepare(args.scenario, args.scenario, dt_s=args.dt_s)
     run_chunk(job, np.arange(2))  # compile (cached on disk for the workers too)
     out = {"machine": platform.processor() or platform.machine(), "cores": os.cpu_count(),
            "runs": args.runs, "scenario": args.scenario,

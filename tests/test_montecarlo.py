@@ -158,3 +158,21 @@ def test_statistics_of_a_small_monte_carlo(short):
     beyond = int(np.sum(x > 0.6))
     assert summary["exceedance"]["peak_rate_deg_s"]["runs_beyond"] == beyond
     assert "<table>" in res._repr_html_()
+
+
+def test_a_coarser_step_keeps_the_nominal_figures(job):
+    """--dt-s 0.5 (5x fewer steps) against the scenario's 0.1 s on the nominal Nauka run: the
+    figures docs/montecarlo.md quotes for choosing it."""
+    coarse = prepare("nauka-2021-07-29", "nauka-2021-07-29", check_effect=False, dt_s=0.5)
+
+    def nominal_figures(j):
+        config = j.dispersions.apply(j.config, np.array(j.dispersions.nominal))
+        return run_chunk(replace(j, dispersions=_fixed(j, config)), np.array([0])).figures[0]
+
+    fine_f, coarse_f = nominal_figures(job), nominal_figures(coarse)
+    col = {c: i for i, c in enumerate(COLUMNS)}
+    assert abs(coarse_f[col["peak_rate_deg_s"]] - fine_f[col["peak_rate_deg_s"]]) < 1e-4
+    assert abs(coarse_f[col["total_change_deg"]] - fine_f[col["total_change_deg"]]) < 0.05
+    assert abs(coarse_f[col["regained_s"]] - fine_f[col["regained_s"]]) < 0.5
+    with pytest.raises(EvasimInputError, match=r"--dt-s: expected 0\.01\.\.1 s"):
+        prepare("nauka-2021-07-29", "nauka-2021-07-29", dt_s=2.0)

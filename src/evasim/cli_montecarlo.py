@@ -61,6 +61,9 @@ def montecarlo(
     out: Annotated[Path, typer.Option(help="output folder")] = Path("out/montecarlo"),
     keep_worst: Annotated[int, typer.Option(help="write telemetry of the N worst runs")] = 3,
     keep: Annotated[str | None, typer.Option(help="also these runs' telemetry: 0,17,250")] = None,
+    dt_s: Annotated[
+        float | None, typer.Option(help="integrator step, 0.01..1 s [default: the scenario's]")
+    ] = None,
     rerun: Annotated[
         int | None, typer.Option(help="run this one index alone, here, and write its telemetry")
     ] = None,
@@ -85,7 +88,7 @@ def montecarlo(
         raise EvasimInputError(f"--rerun: expected a run index >= 0, got {rerun}")
     out_dir = _writable_folder(out, "--out")
     check_out_dir(out_dir)
-    job = prepare(scenario, dispersions)
+    job = prepare(scenario, dispersions, dt_s=dt_s)
     name = Path(scenario).stem if scenario.endswith(".toml") else scenario
     if rerun is not None:
         _rerun(job, rerun, out_dir, name)
@@ -123,7 +126,8 @@ def _run_all(job, runs, address, n_workers, out_dir, name, keep_worst, kept, sta
             for index in chosen:
                 histories[index] = job.history(index)
                 progress.advance(t2)
-            meta = {"dispersions": job.dispersions.source, "scheduler": address or "LocalCluster",
+            meta = {"dispersions": job.dispersions.source, "dt_s": job.config.dt_s,
+                    "scheduler": address or "LocalCluster",
                     "workers": n_workers if address is None else None}  # fmt: skip
             write_outputs(folder, results, histories, meta)
             progress.advance(t2)

@@ -27,14 +27,23 @@ MAX_RUNS = 1_000_000
 __all__ = ["MAX_RUNS", "Dispersions", "MonteCarloJob", "MonteCarloResults", "prepare", "run"]
 
 
-def prepare(scenario, dispersions: str | Path, check_effect: bool = True) -> MonteCarloJob:
+MIN_DT_S, MAX_DT_S = 0.01, 1.0
+
+
+def prepare(
+    scenario, dispersions: str | Path, check_effect: bool = True, dt_s: float | None = None
+) -> MonteCarloJob:
     """The job for ``scenario`` (a name, path or :class:`~evasim.scenario.Scenario` with an
-    ``[attitude]`` event) and the dispersion file at ``dispersions``."""
+    ``[attitude]`` event) and the dispersion file at ``dispersions``. ``dt_s``: the integrator
+    step for every run instead of the scenario's ``attitude.dt_s`` (docs/montecarlo.md gives
+    its effect on the Nauka figures)."""
     from ..attitude.setup import setup_from_scenario
     from ..replay import choose_element_set
     from ..scenario import Scenario, load_scenario
     from .effect import check_every_dispersion_changes_the_run
 
+    if dt_s is not None and not MIN_DT_S <= dt_s <= MAX_DT_S:
+        raise EvasimInputError(f"--dt-s: expected {MIN_DT_S:g}..{MAX_DT_S:g} s, got {dt_s:g}")
     sc = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
     if sc.attitude is None or (not sc.attitude.thrusters and not sc.attitude.controllers):
         raise EvasimInputError(
@@ -44,6 +53,10 @@ def prepare(scenario, dispersions: str | Path, check_effect: bool = True) -> Mon
         )
     text, source = _dispersion_text(dispersions)
     setup = setup_from_scenario(sc, choose_element_set(sc))
+    if dt_s is not None:
+        from dataclasses import replace
+
+        setup = replace(setup, config=replace(setup.config, dt_s=float(dt_s)))
     disp = parse_dispersions(text, source, setup.config)
     duration = (sc.span.end_utc - sc.span.start_utc).total_seconds()
     job = MonteCarloJob(setup.config, np.asarray(setup.q0_lvlh, float), duration, disp)
