@@ -1,1 +1,2 @@
-"""Planning a spacewalk: routes over the station (:mod:`.routes`) and the rest of issue 13."""
+"""Planning a spacewalk: plan files, translation routes over the station (:mod:`.routes`), the
+CP-SAT scheduler and its outputs (docs/plan.md)."""
