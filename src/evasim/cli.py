@@ -925,6 +925,7 @@ from . import (  # noqa: E402, F401
     cli_globe,
     cli_history,
     cli_montecarlo,
+    cli_plan,
     cli_survey,
     cli_video,
     cli_windows,

@@ -29,6 +29,7 @@ _EXCHANGE_RE = re.compile(r"^(replay\.czml|station\.glb|globe\.(html|js|css)|ear
 """Written with ``evasim replay --czml`` (:func:`evasim.exchange.globe.write_globe`)."""
 _SURVEY_RE = re.compile(r"^(survey\.parquet|history\.html|history_[a-z0-9_]+\.png)$")
 _CAMPAIGN_RE = re.compile(r"^campaign\.(html|json)$")
+_PLAN_RE = re.compile(r"^plan_[a-z0-9_]+\.(csv|json|toml|html|png)$")  # evasim plan
 
 ExtraWriter = Callable[[Path], dict[str, Path]]
 """Writes more products (videos) into the new set's folder before it is swapped in; returns
@@ -40,7 +41,7 @@ def is_product_name(name: str) -> bool:
     return (
         name in PRODUCTS
         or name == MARKER
-        or any(r.match(name) for r in (_VIDEO_RE, _SURVEY_RE, _CAMPAIGN_RE, _EXCHANGE_RE))
+        or any(r.match(name) for r in (_VIDEO_RE, _SURVEY_RE, _CAMPAIGN_RE, _EXCHANGE_RE, _PLAN_RE))
     )
 
 

@@ -77,11 +77,11 @@ class PlanResult:
             return None
         h = self.windows.seconds(self.hatch_utc)
         k = int(np.argmin(np.abs(rises - h)))
-        return (h - rises[k]) / 60.0
+        return float(h - rises[k]) / 60.0
 
     def near_sunrise(self) -> bool:
         off = self.sunrise_offset_min()
-        return off is not None and abs(off) <= NEAR_SUNRISE_MIN
+        return bool(off is not None and abs(off) <= NEAR_SUNRISE_MIN)
 
 
 def _default_element_set(allow_stale: bool):
@@ -197,7 +197,7 @@ def solve_plan(
     on_stage: Callable[[str, int, int], None] | None = None,
 ) -> PlanResult:
     """Solve ``plan``: its hatch (fixed or searched), its timeline. ``graph_factory(utc,
-    installed)`` gives the route graph (default :func:`.travel.route_graph_at`);
+    airlock)`` gives the route graph (default :func:`.travel.route_graph_at`);
     ``element_set_for(day)`` the station's elements (default: the catalogue's nearest, refused
     beyond 14 days unless ``allow_stale``). ``on_stage(what, done, total)`` reports progress."""
     from .travel import route_graph_at
@@ -208,7 +208,7 @@ def solve_plan(
     stage("windows", 0, 1)
     win = plan_windows(plan.days, element_set_for)
     stage("routes", 0, 1)
-    graph = graph_factory(datetime.combine(plan.first_date, time(12), tzinfo=UTC), ())
+    graph = graph_factory(datetime.combine(plan.first_date, time(12), tzinfo=UTC), plan.airlock)
     known = set(graph.worksites())
     for i, t in enumerate(plan.tasks):
         if t.worksite not in known:

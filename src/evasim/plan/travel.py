@@ -6,14 +6,13 @@ The scheduler takes a travel matrix (seconds between worksites) and knows nothin
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from datetime import datetime
 
 
-def route_graph_at(utc: datetime, installed: Iterable[str] = ()):
-    """The station's translation-route graph at ``utc`` with handrails ``installed`` by earlier
-    tasks (``RouteGraph``: ``.worksites()``, ``.route(a, b)``, ``.travel_matrix_s(sites)``,
-    ``.with_installed(ids)``)."""
+def route_graph_at(utc: datetime, airlock: str):
+    """The station's translation-route graph at ``utc``, "hatch" meaning ``airlock``'s
+    (``RouteGraph``: ``.worksites()``, ``.route(a, b)``, ``.travel_matrix_s(sites)``,
+    ``.with_installed(ids)`` for handrails installed by tasks)."""
     from .routes import route_graph
 
-    return route_graph(utc, installed=tuple(installed))
+    return route_graph(utc, airlock=airlock)
