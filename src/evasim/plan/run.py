@@ -15,6 +15,7 @@ their lines in the plan file.
 from __future__ import annotations
 
 import math
+import time as _time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
@@ -31,10 +32,16 @@ SOLVED_CANDIDATES = 4
 """How many feasible hatch candidates the search looks for (best-scored first)."""
 MAX_SOLVES = 24
 """The search stops after this many solves even if fewer were feasible."""
+SCORE_TIE_S = 120.0
+"""Scores within this of the best feasible one count as tied (s of daylight)."""
+SEARCH_BUDGET_S = 10.0
+"""Past :data:`SOLVED_CANDIDATES` feasible ones, candidates tied with the best score are still
+solved (the best timeline among them wins) while the search has run less than this (s)."""
 CANDIDATE_SPACING_MIN = 20
 """Solved candidates are at least this far apart (neighbours score alike)."""
-NEAR_SUNRISE_MIN = 30
-"""A hatch within this many minutes of an orbital sunrise is reported as "near a sunrise"."""
+NEAR_SUNRISE_MIN = 20
+"""A hatch within this many minutes of an orbital sunrise is reported as "near a sunrise" (an
+evasim convention: VKD-49 opened 19 min before one; the offset itself is always reported)."""
 
 
 @dataclass(frozen=True)
@@ -243,8 +250,12 @@ def solve_plan(
     best: tuple | None = None
     first_conflict: Infeasible | None = None
     feasible = 0
+    top: float | None = None  # the best score of a feasible candidate (s)
+    search_start = _time.perf_counter()
     for k, cand in enumerate(candidates):
-        if feasible >= SOLVED_CANDIDATES:
+        tied = top is not None and cand.usable_day_s >= top - SCORE_TIE_S
+        in_budget = _time.perf_counter() - search_start < SEARCH_BUDGET_S
+        if feasible >= SOLVED_CANDIDATES and not (tied and in_budget):
             break
         stage("solving", k, len(candidates))
         pb = build_problem(plan, win, win.seconds(cand.hatch_utc), sites, travel_s)
@@ -254,6 +265,7 @@ def solve_plan(
             trials.append(HatchTrial(cand.hatch_utc, cand.usable_day_s, False))
             continue
         feasible += 1
+        top = cand.usable_day_s if top is None else top
         trials.append(
             HatchTrial(
                 cand.hatch_utc,

@@ -17,7 +17,8 @@ from ..plan.run import PlanResult
 from .plots import DAY, NIGHT, _save
 
 
-def _utc_axis(ax) -> None:
+def _utc_axis(ax, hours: int = 1) -> None:
+    ax.xaxis.set_major_locator(mdates.HourLocator(interval=hours, tz=mdates.UTC))
     ax.xaxis.set_major_formatter(mdates.DateFormatter("%H:%M", tz=mdates.UTC))
     ax.set_xlabel("UTC")
 
@@ -29,7 +30,7 @@ def gantt_png(r: PlanResult, acts: dict[str, list[Activity]]) -> bytes:
     first = min(a.start_utc for lst in acts.values() for a in lst)
     last = max(a.end_utc for lst in acts.values() for a in lst)
     lo, hi = win.seconds(first), win.seconds(last)
-    lanes = ["Orbital day", "Luch-5 (3 slots)", "TDRS", "Russian ground", *reversed(acts)]
+    lanes = ["Orbital day", "Luch-5 (3 slots)", "TDRS", "Russian ground", *acts]
     fig, ax = plt.subplots(figsize=(13, 0.55 * len(lanes) + 1.6))
 
     def band(y: int, iv, colour: str, background: str | None = None) -> None:
@@ -50,8 +51,8 @@ def gantt_png(r: PlanResult, acts: dict[str, list[Activity]]) -> bytes:
     band(top - 1, win.networks["luch"], "#9f7aea", "#edf2f7")
     band(top - 2, win.networks["tdrs"], "#4299e1", "#edf2f7")
     band(top - 3, win.networks["ground"], "#48bb78", "#edf2f7")
-    for y, person in enumerate(acts):
-        y = len(acts) - 1 - list(acts).index(person)
+    for k, person in enumerate(acts):
+        y = len(acts) - 1 - k
         for a in acts[person]:
             s, e = mdates.date2num(a.start_utc), mdates.date2num(a.end_utc)
             if e <= s:
@@ -155,7 +156,8 @@ def hatch_png(r: PlanResult) -> bytes:
             ax.axvline(mdates.date2num(when), color=DAY, lw=0.8)
     ax.axvline(mdates.date2num(r.hatch_utc), color="#1a202c", lw=1.5, label="hatch chosen")
     ax.set_ylabel("min")
-    _utc_axis(ax)
-    ax.legend(fontsize=8, loc="upper right")
+    span_h = (last - first).total_seconds() / 3600.0
+    _utc_axis(ax, hours=max(1, round(span_h / 12)))
+    ax.legend(fontsize=8, loc="lower left", framealpha=0.9)
     ax.set_title("Hatch-time search (gold lines: orbital sunrises)")
     return _save(fig)
