@@ -147,6 +147,7 @@ class _Model:
         self.start = [m.NewIntVar(0, horizon, f"s{i}") for i in range(n)]
         self.present = [m.NewBoolVar(f"p{i}") for i in range(n)]
         self.on: dict[tuple[int, str], object] = {}
+        self.interval: dict[tuple[int, str], object] = {}
         self.intervals: dict[str, list] = {p: [] for p in ("EV1", "EV2", "IV")}
         self._build()
 
@@ -192,9 +193,10 @@ class _Model:
                     ons = {t.crew: p}
             for q, lit in ons.items():
                 self.on[i, q] = lit
-                self.intervals[q].append(
-                    m.NewOptionalFixedSizeIntervalVar(s, t.duration, lit, f"x{i}{q}")
+                self.interval[i, q] = m.NewOptionalFixedSizeIntervalVar(
+                    s, t.duration, lit, f"x{i}{q}"
                 )
+                self.intervals[q].append(self.interval[i, q])
             for dep in t.depends_on:
                 d = pb.tasks[dep]
                 lab = self.lit(
@@ -247,6 +249,7 @@ class _Model:
         h = pb.hatch_site
         empty = m.NewBoolVar("")
         arcs.append((0, 0, empty))
+        route_terms = []  # (literal, steps): the route this person translates
         for k, i in enumerate(mine, start=1):
             t = pb.tasks[i]
             on = self.on[i, q]
@@ -256,11 +259,13 @@ class _Model:
             m.Add(self.start[i] >= pb.egress + int(pb.travel[h, t.site])).OnlyEnforceIf(
                 [a, travel_lit]
             )
+            route_terms.append((a, int(pb.travel[h, t.site])))
             b = m.NewBoolVar("")
             arcs.append((k, 0, b))
             m.Add(self.end(i) + int(pb.travel[t.site, h]) <= self.close - pb.ingress).OnlyEnforceIf(
                 [b, travel_lit]
             )
+            route_terms.append((b, int(pb.travel[t.site, h])))
             for k2, j in enumerate(mine, start=1):
                 if j == i:
                     continue
@@ -270,20 +275,49 @@ class _Model:
                 gap = int(pb.travel[t.site, pb.tasks[j].site])
                 if gap:
                     m.Add(self.end(i) + gap <= self.start[j]).OnlyEnforceIf([c, travel_lit])
+                    route_terms.append((c, gap))
         m.AddCircuit(arcs)
+        # Redundant, for the bound: this person's work plus the route they translate fits
+        # between egress and ingress (the circuit's length as a linear sum).
+        work = sum(pb.tasks[i].duration * self.on[i, q] for i in mine)
+        route = sum(steps * lit for lit, steps in route_terms if lit is not None and steps)
+        room = self.close - pb.egress - pb.ingress
+        m.Add(work + route <= room).OnlyEnforceIf(travel_lit)
+        m.Add(work <= room)
 
     def _buddy(self, buddy_lit) -> None:
+        """For each pair of worksites A, B farther apart than the buddy distance: EV1's tasks
+        at A and EV2's at B never overlap (one NoOverlap per pair). Explaining, the intervals
+        are copies present only while the buddy literal holds (NoOverlap takes no enforcement
+        literal)."""
         pb, m = self.pb, self.m
-        ev1 = [i for i in range(len(pb.tasks)) if (i, "EV1") in self.on]
-        ev2 = [j for j in range(len(pb.tasks)) if (j, "EV2") in self.on]
-        for i in ev1:
-            for j in ev2:
-                if i == j or not pb.far(pb.tasks[i].site, pb.tasks[j].site):
+        at: dict[tuple[str, int], list[int]] = {}
+        for i, q in self.on:
+            if q in EV:
+                at.setdefault((q, pb.tasks[i].site), []).append(i)
+        copies: dict[tuple[int, str], object] = {}
+
+        def interval(i: int, q: str):
+            if not self.explain:
+                return self.interval[i, q]
+            if (i, q) not in copies:
+                lit = m.NewBoolVar("")
+                m.AddBoolAnd([self.on[i, q], buddy_lit]).OnlyEnforceIf(lit)
+                m.AddBoolOr([self.on[i, q].Not(), buddy_lit.Not(), lit])
+                copies[i, q] = m.NewOptionalFixedSizeIntervalVar(
+                    self.start[i], pb.tasks[i].duration, lit, ""
+                )
+            return copies[i, q]
+
+        sites = sorted({site for _, site in at})
+        for a in sites:
+            for b in sites:
+                if a == b or not pb.far(a, b):
                     continue
-                both = [self.on[i, "EV1"], self.on[j, "EV2"], buddy_lit]
-                b = m.NewBoolVar("")
-                m.Add(self.end(i) <= self.start[j]).OnlyEnforceIf([b, *both])
-                m.Add(self.end(j) <= self.start[i]).OnlyEnforceIf([b.Not(), *both])
+                group = [interval(i, "EV1") for i in at.get(("EV1", a), [])]
+                group += [interval(j, "EV2") for j in at.get(("EV2", b), [])]
+                if at.get(("EV1", a)) and at.get(("EV2", b)):
+                    m.AddNoOverlap(group)
 
     def value_expr(self):
         return sum(t.priority * self.present[i] for i, t in enumerate(self.pb.tasks) if t.optional)
