@@ -249,7 +249,18 @@ def test_hatch_search_maximises_usable_daylight(day_windows, monkeypatch):
     best = max(t.usable_day_s for t in r.trials)
     chosen = next(t for t in r.trials if t.hatch_utc == r.hatch_utc)
     assert chosen.usable_day_s >= best - 120.0  # within the documented tie of the best
-    assert r.sunrise_offset_min() is not None and abs(r.sunrise_offset_min()) <= 47
+    assert chosen.usable_day_s > min(t.usable_day_s for t in r.trials) + 600.0  # it matters
+    # The offset from the nearest orbital sunrise, from the window sets' own daylight starts.
+    rises = np.concatenate(
+        [
+            ws.daylight.start_s[ws.daylight.start_s > 0] + k * 86400.0
+            for k, ws in enumerate(r.windows.sets)
+        ]
+    )
+    hatch_s = (r.hatch_utc - r.windows.day0_utc).total_seconds()
+    nearest = rises[np.argmin(np.abs(rises - hatch_s))]
+    assert r.sunrise_offset_min() == pytest.approx((hatch_s - nearest) / 60.0, abs=1e-6)
+    assert r.near_sunrise() == (abs(hatch_s - nearest) <= 20 * 60.0)
 
 
 BAD_PLANS = {
