@@ -182,8 +182,9 @@ def _hm(minutes: float) -> str:
     return f"{m // 60} h {m % 60:02d} min"
 
 
-def describe_conflict(plan: Plan, result: Infeasible) -> str:
-    """One line: the conflicting constraints with their lines in the plan file."""
+def describe_conflict(plan: Plan, result: Infeasible, searched: int = 0) -> str:
+    """One line: the conflicting constraints with their lines in the plan file (``searched``:
+    how many hatch times were tried; the conflict shown is the best-scored one's)."""
     parts = []
     for label in result.conflict:
         line = plan.line_of(label.loc) if label.loc else None
@@ -191,7 +192,12 @@ def describe_conflict(plan: Plan, result: Infeasible) -> str:
         field = f"{_dotted(label.loc)}: " if label.loc else ""
         parts.append(f"{where}{field}{label.text}")
     exact = "" if result.minimal else " (may not be minimal: time limit)"
-    return f"no timeline satisfies the plan; these constraints conflict{exact}: " + "; ".join(parts)
+    where = f" at any of the {searched} hatch times tried" if searched > 1 else ""
+    first = " (at the best-scored one)" if searched > 1 else ""
+    return (
+        f"no timeline satisfies the plan{where}; these constraints conflict{first}{exact}: "
+        + "; ".join(parts)
+    )
 
 
 def solve_plan(
@@ -280,7 +286,9 @@ def solve_plan(
             best = (key, cand.hatch_utc, pb, out)
     stage("solving", len(candidates), len(candidates))
     if best is None:
-        raise EvasimInputError(describe_conflict(plan, first_conflict), source=plan.origin)
+        raise EvasimInputError(
+            describe_conflict(plan, first_conflict, len(trials)), source=plan.origin
+        )
     _, hatch, pb, sol = best
     if fixed is None:
         trials += [c for c in scored if c.hatch_utc not in {t.hatch_utc for t in trials}]
