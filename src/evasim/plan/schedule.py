@@ -12,10 +12,11 @@ The model (docs/plan.md):
   do it, a presence literal of that member's interval. ``both``: both members' intervals, same
   start; ``one``: exactly one of them; a role: that member. Mandatory tasks are present.
 * **no overlap** per person (EV1, EV2, IV).
-* **routes**: per EV member a circuit (``AddCircuit``) through the hatch and the tasks they do,
-  in time order; an arc i -> j forces ``end_i + travel(i, j) <= start_j``; the first task
-  starts after egress plus the route from the hatch, the last ends before ingress minus the
-  route back. Absent tasks are self-loops.
+* **routes**: per EV member, every task starts after egress plus the route from the hatch and
+  ends before ingress minus the route back; of any two of their tasks at different worksites,
+  one ends a route before the other starts (a disjunction per pair). Pairwise is exact for
+  consecutive tasks because the travel matrix is a metric (its :func:`metric_closure`); it
+  proved faster than a circuit (``AddCircuit``) through the tasks on the benchmark plans.
 * **buddy rule**: both EV members leave together (egress at hatch open) and come back together
   (ingress ends at hatch close, the same for both). While both work, their worksites are at most
   ``buddy_max`` of route time apart: for every pair of an EV1 task and an EV2 task at worksites
@@ -95,8 +96,21 @@ class Problem:
     limit_label: Label = Label("suit", "suit limit")
     has_iv: bool = True
 
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "travel", metric_closure(self.travel))
+
     def far(self, a: int, b: int) -> bool:
         return max(int(self.travel[a, b]), int(self.travel[b, a])) > self.buddy_max
+
+
+def metric_closure(travel: np.ndarray) -> np.ndarray:
+    """The shortest chain of routes between every two worksites (Floyd-Warshall): a route via
+    a third worksite is never longer than going there and on. Route-graph matrices are already
+    shortest paths; this makes any matrix one, which the pairwise route constraints need."""
+    d = np.array(travel, dtype=np.int64)
+    for k in range(len(d)):
+        d = np.minimum(d, d[:, k : k + 1] + d[k : k + 1, :])
+    return d
 
 
 @dataclass(frozen=True)
@@ -148,7 +162,7 @@ class _Model:
         self.present = [m.NewBoolVar(f"p{i}") for i in range(n)]
         self.on: dict[tuple[int, str], object] = {}
         self.interval: dict[tuple[int, str], object] = {}
-        self.n_arcs = 0
+        self.n_pairs = 0
         self.intervals: dict[str, list] = {p: [] for p in ("EV1", "EV2", "IV")}
         self._build()
 
@@ -242,50 +256,37 @@ class _Model:
         self._buddy(buddy_lit)
 
     def _route(self, q: str, travel_lit) -> None:
+        """Translation for member ``q``: the first task starts after egress plus the route from
+        the hatch, the last ends before ingress minus the route back, and of any two tasks at
+        different worksites one ends a route before the other starts. Pairwise is exact for
+        consecutive tasks because the matrix is a metric (:func:`metric_closure`)."""
         pb, m = self.pb, self.m
         mine = [i for i in range(len(pb.tasks)) if (i, q) in self.on]
-        if not mine:
-            return
-        arcs = []
         h = pb.hatch_site
-        empty = m.NewBoolVar("")
-        arcs.append((0, 0, empty))
-        route_terms = []  # (literal, steps): the route this person translates
-        for k, i in enumerate(mine, start=1):
-            t = pb.tasks[i]
-            on = self.on[i, q]
-            arcs.append((k, k, on.Not()))
-            a = m.NewBoolVar("")
-            arcs.append((0, k, a))
-            m.Add(self.start[i] >= pb.egress + int(pb.travel[h, t.site])).OnlyEnforceIf(
-                [a, travel_lit]
+        for i in mine:
+            site, on = pb.tasks[i].site, self.on[i, q]
+            m.Add(self.start[i] >= pb.egress + int(pb.travel[h, site])).OnlyEnforceIf(
+                [on, travel_lit]
             )
-            route_terms.append((a, int(pb.travel[h, t.site])))
-            b = m.NewBoolVar("")
-            arcs.append((k, 0, b))
-            m.Add(self.end(i) + int(pb.travel[t.site, h]) <= self.close - pb.ingress).OnlyEnforceIf(
-                [b, travel_lit]
+            m.Add(self.end(i) + int(pb.travel[site, h]) <= self.close - pb.ingress).OnlyEnforceIf(
+                [on, travel_lit]
             )
-            route_terms.append((b, int(pb.travel[t.site, h])))
-            for k2, j in enumerate(mine, start=1):
-                if j == i:
-                    continue
-                c = m.NewBoolVar("")
-                arcs.append((k, k2, c))
-                m.Add(self.end(i) <= self.start[j]).OnlyEnforceIf(c)
-                gap = int(pb.travel[t.site, pb.tasks[j].site])
-                if gap:
-                    m.Add(self.end(i) + gap <= self.start[j]).OnlyEnforceIf([c, travel_lit])
-                    route_terms.append((c, gap))
-        m.AddCircuit(arcs)
-        self.n_arcs += len(arcs)
-        # Redundant, for the bound: this person's work plus the route they translate fits
-        # between egress and ingress (the circuit's length as a linear sum).
+        for k, i in enumerate(mine):
+            for j in mine[k + 1 :]:
+                si, sj = pb.tasks[i].site, pb.tasks[j].site
+                if si == sj:
+                    continue  # the NoOverlap orders them
+                first = m.NewBoolVar("")
+                both = [self.on[i, q], self.on[j, q], travel_lit]
+                m.Add(self.end(i) + int(pb.travel[si, sj]) <= self.start[j]).OnlyEnforceIf(
+                    [first, *both]
+                )
+                m.Add(self.end(j) + int(pb.travel[sj, si]) <= self.start[i]).OnlyEnforceIf(
+                    [first.Not(), *both]
+                )
+                self.n_pairs += 1
         work = sum(pb.tasks[i].duration * self.on[i, q] for i in mine)
-        route = sum(steps * lit for lit, steps in route_terms if lit is not None and steps)
-        room = self.close - pb.egress - pb.ingress
-        m.Add(work + route <= room).OnlyEnforceIf(travel_lit)
-        m.Add(work <= room)
+        m.Add(work <= self.close - pb.egress - pb.ingress)  # redundant, for the bound
 
     def _buddy(self, buddy_lit) -> None:
         """For each pair of worksites A, B farther apart than the buddy distance: EV1's tasks
@@ -325,16 +326,17 @@ class _Model:
         return sum(t.priority * self.present[i] for i, t in enumerate(self.pb.tasks) if t.optional)
 
 
-PRESOLVE_MAX_ARCS = 4000
-"""Above this many route arcs (about 45 tasks per person) CP-SAT's presolve is switched off: on
-large plans it alone outlasts any time limit (measured: 17 s for 200 tasks, no search begun)."""
+PRESOLVE_MAX_PAIRS = 4000
+"""Above this many route disjunctions (about 90 tasks per person) CP-SAT's presolve is switched
+off: on large plans it alone outlasts any time limit (measured with the earlier circuit model:
+17 s for 200 tasks, no search begun)."""
 
 
 def _params(
     time_limit_s: float, workers: int, gap: float, model: _Model | None = None
 ) -> cp_model.CpSolver:
     solver = cp_model.CpSolver()
-    if model is not None and model.n_arcs > PRESOLVE_MAX_ARCS:
+    if model is not None and model.n_pairs > PRESOLVE_MAX_PAIRS:
         solver.parameters.cp_model_presolve = False
     solver.parameters.max_time_in_seconds = float(time_limit_s)
     solver.parameters.num_workers = int(workers)
