@@ -15,8 +15,15 @@ import pytest
 from evasim.constants import EARTH_MEAN_RADIUS_KM, SOLAR_ILLUMINANCE_LX
 from evasim.render import airglow, exposure, raycast
 from evasim.render.camera import Lens, crew_position_body
-from evasim.render.frame import COLOURS, HelmetCamera
+from evasim.render.frame import HelmetCamera
 from evasim.render.lamps import LAMPS, lamps_for_suit
+from evasim.render.materials import (
+    SEAM_SHADE,
+    material_for,
+    material_table,
+    materials,
+    surface_albedo,
+)
 from evasim.render.nightlights import switched_on
 
 DAY = datetime(2021, 9, 3, 15, 30, tzinfo=UTC)
@@ -61,7 +68,13 @@ def test_helmet_lamps_light_the_hull_by_the_lamp_model(vkd49, worksite_night):
     lamps = lamps_for_suit(suit)
     assert lamps == LAMPS["orlan"] and len(lamps) == 2
     illuminance_lx = sum(lamp.axial_intensity_cd for lamp in lamps) * cos_i / t_m**2
-    expected = np.array(COLOURS[p.kind]) * illuminance_lx / (math.pi * SOLAR_ILLUMINANCE_LX)
+    # the blanket's albedo at the hit (its material's pattern at the hit's surface coordinates)
+    focal = cam.lens.focal_px(641)
+    local = p.rotation.T @ (pos + t_m * d - centre)
+    mat = [m.name for m in materials()].index(material_for(p.name, p.kind))
+    u, v = local[0], math.atan2(local[2], local[1]) * radius
+    albedo = np.array(surface_albedo(material_table(), mat, u, v, t_m / focal / cos_i, 0, 0, 0))
+    expected = albedo * illuminance_lx / (math.pi * SOLAR_ILLUMINANCE_LX)
     assert frame.ids[180, 320] == raycast.ID_STATION
     np.testing.assert_allclose(frame.radiance[180, 320], expected, rtol=2e-3)
     # the camera exposes for the lit hull: it is bright, not black, not clipped to white
@@ -69,12 +82,12 @@ def test_helmet_lamps_light_the_hull_by_the_lamp_model(vkd49, worksite_night):
     # within the beam (half-angle 20 deg: 1 m off the hull, a 0.36 m radius pool) every pixel
     # of the hull is at least as bright as the model at the beam's half intensity and 1.2 m
     beam = lamps[0].half_angle_deg
-    focal = cam.lens.focal_px(641)
     yy, xx = np.mgrid[0:361, 0:641]
     off_axis = np.degrees(np.arctan(np.hypot(xx - 320, yy - 180) / focal))
     inside = (off_axis < beam) & (frame.ids == raycast.ID_STATION)
     assert inside.sum() > 1000
-    floor = 0.5 * min(COLOURS[p.kind]) * sum(x.axial_intensity_cd for x in lamps) * 0.8
+    darkest = min(*materials()[mat].albedo_rgb, *materials()[mat].line_rgb) * SEAM_SHADE * 0.96
+    floor = 0.5 * darkest * sum(x.axial_intensity_cd for x in lamps) * 0.8
     floor /= 1.2**2 * math.pi * SOLAR_ILLUMINANCE_LX
     assert frame.radiance[inside].min() > floor
 

@@ -27,18 +27,14 @@ from .atmosphere import build_lut, slice_at_sun_zenith
 from .camera import CameraPose, Lens, camera_pose, crew_state_body, hull_normal_body
 from .exposure import ExposureState, adapt, metered_target
 from .lamps import lamp_table, lamps_for_suit
+from .materials import material_for, material_id, material_table, materials
 from .nightlights import NightLights
 from .stars import StarCatalog
 from .textures import EarthTexture
 
 SUN_MAGNITUDE = -26.74
 VISIBLE_STAR = (8 / 255) ** 2.2  # tone value that maps to 8/255 after the gamma curve
-COLOURS = {
-    "module": (0.80, 0.80, 0.78),
-    "truss": (0.55, 0.55, 0.56),
-    "vehicle": (0.85, 0.78, 0.55),
-    "array": (0.10, 0.13, 0.35),
-}
+MAST_DIAMETER_M = 1.1  # est: the wing's mast between its two blankets, drawn as a cylinder
 
 
 @dataclass
@@ -90,14 +86,19 @@ class HelmetCamera:
         placements = layout(config)
         self.placements = {p.name: p for p in placements}
         self.com_body_m = mass_properties(config, placements=placements).center_of_mass_m
-        solids = [p for p in placements if p.size_m[0] > 0] if station else []
+        solids = station_solids(placements) if station else []
         self._body_centres_m = np.array([p.centre_m for p in solids]).reshape(-1, 3)
         self._body_rotations = np.array([p.rotation for p in solids]).reshape(-1, 3, 3)
         self._halves_km = np.array([p.size_m for p in solids], float).reshape(-1, 3) / 2000.0
         self._kinds = np.array([0 if p.shape == "cylinder" else 1 for p in solids], np.int64)
-        self._colours = np.array(
-            [COLOURS.get(p.kind, (0.7, 0.7, 0.7)) for p in solids], float
-        ).reshape(-1, 3)
+        self._materials = np.array(
+            [material_id(material_for(p.name, p.kind)) for p in solids], np.int64
+        )
+        table = materials()
+        self._colours = np.array([table[m].albedo_rgb for m in self._materials], float).reshape(
+            -1, 3
+        )
+        self.solid_names = [p.name for p in solids]
         self._radii_km = np.linalg.norm(self._halves_km, axis=1) * 1.0001
         self._idents = np.full(len(solids), raycast.ID_STATION, np.int8)
         self._text_cache: dict[tuple[str, int], tuple[np.ndarray, np.ndarray]] = {}
@@ -238,7 +239,8 @@ class HelmetCamera:
         """The station's solids in ITRS at the instant of ``st``, with ``extra_body`` solids
         (:class:`.people.Solid`, body frame, m) and ``extra_camera`` ones (camera frame of
         ``pose``, m): centres (km), rotations, half sizes (km), kinds, colours, bounding radii
-        (km), id-buffer values."""
+        (km), id-buffer values, material ids (:mod:`.materials`; 0 for the extra solids: their
+        own colour)."""
         from ..attitude.quaternion import matrices
 
         r_ib = st.itrs_from_gcrs[0] @ matrices(st.attitude.q_gcrs[:1])[0]
@@ -258,7 +260,7 @@ class HelmetCamera:
             rots = np.concatenate([rots, np.einsum("ij,njk->nik", r_ic, cam_r)])
         if not extra:
             return (centres, rots, self._halves_km, self._kinds, self._colours, self._radii_km,
-                    self._idents)  # fmt: skip
+                    self._idents, self._materials)  # fmt: skip
         halves = np.array([s.size_m for s in extra], float) / 2000.0
         return (
             centres,
@@ -268,6 +270,7 @@ class HelmetCamera:
             np.vstack([self._colours, [s.colour for s in extra]]),
             np.concatenate([self._radii_km, np.linalg.norm(halves, axis=1) * 1.0001]),
             np.concatenate([self._idents, [s.ident for s in extra]]).astype(np.int8),
+            np.concatenate([self._materials, np.zeros(len(extra), np.int64)]),
         )
 
     def _people_group(self, centres: np.ndarray, radii: np.ndarray) -> np.ndarray:
@@ -355,6 +358,8 @@ class HelmetCamera:
             self.lamps_of(role, pose.rotation_itrs[:, 2]),
             solids[6],
             self._people_group(solids[0], solids[5]),
+            solids[7],
+            material_table(),
         )
         scene = (
             self.width,
@@ -536,3 +541,20 @@ def _glyph(ch: str, size: int) -> np.ndarray:
     img = Image.new("L", (max(int(x1), 1) + 1, max(int(y1), 1) + 1), 0)
     ImageDraw.Draw(img).text((0, 0), ch, fill=255, font=f)
     return np.asarray(img, np.float32) / 255.0
+
+
+def station_solids(placements) -> list:
+    """The layout's solids the camera draws (every placement with a length), plus each solar
+    array wing's mast: a cylinder (:data:`MAST_DIAMETER_M`, est) along the wing's centre line
+    between its two blankets (STS-120 press kit: two blankets on either side of a telescoping
+    mast). iROSA blankets roll out without a central mast and get none."""
+    from ..station.layout import Placement
+
+    out = [p for p in placements if p.size_m[0] > 0]
+    for p in placements:
+        if p.kind == "array" and "iROSA" not in p.name and p.size_m[0] > 0:
+            out.append(
+                Placement(f"{p.name} mast", p.element, "mast", "cylinder", p.centre_m,
+                          p.rotation, (p.size_m[0], MAST_DIAMETER_M, MAST_DIAMETER_M), 0.0)
+            )  # fmt: skip
+    return out

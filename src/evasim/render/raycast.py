@@ -37,6 +37,7 @@ from numba import njit, prange
 from ..constants import EARTH_MEAN_RADIUS_KM
 from .airglow import AIRGLOW_TOP_KM
 from .culling import FISHEYE_MARGIN_PX, square_misses_hull
+from .materials import surface_albedo, surface_material
 from .shading import (
     A_KM,
     ID_EARTH,
@@ -47,7 +48,7 @@ from .shading import (
     ray,
     shade_sky_or_earth,
 )
-from .solids import hit_solid, in_shadow, nearest_solid, shade_solid
+from .solids import hit_solid, in_shadow, nearest_solid, shade_solid, surface_uv
 
 __all__ = [
     "ID_EARTH",
@@ -78,6 +79,11 @@ DEPTH_MARGIN = 1e-3
 """Relative depth margin when a solid is judged to lie behind a block's face from the corner
 rays: covers the bulge of a cylinder between two rays 4 pixels apart (sagitta ~ 1e-4 of the
 distance for a 120 deg lens and a 2 m radius at 10 m)."""
+
+UV_JUMP_PX = 32.0
+"""A station block is interpolated only when its corners' surface coordinates differ by less
+than this many pixel footprints (4 would be a flat face seen square on; a cylinder's arc-length
+coordinate jumps by its circumference where the angle wraps)."""
 
 TONE_SQRT_MAX = 3.6  # sqrt of the exposed radiance beyond which the curve is white
 TONE_TABLE = np.round(
@@ -175,11 +181,14 @@ def _sky_or_earth(dx, dy, dz, lz, step, geom, view, sun, sun_frac, earth):
 def _trace(px, py, geom, view, sun, sun_frac, earth, solids, tl):
     """Everything one ray through pixel coordinate (px, py) sees.
 
-    Returns ``(r, g, b, ident, prim, face, depth, shadowed, smooth_sky, gx, gy, gz)``:
+    Returns ``(r, g, b, ident, prim, face, depth, shadowed, smooth_sky, gx, gy, gz, light,
+    spec, u, v, w)``:
     radiance, object id (-1 outside a fisheye's circle), the station solid and face hit (-1 if
     none), the hit's depth along the camera axis (km, station hits), whether a station hit is in
     a station shadow, whether a sky ray is far from the Sun and above the airglow layer (so the
-    sky is smooth there), and the Earth hit point (ITRS km). ``view`` = (unit zenith x, y, z at
+    sky is smooth there), the Earth hit point (ITRS km), and for a station hit the light on the
+    surface (:func:`.solids.shade_solid`: diffuse, specular), its surface coordinates (m) and the
+    pixel's footprint there (m) (:mod:`.materials`). ``view`` = (unit zenith x, y, z at
     the camera, its radius (km), the cosine of the Sun's zenith angle there); ``tl`` = the
     tile's (candidates, their near distances, their number); ``geom`` = (width, height, lens,
     focal, camera position (ITRS km), camera rotation).
@@ -187,11 +196,11 @@ def _trace(px, py, geom, view, sun, sun_frac, earth, solids, tl):
     cam = geom[4]
     ox, oy, oz = cam[0], cam[1], cam[2]
     zx, zy, zz, rc, _ = view
-    centres, rots, halves, kinds, colours, radii, rects = solids[:7]
+    centres, rots, halves, kinds, _, radii, rects = solids[:7]
     cand, near, nc = tl
     dx, dy, dz, lz, ok = _world_ray(px, py, geom)
     if not ok:
-        return 0.0, 0.0, 0.0, -1, -1, -1, 0.0, False, False, 0.0, 0.0, 0.0
+        return 0.0, 0.0, 0.0, -1, -1, -1, 0.0, False, False, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0
     best, n0, n1, n2, bp, face = nearest_solid(
         ox,
         oy,
@@ -229,21 +238,42 @@ def _trace(px, py, geom, view, sun, sun_frac, earth, solids, tl):
                 radii,
                 solids[12],
             )
-        r, g, b = shade_solid(
-            dx, dy, dz, n0, n1, n2, bp, sun, sun_frac, shadowed, colours, solids[10], best
-        )
+        r, g, b, light, spec, u, v, w = _shade_hit(
+            ox, oy, oz, dx, dy, dz, lz, n0, n1, n2, bp, face, best, geom, sun, sun_frac, shadowed,
+            solids,
+        )  # fmt: skip
         ident = solids[11][bp]
-        return r, g, b, ident, bp, face, best * lz, shadowed, False, 0.0, 0.0, 0.0
+        return (r, g, b, ident, bp, face, best * lz, shadowed, False, 0.0, 0.0, 0.0, light, spec,
+                u, v, w)  # fmt: skip
     r, g, b, ident, te = _sky_or_earth(dx, dy, dz, lz, 1.0, geom, view, sun, sun_frac, earth)
     if ident == ID_EARTH:
-        return r, g, b, ident, -1, -1, 0.0, False, False, ox + te * dx, oy + te * dy, oz + te * dz
+        gx, gy, gz = ox + te * dx, oy + te * dy, oz + te * dz
+        return r, g, b, ident, -1, -1, 0.0, False, False, gx, gy, gz, 0.0, 0.0, 0.0, 0.0, 0.0
     smooth = False
     if ident == ID_SPACE:
         mu = zx * dx + zy * dy + zz * dz
         nu = sun[0] * dx + sun[1] * dy + sun[2] * dz
         if nu < COS_SMOOTH_SUN:
             smooth = mu >= 0.0 or rc * rc * (1.0 - mu * mu) > SMOOTH_SKY_RADIUS_KM**2
-    return r, g, b, ident, -1, -1, 0.0, False, smooth, 0.0, 0.0, 0.0
+    return r, g, b, ident, -1, -1, 0.0, False, smooth, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0
+
+
+@njit(cache=True, inline="always", fastmath=True, error_model="numpy")
+def _shade_hit(ox, oy, oz, dx, dy, dz, lz, n0, n1, n2, bp, face, t, geom, sun, sun_frac, shadowed,
+               solids):  # fmt: skip
+    """Radiance of solid ``bp`` hit on ``face`` at ``t`` km along the unit ray, with its
+    material (:mod:`.materials`): ``(r, g, b, diffuse light, specular, u, v, footprint)``."""
+    colours, mats, table = solids[4], solids[13], solids[14]
+    m = surface_material(table, mats[bp], face)
+    light, spec = shade_solid(
+        dx, dy, dz, n0, n1, n2, sun, sun_frac, shadowed, solids[10], t, table[m, 6], table[m, 7]
+    )
+    u, v = surface_uv(ox, oy, oz, dx, dy, dz, t, solids[0][bp], solids[1][bp], solids[2][bp],
+                      solids[3][bp], face)  # fmt: skip
+    cos_v = max(abs(n0 * dx + n1 * dy + n2 * dz), 0.05)
+    w = t * 1000.0 * _spacing(geom[2], geom[3], lz, 1.0) / cos_v
+    ar, ag, ab = surface_albedo(table, m, u, v, w, colours[bp, 0], colours[bp, 1], colours[bp, 2])
+    return ar * light + spec, ag * light + spec, ab * light + spec, light, spec, u, v, w
 
 
 @njit(cache=True, inline="always")
@@ -359,16 +389,19 @@ def _view(cam, sun):
 def _corner_row(j, geom, view, sun, sun_frac, earth, solids, samples):
     """Trace the corner samples of row j (one thread's unit of work in pass 1)."""
     tcand, tnear, tnc, tiles_x, s_rad, s_id, s_prim, s_face, s_depth, s_shadow, s_smooth, s_g = (
-        samples
+        samples[:12]
     )
+    s_mat = samples[12]
     py = j * BLOCK
     for i in range(s_id.shape[1]):
         px = i * BLOCK
         tile = (py // TILE) * tiles_x + px // TILE
         tl = (tcand[tile], tnear[tile], tnc[tile])
-        r, g, b, ident, prim, face, depth, shadowed, smooth, gx, gy, gz = _trace(
+        r, g, b, ident, prim, face, depth, shadowed, smooth, gx, gy, gz, lt, sp, u, v, w = _trace(
             px, py, geom, view, sun, sun_frac, earth, solids, tl
         )
+        s_mat[j, i, 0], s_mat[j, i, 1], s_mat[j, i, 2] = lt, sp, u
+        s_mat[j, i, 3], s_mat[j, i, 4] = v, w
         s_rad[j, i, 0], s_rad[j, i, 1], s_rad[j, i, 2] = r, g, b
         s_id[j, i], s_prim[j, i], s_face[j, i] = ident, prim, face
         s_depth[j, i], s_shadow[j, i], s_smooth[j, i] = depth, shadowed, smooth
@@ -388,7 +421,8 @@ def trace_corners(width, height, lens, focal, cam, rot, sun, sun_frac, earth, so
     (n, 3) km, kinds (0 cylinder, 1 box), colours (n, 3), bounding radii (km), screen rectangles
     (n, 4), camera-frame centres and axes (n, 4, 3), screen hulls, hull sizes, helmet lamps
     (:func:`.lamps.lamp_table`, (n, 5)), id-buffer values (n,) int8: 2 station,
-    :data:`.people.ID_PARTNER`...), the people's group sphere (5,) (:func:`.solids.in_shadow`)).
+    :data:`.people.ID_PARTNER`...), the people's group sphere (5,) (:func:`.solids.in_shadow`),
+    material ids (n,) int64 and the material table (:func:`.materials.material_table`)).
     Returns the
     samples tuple :func:`fill_blocks` reads.
     """
@@ -416,6 +450,7 @@ def trace_corners(width, height, lens, focal, cam, rot, sun, sun_frac, earth, so
     s_shadow = np.empty((gh, gw), np.bool_)
     s_smooth = np.empty((gh, gw), np.bool_)
     s_g = np.empty((gh, gw, 3))
+    s_mat = np.empty((gh, gw, 5), np.float32)
     samples = (
         tcand,
         tnear,
@@ -429,6 +464,7 @@ def trace_corners(width, height, lens, focal, cam, rot, sun, sun_frac, earth, so
         s_shadow,
         s_smooth,
         s_g,
+        s_mat,
     )
     geom = (width, height, lens, focal, cam, rot)
     step = _coprime_step(gh)
@@ -440,7 +476,7 @@ def trace_corners(width, height, lens, focal, cam, rot, sun, sun_frac, earth, so
 @njit(cache=True, inline="always", fastmath=True, error_model="numpy")
 def _block_mode(j, i, x0, y0, geom, samples, solids, tl, texel_lat_km, texel_lon_km):
     """0: trace per pixel, 1: interpolate the corners, 2: Earth shaded per 2 x 2 pixels."""
-    s_id, s_prim, s_face, s_depth, s_shadow, s_smooth, s_g = samples[5:]
+    s_id, s_prim, s_face, s_depth, s_shadow, s_smooth, s_g, s_mat = samples[5:13]
     c = s_id[j, i]
     same = c >= 0 and c != ID_SUN
     for e in range(1, 4):
@@ -460,6 +496,12 @@ def _block_mode(j, i, x0, y0, geom, samples, solids, tl, texel_lat_km, texel_lon
                 return 0
             if s_shadow[jj, ii] != s_shadow[j, i]:
                 return 0
+            # surface coordinates continuous across the block (not across a cylinder's v seam)
+            jump = UV_JUMP_PX * s_mat[j, i, 4]
+            if abs(s_mat[jj, ii, 2] - s_mat[j, i, 2]) > jump:
+                return 0
+            if abs(s_mat[jj, ii, 3] - s_mat[j, i, 3]) > jump:
+                return 0
             z_max = max(z_max, s_depth[jj, ii])
     if not _block_clear(x0, y0, geom, solids, tl, skip, z_max):
         return 0
@@ -476,6 +518,48 @@ def _block_mode(j, i, x0, y0, geom, samples, solids, tl, texel_lat_km, texel_lon
         if foot > texel * texel:
             return 2
     return 1
+
+
+@njit(cache=True, inline="always", fastmath=True, error_model="numpy")
+def _solid_block(j, i, x0, y0, x_end, y_end, samples, solids, exposure, out, ids, image):
+    """Fill a smooth block on one face of one solid: the light on the surface, its coordinates
+    and the footprint are interpolated bilinearly from the four corners, the material's albedo
+    (:mod:`.materials`: seams, cell grids) is evaluated at every pixel."""
+    s_id, s_prim, s_face, s_mat = samples[5], samples[6], samples[7], samples[12]
+    colours, mats, mtab = solids[4], solids[13], solids[14]
+    p = s_prim[j, i]
+    m = surface_material(mtab, mats[p], s_face[j, i])
+    c0, c1, c2 = colours[p, 0], colours[p, 1], colours[p, 2]
+    ident = s_id[j, i]
+    tone = image.shape[0] > 0
+    table = TONE_TABLE
+    n_tab = table.shape[0] - 1
+    scale = n_tab / TONE_SQRT_MAX
+    inv = 1.0 / BLOCK
+    for y in range(y0, y_end):
+        fy = (y - y0) * inv
+        for x in range(x0, x_end):
+            fx = (x - x0) * inv
+            w00, w01 = (1.0 - fx) * (1.0 - fy), fx * (1.0 - fy)
+            w10, w11 = (1.0 - fx) * fy, fx * fy
+            lt = (w00 * s_mat[j, i, 0] + w01 * s_mat[j, i + 1, 0] + w10 * s_mat[j + 1, i, 0]
+                  + w11 * s_mat[j + 1, i + 1, 0])  # fmt: skip
+            sp = (w00 * s_mat[j, i, 1] + w01 * s_mat[j, i + 1, 1] + w10 * s_mat[j + 1, i, 1]
+                  + w11 * s_mat[j + 1, i + 1, 1])  # fmt: skip
+            u = (w00 * s_mat[j, i, 2] + w01 * s_mat[j, i + 1, 2] + w10 * s_mat[j + 1, i, 2]
+                 + w11 * s_mat[j + 1, i + 1, 2])  # fmt: skip
+            v = (w00 * s_mat[j, i, 3] + w01 * s_mat[j, i + 1, 3] + w10 * s_mat[j + 1, i, 3]
+                 + w11 * s_mat[j + 1, i + 1, 3])  # fmt: skip
+            w = (w00 * s_mat[j, i, 4] + w01 * s_mat[j, i + 1, 4] + w10 * s_mat[j + 1, i, 4]
+                 + w11 * s_mat[j + 1, i + 1, 4])  # fmt: skip
+            ar, ag, ab = surface_albedo(mtab, m, u, v, w, c0, c1, c2)
+            out[y, x, 0] = ar * lt + sp
+            out[y, x, 1] = ag * lt + sp
+            out[y, x, 2] = ab * lt + sp
+            ids[y, x] = ident
+            if tone:
+                for ch in range(3):
+                    image[y, x, ch] = _tone(out[y, x, ch], exposure, table, scale, n_tab)
 
 
 @njit(cache=True, inline="always", fastmath=True, error_model="numpy")
@@ -511,7 +595,7 @@ def _block_row(
     """Fill the blocks of block row j (one thread's unit of work in pass 2)."""
     width, height = geom[0], geom[1]
     mip_levels = earth[1]
-    tcand, tnear, tnc, tiles_x, s_rad, s_id = samples[:6]
+    tcand, tnear, tnc, tiles_x, s_rad, s_id, s_prim = samples[:7]
     gw = s_id.shape[1]
     tone = image.shape[0] > 0
     table = TONE_TABLE
@@ -530,6 +614,9 @@ def _block_row(
         mode = 0
         if adaptive:
             mode = _block_mode(j, i, x0, y0, geom, samples, solids, tl, texel_lat_km, texel_lon_km)
+        if mode == 1 and s_prim[j, i] >= 0:
+            _solid_block(j, i, x0, y0, x_end, y_end, samples, solids, exposure, out, ids, image)
+            continue
         if mode == 1:
             ident = s_id[j, i]
             for y in range(y0, y_end):

@@ -150,13 +150,46 @@ def in_shadow(hx, hy, hz, bp, sun, centres, rots, halves, kinds, radii, group):
 
 
 @njit(cache=True, inline="always", fastmath=True, error_model="numpy")
-def shade_solid(dx, dy, dz, bn0, bn1, bn2, bp, sun, sun_frac, shadowed, colours, lamps, t):
-    """Lambert shading of a station solid plus earthshine; ``shadowed`` from :func:`in_shadow`;
-    plus the helmet ``lamps`` (:mod:`.lamps`) at the camera, the hit being ``t`` km along the
-    unit ray (dx, dy, dz)."""
+def surface_uv(ox, oy, oz, dx, dy, dz, t, c, rot, half, kind, face):
+    """Surface coordinates (m) of the hit ``t`` km along the ray on a solid's ``face``
+    (:func:`hit_solid`), for the materials' patterns (:mod:`.materials`): cylinder side ``u``
+    along the axis, ``v`` the arc length around it; end caps and box faces the two local
+    coordinates across the face (the lower-numbered axis first)."""
+    qx, qy, qz = ox + t * dx - c[0], oy + t * dy - c[1], oz + t * dz - c[2]
+    lx = rot[0, 0] * qx + rot[1, 0] * qy + rot[2, 0] * qz
+    ly = rot[0, 1] * qx + rot[1, 1] * qy + rot[2, 1] * qz
+    lz = rot[0, 2] * qx + rot[1, 2] * qy + rot[2, 2] * qz
+    if kind == 0:
+        if face == 0:
+            return lx * 1000.0, np.arctan2(lz, ly) * half[1] * 1000.0
+        return ly * 1000.0, lz * 1000.0
+    axis = (face - 3) // 2
+    if axis == 0:
+        return ly * 1000.0, lz * 1000.0
+    if axis == 1:
+        return lx * 1000.0, lz * 1000.0
+    return lx * 1000.0, ly * 1000.0
+
+
+@njit(cache=True, inline="always", fastmath=True, error_model="numpy")
+def shade_solid(dx, dy, dz, bn0, bn1, bn2, sun, sun_frac, shadowed, lamps, t, ks, shininess):
+    """Light on a station solid's surface: ``(diffuse, specular)``. ``diffuse`` times the
+    albedo (:mod:`.materials`) plus ``specular`` is the radiance (units of the Sun's
+    irradiance per sr): Lambert from the Sun (unless ``shadowed``, :func:`in_shadow`) plus
+    earthshine plus the helmet ``lamps`` (:mod:`.lamps`) at the camera, the hit being ``t`` km
+    along the unit ray (dx, dy, dz); the specular term is a normalised Blinn-Phong lobe
+    ``ks (n + 8) / (8 pi) cos^n(h) cos(i)`` of the Sun (white)."""
     cos_v = bn0 * dx + bn1 * dy + bn2 * dz
     if cos_v > 0:
         bn0, bn1, bn2 = -bn0, -bn1, -bn2
-    lam = 0.0 if shadowed else max(bn0 * sun[0] + bn1 * sun[1] + bn2 * sun[2], 0.0) * sun_frac
+    cos_i = 0.0 if shadowed else max(bn0 * sun[0] + bn1 * sun[1] + bn2 * sun[2], 0.0)
+    lam = cos_i * sun_frac
     light = lam / np.pi + EARTHSHINE * sun_frac + lamp_light(lamps, dx, dy, dz, abs(cos_v), t)
-    return colours[bp, 0] * light, colours[bp, 1] * light, colours[bp, 2] * light
+    spec = 0.0
+    if ks > 0 and lam > 0:
+        hx, hy, hz = sun[0] - dx, sun[1] - dy, sun[2] - dz
+        hn = np.sqrt(hx * hx + hy * hy + hz * hz)
+        if hn > 1e-12:
+            ch = max((bn0 * hx + bn1 * hy + bn2 * hz) / hn, 0.0)
+            spec = ks * (shininess + 8.0) / (8.0 * np.pi) * ch**shininess * lam
+    return light, spec
