@@ -21,6 +21,7 @@ from ..station.airlock import HULL_OFFSET_M
 from ..station.layout import layout
 from ..station.mass import mass_properties
 from . import culling, raycast
+from . import fittings as fit
 from . import people as ppl
 from .airglow import ground_table, limb_table
 from .atmosphere import build_lut, slice_at_sun_zenith
@@ -35,6 +36,52 @@ from .textures import EarthTexture
 SUN_MAGNITUDE = -26.74
 VISIBLE_STAR = (8 / 255) ** 2.2  # tone value that maps to 8/255 after the gamma curve
 MAST_DIAMETER_M = 1.1  # est: the wing's mast between its two blankets, drawn as a cylinder
+
+
+@dataclass(frozen=True)
+class StationSet:
+    """The station's solids in the body frame: centres (m), rotations, half sizes (km), kinds
+    (0 cylinder, 1 box), colours (the materials' base albedo), bounding radii (km), id-buffer
+    values, material ids (:mod:`.materials`), names."""
+
+    centres_m: np.ndarray
+    rotations: np.ndarray
+    halves_km: np.ndarray
+    kinds: np.ndarray
+    colours: np.ndarray
+    radii_km: np.ndarray
+    idents: np.ndarray
+    materials: np.ndarray
+    names: tuple[str, ...]
+
+    @classmethod
+    def of(cls, names: list[str], solids: list, material_names: list[str]) -> StationSet:
+        """From :class:`.people.Solid` objects and their material names."""
+        halves = np.array([s.size_m for s in solids], float).reshape(-1, 3) / 2000.0
+        mats = np.array([material_id(m) for m in material_names], np.int64)
+        table = materials()
+        return cls(
+            np.array([s.centre_m for s in solids], float).reshape(-1, 3),
+            np.array([s.rotation for s in solids], float).reshape(-1, 3, 3),
+            halves,
+            np.array([s.kind for s in solids], np.int64),
+            np.array([table[m].albedo_rgb for m in mats], float).reshape(-1, 3),
+            np.linalg.norm(halves, axis=1) * 1.0001,
+            np.array([s.ident for s in solids], np.int8),
+            mats,
+            tuple(names),
+        )
+
+    def plus(self, other: StationSet) -> StationSet:
+        return StationSet(
+            *(np.concatenate([a, b]) for a, b in zip(self.astuple()[:-1], other.astuple()[:-1],
+                                                     strict=True)),
+            self.names + other.names,
+        )  # fmt: skip
+
+    def astuple(self) -> tuple:
+        return (self.centres_m, self.rotations, self.halves_km, self.kinds, self.colours,
+                self.radii_km, self.idents, self.materials, self.names)  # fmt: skip
 
 
 @dataclass
@@ -66,11 +113,13 @@ class HelmetCamera:
         airglow: bool = True,
         lamps: bool = True,
         people: bool = True,
+        fittings: bool = True,
     ):
         """``night_lights``, ``airglow`` and ``lamps`` (the helmet lamps of each crew member's
         suit) switch those effects off for comparisons and benchmarks; ``atmosphere`` the
         scattering; ``station`` the station's solids; ``people`` the partner, their tether and
-        the wearer's arms (:mod:`.people`; off too without the station)."""
+        the wearer's arms (:mod:`.people`; off too without the station); ``fittings`` the
+        handrails, booms and arms (:mod:`.fittings`)."""
         self.airlock = replay.require_spacewalk("the helmet camera").airlock
         if not (16 <= width <= 7680 and 16 <= height <= 4320):
             raise EvasimInputError("--width/--height: expected 16..7680 x 16..4320 pixels")
@@ -86,23 +135,21 @@ class HelmetCamera:
         placements = layout(config)
         self.placements = {p.name: p for p in placements}
         self.com_body_m = mass_properties(config, placements=placements).center_of_mass_m
-        solids = station_solids(placements) if station else []
-        self._body_centres_m = np.array([p.centre_m for p in solids]).reshape(-1, 3)
-        self._body_rotations = np.array([p.rotation for p in solids]).reshape(-1, 3, 3)
-        self._halves_km = np.array([p.size_m for p in solids], float).reshape(-1, 3) / 2000.0
-        self._kinds = np.array([0 if p.shape == "cylinder" else 1 for p in solids], np.int64)
-        self._materials = np.array(
-            [material_id(material_for(p.name, p.kind)) for p in solids], np.int64
-        )
-        table = materials()
-        self._colours = np.array([table[m].albedo_rgb for m in self._materials], float).reshape(
-            -1, 3
-        )
-        self.solid_names = [p.name for p in solids]
-        self._radii_km = np.linalg.norm(self._halves_km, axis=1) * 1.0001
-        self._idents = np.full(len(solids), raycast.ID_STATION, np.int8)
-        self._text_cache: dict[tuple[str, int], tuple[np.ndarray, np.ndarray]] = {}
         self.instants = Instants.from_replay(replay)
+        solids = station_solids(placements) if station else []
+        self._static = StationSet.of(
+            [p.name for p in solids],
+            [ppl.Solid(p.centre_m, p.rotation, p.size_m, 0 if p.shape == "cylinder" else 1,
+                       (0.0, 0.0, 0.0), raycast.ID_STATION) for p in solids],
+            [material_for(p.name, p.kind) for p in solids],
+        )  # fmt: skip
+        self.fittings: list[fit.Fitting] = []
+        if station and fittings:
+            grid = replay.grid
+            lo, hi = self.instants.span_s
+            self.fittings = fit.fittings(placements, grid.datetime_at(lo), grid.datetime_at(hi))
+        self._sets: dict[bytes, StationSet] = {}
+        self._text_cache: dict[tuple[str, int], tuple[np.ndarray, np.ndarray]] = {}
 
     @cached_property
     def texture(self) -> EarthTexture:
@@ -235,23 +282,42 @@ class HelmetCamera:
         r_ib = st.itrs_from_gcrs[0] @ matrices(st.attitude.q_gcrs[:1])[0]
         return st.r_itrs_km[:, 0] + (np.asarray(points_body_m) - self.com_body_m) @ r_ib.T / 1000.0
 
-    def _solids_itrs(self, st: InstantStates, extra_body=(), extra_camera=(), pose=None):
-        """The station's solids in ITRS at the instant of ``st``, with ``extra_body`` solids
+    def station_set(self, when: datetime) -> StationSet:
+        """The station's solids at ``when`` (UTC): the layout's, and the handrails, booms and
+        arms on the station at that instant (:mod:`.fittings`; one set per combination of
+        present fittings, kept for the next frames)."""
+        if not self.fittings:
+            return self._static
+        mask = fit.present_mask(self.fittings, when)
+        key = mask.tobytes()
+        out = self._sets.get(key)
+        if out is None:
+            extra = [f for f, on in zip(self.fittings, mask, strict=True) if on]
+            out = self._static.plus(
+                StationSet.of([f.name for f in extra], [f.solid for f in extra],
+                              [f.material for f in extra])
+            )  # fmt: skip
+            self._sets[key] = out
+        return out
+
+    def _solids_itrs(self, st: InstantStates, extra_body=(), extra_camera=(), pose=None,
+                     when: datetime | None = None):  # fmt: skip
+        """The station's solids (:meth:`station_set` at ``when``, by default the instant of
+        ``st``) in ITRS at the instant of ``st``, with ``extra_body`` solids
         (:class:`.people.Solid`, body frame, m) and ``extra_camera`` ones (camera frame of
         ``pose``, m): centres (km), rotations, half sizes (km), kinds, colours, bounding radii
         (km), id-buffer values, material ids (:mod:`.materials`; 0 for the extra solids: their
         own colour)."""
         from ..attitude.quaternion import matrices
 
+        base = self.station_set(when if when is not None else self._utc_of(st))
         r_ib = st.itrs_from_gcrs[0] @ matrices(st.attitude.q_gcrs[:1])[0]
         r_com = st.r_itrs_km[:, 0]
         extra = list(extra_body) + list(extra_camera)
         body_c = np.array([s.centre_m for s in extra_body]).reshape(-1, 3)
         body_r = np.array([s.rotation for s in extra_body]).reshape(-1, 3, 3)
-        centres = (
-            r_com + (np.vstack([self._body_centres_m, body_c]) - self.com_body_m) @ r_ib.T / 1000.0
-        )
-        rots = np.einsum("ij,njk->nik", r_ib, np.concatenate([self._body_rotations, body_r]))
+        centres = r_com + (np.vstack([base.centres_m, body_c]) - self.com_body_m) @ r_ib.T / 1000.0
+        rots = np.einsum("ij,njk->nik", r_ib, np.concatenate([base.rotations, body_r]))
         if extra_camera:
             r_ic = pose.rotation_itrs
             cam_c = np.array([s.centre_m for s in extra_camera])
@@ -259,24 +325,26 @@ class HelmetCamera:
             centres = np.vstack([centres, pose.position_itrs_km + cam_c @ r_ic.T / 1000.0])
             rots = np.concatenate([rots, np.einsum("ij,njk->nik", r_ic, cam_r)])
         if not extra:
-            return (centres, rots, self._halves_km, self._kinds, self._colours, self._radii_km,
-                    self._idents, self._materials)  # fmt: skip
+            return (centres, rots, base.halves_km, base.kinds, base.colours, base.radii_km,
+                    base.idents, base.materials)  # fmt: skip
         halves = np.array([s.size_m for s in extra], float) / 2000.0
         return (
             centres,
             rots,
-            np.vstack([self._halves_km, halves]),
-            np.concatenate([self._kinds, [s.kind for s in extra]]).astype(np.int64),
-            np.vstack([self._colours, [s.colour for s in extra]]),
-            np.concatenate([self._radii_km, np.linalg.norm(halves, axis=1) * 1.0001]),
-            np.concatenate([self._idents, [s.ident for s in extra]]).astype(np.int8),
-            np.concatenate([self._materials, np.zeros(len(extra), np.int64)]),
+            np.vstack([base.halves_km, halves]),
+            np.concatenate([base.kinds, [s.kind for s in extra]]).astype(np.int64),
+            np.vstack([base.colours, [s.colour for s in extra]]),
+            np.concatenate([base.radii_km, np.linalg.norm(halves, axis=1) * 1.0001]),
+            np.concatenate([base.idents, [s.ident for s in extra]]).astype(np.int8),
+            np.concatenate([base.materials, np.zeros(len(extra), np.int64)]),
         )
 
-    def _people_group(self, centres: np.ndarray, radii: np.ndarray) -> np.ndarray:
-        """(first index, centre (km), radius (km)) of a sphere holding every solid after the
-        station's (:func:`.solids.in_shadow` skips them together)."""
-        first = len(self._kinds)
+    def _utc_of(self, st: InstantStates) -> datetime:
+        return self.replay.grid.datetime_at(float(st.seconds[0]))
+
+    def _people_group(self, first: int, centres: np.ndarray, radii: np.ndarray) -> np.ndarray:
+        """(first index, centre (km), radius (km)) of a sphere holding every solid from index
+        ``first`` (after the station's) on (:func:`.solids.in_shadow` skips them together)."""
         if len(centres) == first:
             return np.array([first, 0.0, 0.0, 0.0, 0.0])
         lo = (centres[first:] - radii[first:, None]).min(axis=0)
@@ -351,13 +419,14 @@ class HelmetCamera:
             *self._glow,
         )
         arms = ppl.arm_solids() if self.arms_visible(role, when) else []
-        solids = self._solids_itrs(st, self.people_body(role, when), arms, pose)
+        solids = self._solids_itrs(st, self.people_body(role, when), arms, pose, when)
+        first = len(self.station_set(when).kinds)
         solids = (
             *solids[:6],
             *self._screen_bounds(pose, *solids[:4], focal),
             self.lamps_of(role, pose.rotation_itrs[:, 2]),
             solids[6],
-            self._people_group(solids[0], solids[5]),
+            self._people_group(first, solids[0], solids[5]),
             solids[7],
             material_table(),
         )
