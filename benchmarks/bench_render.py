@@ -29,6 +29,9 @@ scene, and the CPU times of both.
 
 People ("people", 1280 x 720; ``--people-only`` measures only that): the partner's suit and
 tether and the wearer's arms on against off (:func:`_people`).
+
+Surfaces ("surfaces", 1280 x 720; ``--surfaces-only`` measures only that): materials and
+fittings (handrails, booms) on and off in every combination (:func:`_surfaces`).
 """
 
 from __future__ import annotations
@@ -148,6 +151,64 @@ def _people(replay, n):
     return out
 
 
+def _surfaces(replay, n):
+    """Per-frame cost of the station's surfaces at 720p (:mod:`evasim.render.materials`,
+    :mod:`evasim.render.fittings`): every combination of materials (patterns and gloss, else
+    each solid's base albedo) and fittings (handrails, booms, arms) on and off, frames
+    interleaved round-robin as in :func:`_effects`. Scenes: "hull" (the main scenes' limb look
+    at 15:30, a third of the frame station), "worksite" (EV1 at the worksite at 15:40: hull,
+    rails, arms), "close" (EV1 ~1 m from the new Nauka rail at 21:40, the station filling 60 %),
+    "night" (the limb look at 16:15, lamps)."""
+    from evasim.render.camera import Lens
+    from evasim.render.frame import HelmetCamera
+
+    scenes = {
+        "hull": ("limb", datetime(2021, 9, 3, 15, 30, tzinfo=UTC)),
+        "worksite": ("worksite", datetime(2021, 9, 3, 15, 40, tzinfo=UTC)),
+        "close": ("worksite", datetime(2021, 9, 3, 21, 40, tzinfo=UTC)),
+        "night": ("limb", datetime(2021, 9, 3, 16, 15, tzinfo=UTC)),
+    }
+    variants = {
+        "all_on": {},
+        "no_fittings": {"fittings": False},
+        "no_materials": {"materials": False},
+        "neither": {"fittings": False, "materials": False},
+    }
+    out = {}
+    for name, (look, when) in scenes.items():
+        cams = {
+            v: HelmetCamera(replay, 1280, 720, Lens(120.0), look=look, **kw)
+            for v, kw in variants.items()
+        }
+        first = {v: cam.frame("EV1", when) for v, cam in cams.items()}  # warm-up
+        total, cpu = dict.fromkeys(cams, 0.0), dict.fromkeys(cams, 0.0)
+        for k in range(n):
+            for v, cam in cams.items():
+                t, c = time.perf_counter(), time.process_time()
+                cam.frame("EV1", when + timedelta(seconds=1 + k))
+                total[v] += time.perf_counter() - t
+                cpu[v] += time.process_time() - c
+        ms = {v: total[v] / n * 1e3 for v in cams}
+        cpu_ms = {v: cpu[v] / n * 1e3 for v in cams}
+        out[name] = {
+            "ms": {v: round(x, 2) for v, x in ms.items()},
+            "fps": {v: round(1e3 / x, 1) for v, x in ms.items()},
+            "cpu_ms": {v: round(x, 2) for v, x in cpu_ms.items()},
+            "ratio_all_on_over_neither": round(ms["all_on"] / ms["neither"], 3),
+            "cost_ms": {
+                "materials": round(ms["all_on"] - ms["no_materials"], 2),
+                "fittings": round(ms["all_on"] - ms["no_fittings"], 2),
+            },
+            "cpu_cost_ms": {
+                "materials": round(cpu_ms["all_on"] - cpu_ms["no_materials"], 2),
+                "fittings": round(cpu_ms["all_on"] - cpu_ms["no_fittings"], 2),
+            },
+            "station_pixel_fraction": round(float((first["all_on"].ids == 2).mean()), 4),
+            "solids": len(cams["all_on"].station_set(when).names),
+        }
+    return out
+
+
 class _Baseline:
     """Another tree (its src/ folder first on the path) in a worker subprocess that renders
     a scene on request: its timings alternate with this tree's, so both see the same load."""
@@ -249,6 +310,7 @@ def main() -> None:
     parser.add_argument("--baseline-src", default=None)
     parser.add_argument("--effects-only", action="store_true", help="only the night effects")
     parser.add_argument("--people-only", action="store_true", help="only the people's cost")
+    parser.add_argument("--surfaces-only", action="store_true", help="only materials, fittings")
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
@@ -257,6 +319,10 @@ def main() -> None:
     if args.effects_only:
         replay = run_replay(load_scenario("vkd-49"))
         print(json.dumps({"effects": _effects(replay, args.frames, _scenes())}, indent=2))
+        return
+    if args.surfaces_only:
+        replay = run_replay(load_scenario("vkd-49"))
+        print(json.dumps({"surfaces": _surfaces(replay, args.frames)}, indent=2))
         return
     if args.people_only:
         replay = run_replay(load_scenario("vkd-49"))
@@ -316,6 +382,8 @@ def main() -> None:
         results["effects"] = _effects(replay, n, cams.scenes)
     if "people" in inspect.signature(HelmetCamera).parameters:
         results["people"] = _people(replay, n)
+    if "materials" in inspect.signature(HelmetCamera).parameters:
+        results["surfaces"] = _surfaces(replay, n)
     with tempfile.TemporaryDirectory() as tmp:
         for key, (frames, cam) in hull_frames.items():
             w, h = (int(x) for x in key.split("x"))

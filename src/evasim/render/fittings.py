@@ -34,6 +34,7 @@ class Fitting:
     material: str
     present_from_utc: datetime | None  # None: before the replay
     present_to_utc: datetime | None  # None: after it
+    group: str = ""  # the module it is on: shadow rays test each module's fittings together
 
     def present(self, utc: datetime) -> bool:
         after = self.present_from_utc is None or self.present_from_utc <= utc
@@ -42,12 +43,14 @@ class Fitting:
 
 def fittings(placements: list[Placement], start_utc: datetime, end_utc: datetime) -> list[Fitting]:
     """Every handrail and appendage segment on the station at some instant of
-    ``start_utc``..``end_utc`` (UTC), on the modules of ``placements``."""
+    ``start_utc``..``end_utc`` (UTC), on the modules of ``placements``, grouped by module."""
     out: list[Fitting] = []
     for rail in handrails_at(end_utc, placements):
         solid = ppl.segment(rail.start_body_m, rail.end_body_m, rail.radius_m, (0, 0, 0), 0)
         material = HANDRAIL_MATERIALS.get(rail.colour, "handrail_us")
-        out.append(Fitting(rail.id, _station(solid), material, rail.installed_utc, None))
+        out.append(
+            Fitting(rail.id, _station(solid), material, rail.installed_utc, None, rail.module)
+        )
     seen: set[tuple[str, str]] = set()
     for when in (start_utc, end_utc):
         for a in appendages_at(when, placements):
@@ -58,9 +61,9 @@ def fittings(placements: list[Placement], start_utc: datetime, end_utc: datetime
                 solid = ppl.segment(start, end, radius, (0, 0, 0), 0)
                 out.append(
                     Fitting(f"{a.name} {k}", _station(solid), "boom", a.installed_utc,
-                            a.removed_utc)
+                            a.removed_utc, a.host)
                 )  # fmt: skip
-    return out
+    return sorted(out, key=lambda f: f.group)  # each module's fittings together
 
 
 def _station(s: ppl.Solid) -> ppl.Solid:

@@ -28,13 +28,18 @@ from .atmosphere import build_lut, slice_at_sun_zenith
 from .camera import CameraPose, Lens, camera_pose, crew_state_body, hull_normal_body
 from .exposure import ExposureState, adapt, metered_target
 from .lamps import lamp_table, lamps_for_suit
-from .materials import material_for, material_id, material_table, materials
+from .materials import material_for, material_id, material_table
+from .materials import materials as all_materials
 from .nightlights import NightLights
 from .stars import StarCatalog
 from .textures import EarthTexture
 
 SUN_MAGNITUDE = -26.74
 VISIBLE_STAR = (8 / 255) ** 2.2  # tone value that maps to 8/255 after the gamma curve
+MIN_FITTING_PX = 0.5
+"""Handrails, booms and arms (:mod:`.fittings`) whose diameter spans less than this many pixels
+at their nearest point are not drawn in that frame (sub-pixel bars would alias and make every
+block they cross be traced pixel by pixel); they cast no shadow then either."""
 MAST_DIAMETER_M = 1.1  # est: the wing's mast between its two blankets, drawn as a cylinder
 
 
@@ -53,13 +58,19 @@ class StationSet:
     idents: np.ndarray
     materials: np.ndarray
     names: tuple[str, ...]
+    group_of: np.ndarray  # per solid: its group of thin solids (one module's fittings), or -1
 
     @classmethod
-    def of(cls, names: list[str], solids: list, material_names: list[str]) -> StationSet:
-        """From :class:`.people.Solid` objects and their material names."""
+    def of(cls, names: list[str], solids: list, material_names: list[str], plain=False,
+           groups: list[str] | None = None):  # fmt: skip
+        """From :class:`.people.Solid` objects and their material names; ``plain``: material 0
+        (the base albedo as a plain colour) for all; ``groups``: a group name per solid
+        (solids of one group must be consecutive), None: no groups."""
+        labels = sorted(set(groups or []))
+        group_of = [labels.index(g) for g in groups] if groups else [-1] * len(solids)
         halves = np.array([s.size_m for s in solids], float).reshape(-1, 3) / 2000.0
         mats = np.array([material_id(m) for m in material_names], np.int64)
-        table = materials()
+        table = all_materials()
         return cls(
             np.array([s.centre_m for s in solids], float).reshape(-1, 3),
             np.array([s.rotation for s in solids], float).reshape(-1, 3, 3),
@@ -68,20 +79,35 @@ class StationSet:
             np.array([table[m].albedo_rgb for m in mats], float).reshape(-1, 3),
             np.linalg.norm(halves, axis=1) * 1.0001,
             np.array([s.ident for s in solids], np.int8),
-            mats,
+            np.zeros_like(mats) if plain else mats,
             tuple(names),
+            np.array(group_of, np.int64),
         )
 
     def plus(self, other: StationSet) -> StationSet:
         return StationSet(
-            *(np.concatenate([a, b]) for a, b in zip(self.astuple()[:-1], other.astuple()[:-1],
+            *(np.concatenate([a, b]) for a, b in zip(self.astuple()[:8], other.astuple()[:8],
                                                      strict=True)),
             self.names + other.names,
+            np.concatenate([self.group_of, other.group_of]),
         )  # fmt: skip
 
     def astuple(self) -> tuple:
         return (self.centres_m, self.rotations, self.halves_km, self.kinds, self.colours,
-                self.radii_km, self.idents, self.materials, self.names)  # fmt: skip
+                self.radii_km, self.idents, self.materials, self.names, self.group_of)  # fmt: skip
+
+    def take(self, keep: np.ndarray) -> StationSet:
+        """The solids where the bool array ``keep`` is true."""
+        arrays = [a[keep] for a in self.astuple()[:8]]
+        names = tuple(n for n, k in zip(self.names, keep, strict=True) if k)
+        return StationSet(*arrays, names, self.group_of[keep])
+
+    def group_ranges(self) -> list[tuple[int, int]]:
+        """(first, end) index of each run of solids of one group."""
+        g = self.group_of
+        starts = [k for k in range(len(g)) if g[k] >= 0 and (k == 0 or g[k - 1] != g[k])]
+        ends = [k + 1 for k in range(len(g)) if g[k] >= 0 and (k + 1 == len(g) or g[k + 1] != g[k])]
+        return list(zip(starts, ends, strict=True))
 
 
 @dataclass
@@ -114,12 +140,15 @@ class HelmetCamera:
         lamps: bool = True,
         people: bool = True,
         fittings: bool = True,
+        materials: bool = True,
     ):
         """``night_lights``, ``airglow`` and ``lamps`` (the helmet lamps of each crew member's
         suit) switch those effects off for comparisons and benchmarks; ``atmosphere`` the
         scattering; ``station`` the station's solids; ``people`` the partner, their tether and
         the wearer's arms (:mod:`.people`; off too without the station); ``fittings`` the
-        handrails, booms and arms (:mod:`.fittings`)."""
+        handrails, booms and arms (:mod:`.fittings`); ``materials`` False draws every solid
+        in its material's base albedo, without patterns or gloss (:mod:`.materials`)."""
+        self.use_materials = materials
         self.airlock = replay.require_spacewalk("the helmet camera").airlock
         if not (16 <= width <= 7680 and 16 <= height <= 4320):
             raise EvasimInputError("--width/--height: expected 16..7680 x 16..4320 pixels")
@@ -142,6 +171,7 @@ class HelmetCamera:
             [ppl.Solid(p.centre_m, p.rotation, p.size_m, 0 if p.shape == "cylinder" else 1,
                        (0.0, 0.0, 0.0), raycast.ID_STATION) for p in solids],
             [material_for(p.name, p.kind) for p in solids],
+            plain=not materials,
         )  # fmt: skip
         self.fittings: list[fit.Fitting] = []
         if station and fittings:
@@ -295,7 +325,8 @@ class HelmetCamera:
             extra = [f for f, on in zip(self.fittings, mask, strict=True) if on]
             out = self._static.plus(
                 StationSet.of([f.name for f in extra], [f.solid for f in extra],
-                              [f.material for f in extra])
+                              [f.material for f in extra], plain=not self.use_materials,
+                              groups=[f.group for f in extra])
             )  # fmt: skip
             self._sets[key] = out
         return out
@@ -307,12 +338,20 @@ class HelmetCamera:
         (:class:`.people.Solid`, body frame, m) and ``extra_camera`` ones (camera frame of
         ``pose``, m): centres (km), rotations, half sizes (km), kinds, colours, bounding radii
         (km), id-buffer values, material ids (:mod:`.materials`; 0 for the extra solids: their
-        own colour)."""
+        own colour), and the :class:`StationSet` drawn. With a ``pose``, fittings thinner than
+        :data:`MIN_FITTING_PX` in its image are left out (:mod:`.fittings`)."""
         from ..attitude.quaternion import matrices
 
         base = self.station_set(when if when is not None else self._utc_of(st))
         r_ib = st.itrs_from_gcrs[0] @ matrices(st.attitude.q_gcrs[:1])[0]
         r_com = st.r_itrs_km[:, 0]
+        if pose is not None and (base.group_of >= 0).any():
+            c = r_com + (base.centres_m - self.com_body_m) @ r_ib.T / 1000.0
+            near_km = np.linalg.norm(c - pose.position_itrs_km, axis=1) - base.halves_km[:, 0]
+            width_px = 2 * base.halves_km[:, 1] * self.lens.focal_px(self.width)
+            keep = (base.group_of < 0) | (width_px >= MIN_FITTING_PX * np.maximum(near_km, 1e-9))
+            if not keep.all():
+                base = base.take(keep)
         extra = list(extra_body) + list(extra_camera)
         body_c = np.array([s.centre_m for s in extra_body]).reshape(-1, 3)
         body_r = np.array([s.rotation for s in extra_body]).reshape(-1, 3, 3)
@@ -326,7 +365,7 @@ class HelmetCamera:
             rots = np.concatenate([rots, np.einsum("ij,njk->nik", r_ic, cam_r)])
         if not extra:
             return (centres, rots, base.halves_km, base.kinds, base.colours, base.radii_km,
-                    base.idents, base.materials)  # fmt: skip
+                    base.idents, base.materials, base)  # fmt: skip
         halves = np.array([s.size_m for s in extra], float) / 2000.0
         return (
             centres,
@@ -337,21 +376,27 @@ class HelmetCamera:
             np.concatenate([base.radii_km, np.linalg.norm(halves, axis=1) * 1.0001]),
             np.concatenate([base.idents, [s.ident for s in extra]]).astype(np.int8),
             np.concatenate([base.materials, np.zeros(len(extra), np.int64)]),
+            base,
         )
 
     def _utc_of(self, st: InstantStates) -> datetime:
         return self.replay.grid.datetime_at(float(st.seconds[0]))
 
-    def _people_group(self, first: int, centres: np.ndarray, radii: np.ndarray) -> np.ndarray:
-        """(first index, centre (km), radius (km)) of a sphere holding every solid from index
-        ``first`` (after the station's) on (:func:`.solids.in_shadow` skips them together)."""
-        if len(centres) == first:
-            return np.array([first, 0.0, 0.0, 0.0, 0.0])
-        lo = (centres[first:] - radii[first:, None]).min(axis=0)
-        hi = (centres[first:] + radii[first:, None]).max(axis=0)
-        mid = (lo + hi) / 2
-        r = np.max(np.linalg.norm(centres[first:] - mid, axis=1) + radii[first:]) * 1.0001
-        return np.array([first, *mid, r])
+    def _shadow_groups(self, base: StationSet, centres: np.ndarray, radii: np.ndarray):
+        """(k, 6) (first index, end index, centre (km), radius (km)) of spheres holding each
+        group of thin station solids (one module's fittings) and the solids after the
+        station's (the people): :func:`.solids.in_shadow` skips each group together."""
+        ranges = base.group_ranges()
+        if len(centres) > len(base.names):
+            ranges.append((len(base.names), len(centres)))
+        out = np.zeros((len(ranges), 6))
+        for k, (a, b) in enumerate(ranges):
+            lo = (centres[a:b] - radii[a:b, None]).min(axis=0)
+            hi = (centres[a:b] + radii[a:b, None]).max(axis=0)
+            mid = (lo + hi) / 2
+            r = np.max(np.linalg.norm(centres[a:b] - mid, axis=1) + radii[a:b]) * 1.0001
+            out[k] = (a, b, *mid, r)
+        return out
 
     def _screen_bounds(self, pose: CameraPose, centres, rots, halves, kinds, focal):
         """Culling data for the ray caster (:mod:`evasim.render.culling`): each solid's centre
@@ -420,13 +465,13 @@ class HelmetCamera:
         )
         arms = ppl.arm_solids() if self.arms_visible(role, when) else []
         solids = self._solids_itrs(st, self.people_body(role, when), arms, pose, when)
-        first = len(self.station_set(when).kinds)
+        base = solids[8]
         solids = (
             *solids[:6],
             *self._screen_bounds(pose, *solids[:4], focal),
             self.lamps_of(role, pose.rotation_itrs[:, 2]),
             solids[6],
-            self._people_group(first, solids[0], solids[5]),
+            self._shadow_groups(base, solids[0], solids[5]),
             solids[7],
             material_table(),
         )

@@ -36,9 +36,9 @@ from numba import njit
 from ..errors import EvasimInputError
 
 PATTERNS = {"plain": 0, "quilt": 1, "rs_panels": 2, "cells": 3, "lattice": 4}
-COLUMNS = 14
+COLUMNS = 15
 """Table columns: base r g b, line r g b, specular, shininess, pattern, period u, period v,
-line width (m), back material index (-1: none)."""
+line width (m), back material index (-1: none), 1 / period u, 1 / period v."""
 
 SEAM_SHADE = 0.55  # est (artistic): RS panel seams as a darker shade of the panel's colour
 RS_MODULES = ("Zvezda", "Zarya", "Poisk", "Pirs", "MRM-2")
@@ -93,6 +93,8 @@ def materials() -> tuple[Material, ...]:
             )
         except (KeyError, ValueError, TypeError) as exc:
             raise EvasimInputError(f"materials.csv row {k + 2}: {exc}") from None
+        if min(out[-1].period_u_m, out[-1].period_v_m) <= 0 or out[-1].line_m < 0:
+            raise EvasimInputError(f"materials.csv row {k + 2}: periods > 0, line_m >= 0")
         if out[-1].pattern not in PATTERNS:
             raise EvasimInputError(f"materials.csv row {k + 2}: pattern expected {PATTERNS}")
     return tuple(out)
@@ -114,7 +116,8 @@ def material_table() -> np.ndarray:
     for k, m in enumerate(mats):
         back = material_id(m.back) if m.back else -1
         table[k] = (*m.albedo_rgb, *m.line_rgb, m.specular, m.shininess, PATTERNS[m.pattern],
-                    m.period_u_m, m.period_v_m, m.line_m, back, 0.0)  # fmt: skip
+                    m.period_u_m, m.period_v_m, m.line_m, back, 1 / m.period_u_m,
+                    1 / m.period_v_m)  # fmt: skip
     table.setflags(write=False)
     return table
 
@@ -153,16 +156,27 @@ def surface_material(table, m, face):
 
 
 @njit(cache=True, inline="always", fastmath=True, error_model="numpy")
-def _line_cover(x, period, width, w):
-    """Share of a pixel (footprint ``w`` m, box filter) covered by lines ``width`` m wide every
-    ``period`` m (centred on multiples of it), fading to the mean ``width / period`` once the
-    period spans fewer than 16 footprints (gone below 8)."""
-    mean = width / period
-    d = abs(x - period * np.floor(x / period + 0.5))
-    ww = max(w, 1e-6)
-    cov = min(max((0.5 * width + 0.5 * ww - d) / ww, 0.0), 1.0) * min(1.0, width / ww)
-    detail = min(max(period / (8.0 * ww) - 1.0, 0.0), 1.0)
-    return mean + (cov - mean) * detail, detail
+def pattern_visible(table, m, w):
+    """Does material ``m`` show any pattern detail with a pixel footprint of ``w`` m? (Not for
+    ``plain`` nor once the finest period spans fewer than 8 footprints: :func:`_line_cover`
+    has faded it to its mean.)"""
+    if m == 0 or table[m, 8] == 0:
+        return False
+    return min(table[m, 9], table[m, 10]) > 8.0 * w
+
+
+@njit(cache=True, inline="always", fastmath=True, error_model="numpy")
+def _line_cover(x, period, inv_period, width, inv_w):
+    """Share of a pixel (footprint ``1 / inv_w`` m, box filter) covered by lines ``width`` m
+    wide every ``period`` m (centred on multiples of it), fading to the mean ``width /
+    period`` once the period spans fewer than 16 footprints (gone below 8); and the index of
+    the panel (between lines) the point is in."""
+    mean = width * inv_period
+    k = np.floor(x * inv_period + 0.5)
+    d = abs(x - period * k)
+    cov = min(max((0.5 * width - d) * inv_w + 0.5, 0.0), 1.0) * min(1.0, width * inv_w)
+    detail = min(max(period * inv_w * 0.125 - 1.0, 0.0), 1.0)
+    return mean + (cov - mean) * detail, detail, int(k)
 
 
 @njit(cache=True, inline="always", fastmath=True, error_model="numpy")
@@ -186,10 +200,10 @@ def surface_albedo(table, m, u, v, w, base_r, base_g, base_b):
         return r, g, b
     lr, lg, lb = row[3], row[4], row[5]
     pu, pv, lw = row[9], row[10], row[11]
-    cu, du = _line_cover(u, pu, lw, w)
-    cv, dv = _line_cover(v, pv, lw, w)
+    inv_w = 1.0 / max(w, 1e-6)
+    cu, du, iu = _line_cover(u, pu, row[13], lw, inv_w)
+    cv, dv, iv = _line_cover(v, pv, row[14], lw, inv_w)
     if pattern == 1 or pattern == 2:  # quilted panels / alternating RS panels
-        iu, iv = int(np.floor(u / pu + 0.5)), int(np.floor(v / pv + 0.5))
         if pattern == 2:  # every other ring of panels along the axis in the line colour
             odd = (iu & 1) * du + 0.5 * (1.0 - du)  # fades to the mean of the two colours
             r, g, b = r + (lr - r) * odd, g + (lg - g) * odd, b + (lb - b) * odd
@@ -202,9 +216,9 @@ def surface_albedo(table, m, u, v, w, base_r, base_g, base_b):
         c = cu + cv - cu * cv
         return r + (lr - r) * c, g + (lg - g) * c, b + (lb - b) * c
     # lattice: bars along the bay edges and one diagonal per bay over the dark interior
-    fu = u / pu - np.floor(u / pu)
-    fv = v / pv - np.floor(v / pv)
-    cd, _ = _line_cover((fu - fv) * pu * 0.7071, pu * 1e9, lw, w * 0.7071)
+    fu = u * row[13] - np.floor(u * row[13])
+    fv = v * row[14] - np.floor(v * row[14])
+    cd, _, _ = _line_cover((fu - fv) * pu * 0.7071, 1e9, 1e-9, lw, inv_w * 1.4142)
     bar = cu + cv - cu * cv
     bar = bar + cd - bar * cd
     # seen from afar the lattice is its mean: bars cover ~3 widths per bay

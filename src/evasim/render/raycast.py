@@ -37,7 +37,7 @@ from numba import njit, prange
 from ..constants import EARTH_MEAN_RADIUS_KM
 from .airglow import AIRGLOW_TOP_KM
 from .culling import FISHEYE_MARGIN_PX, square_misses_hull
-from .materials import surface_albedo, surface_material
+from .materials import pattern_visible, surface_albedo, surface_material
 from .shading import (
     A_KM,
     ID_EARTH,
@@ -421,7 +421,7 @@ def trace_corners(width, height, lens, focal, cam, rot, sun, sun_frac, earth, so
     (n, 3) km, kinds (0 cylinder, 1 box), colours (n, 3), bounding radii (km), screen rectangles
     (n, 4), camera-frame centres and axes (n, 4, 3), screen hulls, hull sizes, helmet lamps
     (:func:`.lamps.lamp_table`, (n, 5)), id-buffer values (n,) int8: 2 station,
-    :data:`.people.ID_PARTNER`...), the people's group sphere (5,) (:func:`.solids.in_shadow`),
+    :data:`.people.ID_PARTNER`...), the shadow-ray groups (k, 6) (:func:`.solids.in_shadow`),
     material ids (n,) int64 and the material table (:func:`.materials.material_table`)).
     Returns the
     samples tuple :func:`fill_blocks` reads.
@@ -521,6 +521,19 @@ def _block_mode(j, i, x0, y0, geom, samples, solids, tl, texel_lat_km, texel_lon
 
 
 @njit(cache=True, inline="always", fastmath=True, error_model="numpy")
+def _patterned(j, i, samples, solids):
+    """Does the material of the solid face seen at block (j, i)'s corners show a pattern at
+    this distance (:func:`.materials.pattern_visible`)? Else its albedo is uniform over the
+    block and the corners' radiance is interpolated like any smooth block."""
+    s_prim, s_face, s_mat = samples[6], samples[7], samples[12]
+    mtab = solids[14]
+    m = surface_material(mtab, solids[13][s_prim[j, i]], s_face[j, i])
+    w = min(s_mat[j, i, 4], s_mat[j, i + 1, 4])
+    w = min(w, min(s_mat[j + 1, i, 4], s_mat[j + 1, i + 1, 4]))
+    return pattern_visible(mtab, m, w)
+
+
+@njit(cache=True, inline="always", fastmath=True, error_model="numpy")
 def _solid_block(j, i, x0, y0, x_end, y_end, samples, solids, exposure, out, ids, image):
     """Fill a smooth block on one face of one solid: the light on the surface, its coordinates
     and the footprint are interpolated bilinearly from the four corners, the material's albedo
@@ -614,7 +627,7 @@ def _block_row(
         mode = 0
         if adaptive:
             mode = _block_mode(j, i, x0, y0, geom, samples, solids, tl, texel_lat_km, texel_lon_km)
-        if mode == 1 and s_prim[j, i] >= 0:
+        if mode == 1 and s_prim[j, i] >= 0 and _patterned(j, i, samples, solids):
             _solid_block(j, i, x0, y0, x_end, y_end, samples, solids, exposure, out, ids, image)
             continue
         if mode == 1:

@@ -126,26 +126,35 @@ def _sphere_misses(hx, hy, hz, sun, cx, cy, cz, r):
 
 
 @njit(cache=True, inline="always", fastmath=True, error_model="numpy")
-def in_shadow(hx, hy, hz, bp, sun, centres, rots, halves, kinds, radii, group):
+def _blocks_sun(hx, hy, hz, q, sun, centres, rots, halves, kinds, radii):
+    if _sphere_misses(hx, hy, hz, sun, centres[q, 0], centres[q, 1], centres[q, 2], radii[q]):
+        return False
+    ts, _, _, _, _ = hit_solid(
+        hx, hy, hz, sun[0], sun[1], sun[2], centres[q], rots[q], halves[q], kinds[q]
+    )
+    return ts > 0
+
+
+@njit(cache=True, inline="always", fastmath=True, error_model="numpy")
+def in_shadow(hx, hy, hz, bp, sun, centres, rots, halves, kinds, radii, groups):
     """Does another solid (not bp) block the Sun (unit vector ``sun``) from point h?
 
-    ``group`` = (first index, centre x, y, z, radius (km)): the solids from that index on (the
-    people, :mod:`.people`) lie inside that sphere and are skipped together when the shadow ray
-    misses it; first index = number of solids when there are none."""
+    ``groups`` (k, 6) = (first index, end index, centre x, y, z, radius (km)) per row: the
+    solids of each group (the handrails and booms of one module, :mod:`.fittings`; the people,
+    :mod:`.people`) lie inside that sphere and are skipped together when the shadow ray misses
+    it. The solids before the first group are tested one by one."""
     n = centres.shape[0]
-    first = int(group[0])
-    if first < n and _sphere_misses(hx, hy, hz, sun, group[1], group[2], group[3], group[4]):
-        n = first
+    if groups.shape[0] > 0:
+        n = int(groups[0, 0])
     for q in range(n):
-        if q == bp:
-            continue
-        if _sphere_misses(hx, hy, hz, sun, centres[q, 0], centres[q, 1], centres[q, 2], radii[q]):
-            continue
-        ts, _, _, _, _ = hit_solid(
-            hx, hy, hz, sun[0], sun[1], sun[2], centres[q], rots[q], halves[q], kinds[q]
-        )
-        if ts > 0:
+        if q != bp and _blocks_sun(hx, hy, hz, q, sun, centres, rots, halves, kinds, radii):
             return True
+    for g in range(groups.shape[0]):
+        if _sphere_misses(hx, hy, hz, sun, groups[g, 2], groups[g, 3], groups[g, 4], groups[g, 5]):
+            continue
+        for q in range(int(groups[g, 0]), int(groups[g, 1])):
+            if q != bp and _blocks_sun(hx, hy, hz, q, sun, centres, rots, halves, kinds, radii):
+                return True
     return False
 
 
