@@ -132,7 +132,7 @@ def test_materials_give_the_arrays_cells_in_front_and_kapton_behind():
     far = surface_albedo(table, front, 0.04, 0.04, 1.0, 0, 0, 0)  # 1 m pixels: the mean
     assert cell == pytest.approx(materials()[front].albedo_rgb)
     assert line == pytest.approx(materials()[front].line_rgb)
-    cover = 1 - (1 - 0.006 / 0.08) ** 2  # the share of the lines in a cell
+    cover = 1 - (1 - 0.004 / 0.08) ** 2  # the share of the lines in a cell
     mean = np.array(cell) + (np.array(line) - np.array(cell)) * cover
     np.testing.assert_allclose(far, mean, rtol=1e-6)
     kapton = materials()[back].albedo_rgb

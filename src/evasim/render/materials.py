@@ -16,10 +16,10 @@ metres; :func:`evasim.render.solids.surface_uv`):
   base colour over the dark interior (the line colour).
 
 Patterns are filtered by the pixel's footprint on the surface ``w`` (m): a seam thinner than a
-pixel covers its share of it, and a pattern whose period spans fewer than ~8 pixels fades to its
-mean, so that distant surfaces do not alias. A plate's back face (+z, the ``face`` code 8 of
-:func:`evasim.render.solids.hit_solid`) takes the ``back`` material (solar arrays: cells in
-front, Kapton behind). Material 0 (``person``) is plain with the solid's own colour (people).
+pixel covers its share of it, and a pattern whose period spans fewer than 8 pixels fades to its
+mean (gone at 4), so that distant surfaces do not alias. A plate's back face (+z, the ``face``
+code 8 of :func:`evasim.render.solids.hit_solid`) takes the ``back`` material (solar arrays:
+cells in front, Kapton behind). Material 0 (``person``) is plain with the solid's own colour.
 """
 
 from __future__ import annotations
@@ -158,24 +158,24 @@ def surface_material(table, m, face):
 @njit(cache=True, inline="always", fastmath=True, error_model="numpy")
 def pattern_visible(table, m, w):
     """Does material ``m`` show any pattern detail with a pixel footprint of ``w`` m? (Not for
-    ``plain`` nor once the finest period spans fewer than 8 footprints: :func:`_line_cover`
+    ``plain`` nor once the finest period spans fewer than 4 footprints: :func:`_line_cover`
     has faded it to its mean.)"""
     if m == 0 or table[m, 8] == 0:
         return False
-    return min(table[m, 9], table[m, 10]) > 8.0 * w
+    return min(table[m, 9], table[m, 10]) > 4.0 * w
 
 
 @njit(cache=True, inline="always", fastmath=True, error_model="numpy")
 def _line_cover(x, period, inv_period, width, inv_w):
     """Share of a pixel (footprint ``1 / inv_w`` m, box filter) covered by lines ``width`` m
     wide every ``period`` m (centred on multiples of it), fading to the mean ``width /
-    period`` once the period spans fewer than 16 footprints (gone below 8); and the index of
+    period`` once the period spans fewer than 8 footprints (gone below 4); and the index of
     the panel (between lines) the point is in."""
     mean = width * inv_period
     k = np.floor(x * inv_period + 0.5)
     d = abs(x - period * k)
     cov = min(max((0.5 * width - d) * inv_w + 0.5, 0.0), 1.0) * min(1.0, width * inv_w)
-    detail = min(max(period * inv_w * 0.125 - 1.0, 0.0), 1.0)
+    detail = min(max(period * inv_w * 0.25 - 1.0, 0.0), 1.0)
     return mean + (cov - mean) * detail, detail, int(k)
 
 
