@@ -157,7 +157,7 @@ def _surfaces(replay, n):
     each solid's base albedo) and fittings (handrails, booms, arms) on and off, frames
     interleaved round-robin as in :func:`_effects`. Scenes: "hull" (the main scenes' limb look
     at 15:30, a third of the frame station), "worksite" (EV1 at the worksite at 15:40: hull,
-    rails, arms), "close" (EV1 ~1 m from the new Nauka rail at 21:40, the station filling 60 %),
+    rails, arms), "close" (EV1 at Nauka and Zvezda at 21:40, the station filling 60 %),
     "night" (the limb look at 16:15, lamps)."""
     from evasim.render.camera import Lens
     from evasim.render.frame import HelmetCamera
