@@ -114,12 +114,21 @@ def test_day_bright_night_dark(nadir_fisheye, vkd49):
     assert np.all(day.ids == raycast.ID_EARTH) and np.all(night.ids == raycast.ID_EARTH)
 
 
-@pytest.mark.parametrize("offset_s", [0.0, 1 / 3])
-def test_sun_where_the_ephemeris_puts_it(vkd49, sky, offset_s):
-    """Aim the camera (a ``free:YAW,PITCH`` look) 10 deg beside the Sun as skyfield sees it
-    from the station at that instant (also between grid samples), render through
+@pytest.mark.parametrize(
+    ("offset_s", "projection", "off_deg"),
+    [
+        (0.0, "rectilinear", 10),
+        (1 / 3, "rectilinear", 10),
+        (0.0, "equidistant", 40),
+        (1 / 3, "action", 40),
+    ],
+)
+def test_sun_where_the_ephemeris_puts_it(vkd49, sky, offset_s, projection, off_deg):
+    """Aim the camera (a ``free:YAW,PITCH`` look) ``off_deg`` beside the Sun as skyfield sees
+    it from the station at that instant (also between grid samples), render through
     ``HelmetCamera.frame`` (its own states, Sun and pose) and find the disc where skyfield's
-    direction projects, within 1 pixel."""
+    direction projects through the lens (each lens's formula written out here), within 1
+    pixel."""
     when = datetime(2021, 9, 3, 15, 40, tzinfo=UTC) + timedelta(seconds=offset_s)
     es = vkd49.element_set
     sat = EarthSatellite(es.line1, es.line2, ts=sky.ts)
@@ -140,18 +149,27 @@ def test_sun_where_the_ephemeris_puts_it(vkd49, sky, offset_s):
         vkd49,
         1280,
         720,
-        Lens(90.0),
-        look=f"free:{yaw + 10:.9f},{pitch:.9f}",
+        Lens(90.0 if projection == "rectilinear" else 120.0, projection=projection),
+        look=f"free:{yaw + off_deg:.9f},{pitch:.9f}",
         overlay=False,
         station=False,
+        flare=False,
     )
     frame = cam.frame("EV1", when)
     ys, xs = np.nonzero(frame.ids == raycast.ID_SUN)
     assert xs.size > 0
-    focal = cam.lens.focal_px(1280)
     c = frame.pose.rotation_itrs.T @ sun_dir
-    assert c[2] > 0.98  # ~10 deg off the axis
-    expected = (focal * c[0] / c[2] + 640, focal * c[1] / c[2] + 360)
+    theta = np.arccos(c[2])
+    assert abs(np.degrees(theta) - off_deg) < 0.5
+    half = np.radians(cam.lens.fov_deg / 2)
+    radial = {
+        "rectilinear": np.tan,
+        "equidistant": lambda t: t,
+        "action": lambda t: t + 0.056 * t**3,
+    }[projection]
+    r_px = 640 * radial(theta) / radial(half)  # the half field of view at the side edge
+    rho = np.hypot(c[0], c[1])
+    expected = (640 + r_px * c[0] / rho, 360 + r_px * c[1] / rho)
     assert abs(xs.mean() + 0.5 - expected[0]) < 1.0 and abs(ys.mean() + 0.5 - expected[1]) < 1.0
 
 

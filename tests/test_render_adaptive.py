@@ -72,6 +72,8 @@ def _surface_points(half, kind, n, rng):
         ("limb", True, DAY),
         ("nadir", True, DAY),
         ("limb", True, NIGHT),
+        ("limb", "action", DAY),
+        ("worksite", "action", DAY),
     ],
 )
 def test_screen_hulls_contain_every_visible_point_of_each_solid(vkd49, look, fisheye, when):
@@ -80,6 +82,8 @@ def test_screen_hulls_contain_every_visible_point_of_each_solid(vkd49, look, fis
     sampled on the cylinders' and boxes' surfaces, independently of the hull code; for the
     fisheye, hulls are tested with the margin the ray caster adds."""
     lens = Lens(180.0, fisheye=True) if fisheye else Lens(120.0)
+    if fisheye == "action":
+        lens = Lens(170.0, projection="action")
     cam = HelmetCamera(vkd49, 1280, 720, lens, look=look, overlay=False)
     pose, states = cam.pose("EV1", when)
     centres, rots, halves, kinds = cam._solids_itrs(states)[:4]
@@ -94,7 +98,10 @@ def test_screen_hulls_contain_every_visible_point_of_each_solid(vkd49, look, fis
         c = (world - pose.position_itrs_km) @ pose.rotation_itrs
         if fisheye:
             rho = np.hypot(c[:, 0], c[:, 1])
-            scale = focal * np.arctan2(rho, c[:, 2]) / np.maximum(rho, 1e-30)
+            theta = np.arctan2(rho, c[:, 2])
+            if fisheye == "action":  # r = f (theta + k theta^3), written out here
+                theta = theta + 0.056 * theta**3
+            scale = focal * theta / np.maximum(rho, 1e-30)
             x, y = c[:, 0] * scale + 640, c[:, 1] * scale + 360
         else:
             front = c[:, 2] > 1e-5

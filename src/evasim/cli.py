@@ -263,7 +263,7 @@ def _check_ffmpeg() -> str:
 
 
 def _check_look(look: str) -> str:
-    if look in ("worksite", "limb", "nadir", "partner"):
+    if look in ("auto", "worksite", "limb", "nadir", "partner"):
         return look
     if look.startswith("free:"):
         try:
@@ -274,7 +274,7 @@ def _check_look(look: str) -> str:
             return look
         raise EvasimInputError(f"--look {look!r}: expected free:YAW,PITCH in degrees")
     raise EvasimInputError(
-        f"--look {look!r}: expected worksite, limb, nadir, partner or free:YAW,PITCH"
+        f"--look {look!r}: expected auto, worksite, limb, nadir, partner or free:YAW,PITCH"
     )
 
 
@@ -506,7 +506,7 @@ def _write_videos(result, out_dir: Path, plan: _VideoPlan) -> dict[str, Path]:
     from .render.frame import HelmetCamera
     from .render.video import write_mp4
 
-    cam = HelmetCamera(result, plan.width, plan.height, look="limb")
+    cam = HelmetCamera(result, plan.width, plan.height, look="auto")
     written = {}
     frames = len(plan.times)
     with _progress() as progress:
@@ -538,10 +538,20 @@ def render(
     o: Annotated[Path, typer.Option("-o", help="output image (.png or .jpg)")] = Path("frame.png"),
     width: Annotated[int, typer.Option()] = 1280,
     height: Annotated[int, typer.Option()] = 720,
-    fov: Annotated[float, typer.Option(help="horizontal field of view, deg")] = 120.0,
+    fov: Annotated[
+        float | None,
+        typer.Option(help="horizontal field of view, deg (default 120; 121 for --lens action)"),
+    ] = None,
     fisheye: Annotated[bool, typer.Option(help="equidistant fisheye lens")] = False,
+    lens: Annotated[
+        str,
+        typer.Option(help="rectilinear, equidistant or action (the flown GoPro-class lens)"),
+    ] = "",
     look: Annotated[
-        str, typer.Option(help="worksite, limb, nadir, partner or free:YAW,PITCH")
+        str,
+        typer.Option(
+            help="auto (from the timeline), worksite, limb, nadir, partner or free:YAW,PITCH"
+        ),
     ] = "limb",
     allow_stale_elements: Annotated[
         bool,
@@ -556,12 +566,20 @@ def render(
     from .fileutil import replacing
     from .render.camera import Lens
     from .render.frame import HelmetCamera
+    from .render.lens import ACTION_FOV_DEG, PROJECTIONS
     from .replay import run_replay
     from .scenario import load_scenario
     from .sky import Sky
 
     _writable_file(o, "-o", (".png", ".jpg", ".jpeg"))
-    _number(fov, "--fov", 1.0, 360.0 if fisheye else 170.0, " deg")
+    if lens and lens not in PROJECTIONS:
+        raise EvasimInputError(f"--lens {lens!r}: expected one of {', '.join(PROJECTIONS)}")
+    if fisheye and lens not in ("", "equidistant"):
+        raise EvasimInputError(f"--fisheye: is --lens equidistant; not with --lens {lens}")
+    projection = lens or ("equidistant" if fisheye else "rectilinear")
+    if fov is None:
+        fov = ACTION_FOV_DEG if projection == "action" else 120.0
+    camera_lens = Lens(fov, projection=projection)  # checks the field of view
     _parse_size(f"{width}x{height}", "--width/--height")
     _check_look(look)
     when = _parse_utc(at, "--at")
@@ -573,7 +591,7 @@ def render(
     sc = _element_sets_checked(sc, allow_stale_elements)
     with console.status("replaying and rendering..."):
         result = run_replay(sc, Sky.load())
-        cam = HelmetCamera(result, width, height, Lens(fov, fisheye), look)
+        cam = HelmetCamera(result, width, height, camera_lens, look)
         frame = cam.frame(role, when)
     image_format = "PNG" if o.suffix.lower() == ".png" else "JPEG"
     with replacing(o) as tmp:

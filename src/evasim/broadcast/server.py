@@ -81,7 +81,7 @@ class ControlRequest(BaseModel):
 def _helmet_camera(replay: Replay, width: int, height: int):
     from ..render.frame import HelmetCamera
 
-    return HelmetCamera(replay, width, height, look="limb")
+    return HelmetCamera(replay, width, height, look="auto")
 
 
 @functools.cache

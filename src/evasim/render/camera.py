@@ -28,18 +28,11 @@ from ..sky.orbit import wgs84_radius_km
 from ..station import worksite
 from ..station.airlock import hatch_point
 from ..station.layout import Placement
+from .lens import Lens, project
+
+__all__ = ["CameraPose", "Lens", "camera_pose", "crew_state_body", "project_px"]
 
 TRANSIT_S = 10 * 60.0
-
-
-@dataclass(frozen=True)
-class Lens:
-    fov_deg: float = 120.0  # horizontal field of view
-    fisheye: bool = False
-
-    def focal_px(self, width: int) -> float:
-        half = np.radians(self.fov_deg) / 2
-        return (width / 2) / half if self.fisheye else (width / 2) / np.tan(half)
 
 
 @dataclass(frozen=True)
@@ -107,13 +100,22 @@ def hull_normal_body(placements: dict[str, Placement], module: str) -> np.ndarra
     return worksite.hull_normal_body(placements, module)
 
 
-def project_px(pose: CameraPose, point_itrs_km: np.ndarray, width: int, height: int, focal: float):
-    """Pixel coordinates (x, y; the pixel index whose centre is nearest) of an ITRS point in a
-    rectilinear camera, or None behind the camera: the inverse of :func:`.shading.ray`."""
-    x, y, z = (np.asarray(point_itrs_km) - pose.position_itrs_km) @ pose.rotation_itrs
-    if z <= 0:
+def project_px(
+    pose: CameraPose,
+    point_itrs_km: np.ndarray,
+    width: int,
+    height: int,
+    focal: float,
+    lens: int = 0,
+):
+    """Pixel coordinates (x, y; the pixel index whose centre is nearest) of an ITRS point
+    through the lens of code ``lens`` (:mod:`.lens`; 0 rectilinear), or None where the lens
+    does not see it: the inverse of :func:`.lens.ray`."""
+    d = (np.asarray(point_itrs_km) - pose.position_itrs_km) @ pose.rotation_itrs
+    x, y, ok = project(d[None], lens, focal, width, height)
+    if not ok[0]:
         return None
-    return width / 2.0 + focal * x / z - 0.5, height / 2.0 + focal * y / z - 0.5
+    return float(x[0]) - 0.5, float(y[0]) - 0.5
 
 
 def _orthonormal(forward: np.ndarray, up: np.ndarray) -> np.ndarray:

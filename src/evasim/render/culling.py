@@ -12,6 +12,8 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from .lens import ACTION_K3, radius_px
+
 NEAR_KM = 1e-6  # clipping plane 1 mm in front of the camera
 PRISM_SIDES = 8
 MAX_POINTS = 3 * PRISM_SIDES + 2 * PRISM_SIDES  # vertices + edge cuts of the prism
@@ -178,8 +180,9 @@ def _camera_sees_backward_or_inside(u, c, half, kind):
 
 
 @njit(cache=True)
-def fisheye_bounds(frames, halves, kinds, focal, w_half, h_half, rects, hulls, n_hull):
-    """Screen rectangles and convex hulls for the equidistant fisheye (r = focal * theta).
+def fisheye_bounds(frames, halves, kinds, focal, w_half, h_half, rects, hulls, n_hull, lens):
+    """Screen rectangles and convex hulls for the radial lenses (:mod:`.lens` code ``lens``:
+    1 the equidistant fisheye, r = focal * theta; 2 the action lens).
 
     A straight edge images as a curve, so each edge of the solid's enclosing polytope is
     sampled evenly in the angle it subtends at the camera (every ~3 pixels of its image, at
@@ -192,6 +195,10 @@ def fisheye_bounds(frames, halves, kinds, focal, w_half, h_half, rects, hulls, n
     """
     verts = np.empty((2 * PRISM_SIDES, 3))
     pts = np.empty((FISHEYE_POINTS, 2))
+    # samples per radian of the edge: ~1 per 2 pixels of its image (1.5 / 3 px) at the lens's
+    # largest radial scale dr/dtheta (focal for the fisheye; at 90 deg off the axis for the
+    # action lens, beyond which nothing of a frame up to 180 deg wide is seen)
+    stretch = 1.0 if lens == 1 else 1.0 + 3.0 * ACTION_K3 * (np.pi / 2) ** 2
     for s in range(frames.shape[0]):
         n_hull[s] = 0
         rects[s, 0], rects[s, 1], rects[s, 2], rects[s, 3] = -1e9, -1e9, 1e9, 1e9
@@ -211,7 +218,7 @@ def fisheye_bounds(frames, halves, kinds, focal, w_half, h_half, rects, hulls, n
             span = np.arccos(max(min(cos_ab, 1.0), -1.0))  # angle the edge subtends
             cos_alpha = -(ax * ex + ay * ey + az * ez) / (na * length)  # at A, camera to B
             alpha = np.arccos(max(min(cos_alpha, 1.0), -1.0))
-            k_n = min(FISHEYE_EDGE_SAMPLES, max(2, int(span * focal * 1.5 / 3.0) + 2))
+            k_n = min(FISHEYE_EDGE_SAMPLES, max(2, int(span * focal * stretch * 1.5 / 3.0) + 2))
             for k in range(k_n):
                 psi = span * k / (k_n - 1)
                 # law of sines in (camera, A, P): |AP| = |A| sin(psi) / sin(alpha + psi)
@@ -224,7 +231,7 @@ def fisheye_bounds(frames, halves, kinds, focal, w_half, h_half, rects, hulls, n
                 x, y, z = ax + f * ex, ay + f * ey, az + f * ez
                 rho = np.sqrt(x * x + y * y)
                 theta = np.arctan2(rho, z)
-                scale = focal * theta / rho if rho > 0 else 0.0
+                scale = radius_px(theta, lens, focal) / rho if rho > 0 else 0.0
                 pts[m, 0] = w_half + x * scale
                 pts[m, 1] = h_half + y * scale
                 m += 1

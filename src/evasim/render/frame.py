@@ -20,14 +20,23 @@ from ..station import Station
 from ..station.airlock import HULL_OFFSET_M
 from ..station.layout import layout
 from ..station.mass import mass_properties
-from . import culling, raycast
+from . import culling, flare, raycast
 from . import fittings as fit
 from . import people as ppl
 from .airglow import ground_table, limb_table
 from .atmosphere import build_lut, slice_at_sun_zenith
-from .camera import CameraPose, Lens, camera_pose, crew_state_body, hull_normal_body
+from .camera import (
+    TRANSIT_S,
+    CameraPose,
+    Lens,
+    camera_pose,
+    crew_state_body,
+    hull_normal_body,
+)
 from .exposure import ExposureState, adapt, metered_target
 from .lamps import lamp_table, lamps_for_suit
+from .lens import project as lens_project
+from .look import CREW_PHASE_S, LookSchedule, jitter_angles_rad, jittered, slerp_rotation
 from .materials import material_for, material_id, material_table
 from .materials import materials as all_materials
 from .nightlights import NightLights
@@ -141,13 +150,21 @@ class HelmetCamera:
         people: bool = True,
         fittings: bool = True,
         materials: bool = True,
+        flare: bool = True,
+        head_jitter_deg: float = 0.0,
+        head_jitter_seed: int = 0,
     ):
         """``night_lights``, ``airglow`` and ``lamps`` (the helmet lamps of each crew member's
         suit) switch those effects off for comparisons and benchmarks; ``atmosphere`` the
         scattering; ``station`` the station's solids; ``people`` the partner, their tether and
         the wearer's arms (:mod:`.people`; off too without the station); ``fittings`` the
         handrails, booms and arms (:mod:`.fittings`); ``materials`` False draws every solid
-        in its material's base albedo, without patterns or gloss (:mod:`.materials`)."""
+        in its material's base albedo, without patterns or gloss (:mod:`.materials`);
+        ``flare`` the Sun's bloom, ghosts and veiling glare (:mod:`.flare`). ``look`` ``auto``
+        follows the task timeline (:mod:`.look`), with an optional head jitter of
+        ``head_jitter_deg`` (RMS, 0..5 deg) from ``head_jitter_seed``."""
+        if not 0.0 <= head_jitter_deg <= 5.0:
+            raise EvasimInputError(f"head jitter {head_jitter_deg:g} deg: expected 0..5 deg")
         self.use_materials = materials
         self.airlock = replay.require_spacewalk("the helmet camera").airlock
         if not (16 <= width <= 7680 and 16 <= height <= 4320):
@@ -160,6 +177,9 @@ class HelmetCamera:
         self.atmosphere = atmosphere
         self.use_night_lights, self.use_airglow, self.use_lamps = night_lights, airglow, lamps
         self.use_people = people and station  # they stand on the station's hull
+        self.use_flare = flare
+        self.head_jitter_deg, self.head_jitter_seed = float(head_jitter_deg), int(head_jitter_seed)
+        self._schedules: dict[str, LookSchedule] = {}
         config = Station().at(replay.scenario.station_date)
         placements = layout(config)
         self.placements = {p.name: p for p in placements}
@@ -240,28 +260,66 @@ class HelmetCamera:
         return self.instants.at(np.array([min(max(s, lo), hi)]))
 
     def pose(self, role: str, when: datetime) -> tuple[CameraPose, InstantStates]:
-        """Crew member ``role``'s camera pose at ``when`` and the states it was computed from."""
+        """Crew member ``role``'s camera pose at ``when`` and the states it was computed from.
+        With the ``auto`` look, the orientation follows the task timeline (:mod:`.look`)."""
         st = self.states_at(when)
+        if self.look != "auto":
+            return self._pose_for(self.look, role, when, st), st
+        t_s = self.instants.seconds_of(when)
+        poses: dict[str, CameraPose] = {}
+        rotation = None
+        for look, weight in self.look_schedule(role).turns(t_s):
+            if look not in poses:
+                poses[look] = self._pose_for(look, role, when, st)
+            r = poses[look].rotation_itrs
+            rotation = r if rotation is None else slerp_rotation(rotation, r, weight)
+        seed = self.head_jitter_seed + [m.role for m in self.replay.scenario.crew].index(role)
+        rotation = jittered(rotation, *jitter_angles_rad(t_s, self.head_jitter_deg, seed))
+        return CameraPose(poses[look].position_itrs_km, rotation), st
+
+    def _pose_for(self, look: str, role: str, when: datetime, st: InstantStates) -> CameraPose:
+        """The pose of one look preset (:mod:`.camera`) at ``when``, from the states ``st``."""
         r_ig = st.itrs_from_gcrs[0]
         pos, module, _ = crew_state_body(
             self.replay.scenario, self.placements, role, when, self.airlock
         )
         target = self.placements[module].centre_m
-        if self.look == "partner":
+        if look == "partner":
             partner = self.partners_body(role, when)
             target = partner[0][1] if partner else target
         v_itrs = st.v_itrs_km_s[:, 0]  # Earth-fixed: "forward" is along the ground track
-        pose = camera_pose(
+        return camera_pose(
             pos,
             target,
-            self.look,
+            look,
             st.attitude.q_gcrs[0],
             r_ig,
             st.r_itrs_km[:, 0],
             v_itrs,
             self.com_body_m,
         )
-        return pose, st
+
+    def look_schedule(self, role: str) -> LookSchedule:
+        """The ``auto`` look's schedule of crew member ``role`` (:mod:`.look`), on the time axis
+        of :attr:`instants` (seconds)."""
+        if role not in self._schedules:
+            sc = self.replay.scenario
+            when = [sc.eva.hatch_open_utc, sc.eva.hatch_close_utc]
+            for task in sc.tasks:
+                start, end = sc.task_window(task)
+                transit = min(TRANSIT_S, (end - start).total_seconds())
+                when += [start, end, start + timedelta(seconds=transit)]
+            changes = sorted({float(self.instants.seconds_of(w)) for w in when})
+            t0 = self.instants.t0_utc
+
+            def activity(t_s: float, role=role) -> tuple[str, bool]:
+                moment = t0 + timedelta(seconds=t_s)
+                _, _, doing = crew_state_body(sc, self.placements, role, moment, self.airlock)
+                return doing, bool(self.partners_body(role, moment))
+
+            index = [m.role for m in sc.crew].index(role)
+            self._schedules[role] = LookSchedule(changes, activity, index * CREW_PHASE_S)
+        return self._schedules[role]
 
     def partners_body(self, role: str, when: datetime) -> list[tuple[object, np.ndarray, str]]:
         """The crew members other than ``role`` who are outside the airlock at ``when`` and not
@@ -298,8 +356,12 @@ class HelmetCamera:
     def arms_visible(self, role: str, when: datetime) -> bool:
         """Are the wearer's own forearms and gloves in the view (:mod:`.people`): looking at
         the worksite while at work there."""
-        if not self.use_people or self.look != "worksite":
+        if not self.use_people or self.look not in ("worksite", "auto"):
             return False
+        if self.look == "auto":  # mostly turned to the worksite
+            intent, weight = self.look_schedule(role).turns(self.instants.seconds_of(when))[-1]
+            if intent != "worksite" or weight < 0.5:
+                return False
         _, _, activity = crew_state_body(
             self.replay.scenario, self.placements, role, when, self.airlock
         )
@@ -412,8 +474,12 @@ class HelmetCamera:
         n_hull = np.zeros(n, np.int64)
         if n:
             w2, h2 = self.width / 2, self.height / 2
-            bounds = culling.fisheye_bounds if self.lens.fisheye else culling.screen_bounds
-            bounds(frames, halves, kinds, focal, w2, h2, rects, hulls, n_hull)
+            if self.lens.fisheye:
+                culling.fisheye_bounds(
+                    frames, halves, kinds, focal, w2, h2, rects, hulls, n_hull, self.lens.code
+                )
+            else:
+                culling.screen_bounds(frames, halves, kinds, focal, w2, h2, rects, hulls, n_hull)
         return rects, frames, hulls, n_hull
 
     def frames(
@@ -478,7 +544,7 @@ class HelmetCamera:
         scene = (
             self.width,
             self.height,
-            1 if self.lens.fisheye else 0,
+            self.lens.code,
             focal,
             pose.position_itrs_km,
             pose.rotation_itrs,
@@ -495,10 +561,23 @@ class HelmetCamera:
         image = np.empty((self.height, self.width, 3), np.uint8)
         raycast.fill_blocks(*scene, samples, adaptive, exposure, radiance, ids, image)
         drawn = self._draw_stars(radiance, ids, image, pose, r_ig, focal, exposure)
+        if self.use_flare and sun_frac > 0:
+            flare.apply(radiance, image, exposure, self._sun_xy(pose, sun, focal), samples[4])
         if self.overlay:
             self._overlay(image, role, when, st)
         state = ExposureState(exposure, when)
         return Frame(image, radiance, ids, exposure, pose, when, role, drawn, state)
+
+    def _sun_xy(self, pose: CameraPose, sun_itrs: np.ndarray, focal: float):
+        """The Sun's centre on the image (continuous pixel coordinates) when its disc may be
+        in the frame, else None. ``sun_itrs``: unit direction to the Sun."""
+        x, y, ok = lens_project(
+            pose.rotation_itrs.T @ sun_itrs, self.lens.code, focal, self.width, self.height
+        )
+        margin = 4.0
+        if ok[0] and -margin < x[0] < self.width + margin and -margin < y[0] < self.height + margin:
+            return float(x[0]), float(y[0])
+        return None
 
     def _metered(self, corner_radiance, corner_ids, sun_frac: float) -> float:
         """The metered exposure (:mod:`.exposure`) on the 99th percentile of the block-corner
@@ -522,21 +601,10 @@ class HelmetCamera:
         """Add the Hipparcos stars to ``radiance`` on sky pixels and tone-map those pixels of
         ``image`` again; returns how many are visible at this exposure."""
         d = (pose.rotation_itrs.T @ (r_ig @ self.stars.directions_icrs.T)).T  # camera frame
-        if self.lens.fisheye:
-            theta = np.arccos(np.clip(d[:, 2], -1, 1))
-            rho = np.hypot(d[:, 0], d[:, 1])
-            ok = rho > 0
-            scale = np.where(ok, focal * theta / np.where(ok, rho, 1), 0)
-            x, y = d[:, 0] * scale, d[:, 1] * scale
-            visible = theta < np.radians(self.lens.fov_deg) / 2
-            pixel_sr = (1.0 / focal) ** 2
-        else:
-            visible = d[:, 2] > 1e-6
-            z = np.where(visible, d[:, 2], 1)
-            x, y = focal * d[:, 0] / z, focal * d[:, 1] / z
-            pixel_sr = (1.0 / focal) ** 2
-        px = np.floor(x + self.width / 2).astype(np.int64)
-        py = np.floor(y + self.height / 2).astype(np.int64)
+        x, y, visible = lens_project(d, self.lens.code, focal, self.width, self.height)
+        pixel_sr = (1.0 / focal) ** 2  # at the image centre (every lens)
+        px = np.floor(x).astype(np.int64)
+        py = np.floor(y).astype(np.int64)
         inside = visible & (px >= 0) & (px < self.width) & (py >= 0) & (py < self.height)
         px, py, mag = px[inside], py[inside], self.stars.magnitude[inside]
         sky = ids[py, px] == raycast.ID_SPACE

@@ -37,6 +37,7 @@ from numba import njit, prange
 from ..constants import EARTH_MEAN_RADIUS_KM
 from .airglow import AIRGLOW_TOP_KM
 from .culling import FISHEYE_MARGIN_PX, square_misses_hull
+from .lens import ray
 from .materials import pattern_visible, surface_albedo, surface_material
 from .shading import (
     A_KM,
@@ -45,7 +46,6 @@ from .shading import (
     ID_STATION,
     ID_SUN,
     earth_t,
-    ray,
     shade_sky_or_earth,
 )
 from .solids import hit_solid, in_shadow, nearest_solid, shade_solid, surface_uv
@@ -279,7 +279,9 @@ def _shade_hit(ox, oy, oz, dx, dy, dz, lz, n0, n1, n2, bp, face, t, geom, sun, s
 @njit(cache=True, inline="always")
 def _spacing(lens, focal, lz, step):
     """Angle (rad) between a ray (camera-frame z component lz) and its neighbours ``step``
-    pixels away: cos(theta) / focal across a rectilinear image, 1 / focal for the fisheye."""
+    pixels away: cos(theta) / focal across a rectilinear image, 1 / focal for the radial
+    lenses (the action lens's is up to a third smaller toward its edge: a slightly coarser mip
+    level there)."""
     return step * (lz if lens == 0 else 1.0) / focal
 
 
@@ -347,7 +349,7 @@ def _block_clear(x0, y0, geom, solids, tl, skip, z_max):
         solids[2], solids[3], solids[6], solids[7], solids[8], solids[9]
     )  # fmt: skip
     cand, _, nc = tl
-    pad = FISHEYE_MARGIN_PX if geom[2] == 1 else 0.0
+    pad = FISHEYE_MARGIN_PX if geom[2] != 0 else 0.0
     xa, xb = x0 - pad, x0 + BLOCK + 1.0 + pad
     ya, yb = y0 - pad, y0 + BLOCK + 1.0 + pad
     for j in range(nc):

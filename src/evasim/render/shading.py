@@ -14,6 +14,7 @@ from ..constants import WGS84_A_KM as A_KM
 from ..constants import WGS84_B_KM as B_KM
 from .airglow import ground_glow, sky_glow
 from .atmosphere import R_EARTH_KM, lookup_slice, sun_transmittance
+from .lens import ray  # noqa: F401  (re-exported: the pixel -> ray map of every lens)
 from .mipmap import bilinear_taps
 from .nightlights import intensity, switched_on
 
@@ -22,24 +23,6 @@ SUN_RADIUS_RAD = SUN_ANGULAR_RADIUS_AT_1AU_RAD
 """The Sun's disc is drawn at its mean angular radius (its distance changes it by +/-1.7 %)."""
 COS_SUN_RADIUS = float(np.cos(SUN_RADIUS_RAD))
 ID_SPACE, ID_EARTH, ID_STATION, ID_SUN = 0, 1, 2, 3
-
-
-@njit(cache=True, inline="always", fastmath=True, error_model="numpy")
-def ray(px, py, width, height, lens, focal):
-    """Camera-frame direction (x right, y down, z forward) of a pixel centre."""
-    u = px + 0.5 - width / 2.0
-    v = py + 0.5 - height / 2.0
-    if lens == 0:
-        x, y, z = u, v, focal
-    else:  # equidistant fisheye: r = f * theta
-        r = np.sqrt(u * u + v * v)
-        theta = r / focal
-        if theta > np.pi:
-            return 0.0, 0.0, 0.0, False
-        s = np.sin(theta) / r if r > 0 else 0.0
-        x, y, z = u * s, v * s, np.cos(theta)
-    n = np.sqrt(x * x + y * y + z * z)
-    return x / n, y / n, z / n, True
 
 
 @njit(cache=True, inline="always", fastmath=True, error_model="numpy")
