@@ -32,6 +32,15 @@ tether and the wearer's arms on against off (:func:`_people`).
 
 Surfaces ("surfaces", 1280 x 720; ``--surfaces-only`` measures only that): materials and
 fittings (handrails, booms) on and off in every combination (:func:`_surfaces`).
+
+Camera ("camera", 1280 x 720; ``--camera-only`` measures only that, :func:`_camera`): the cost
+of the lens models (the hull scene through the rectilinear 120 deg, the as-flown action lens
+and the 150 deg equidistant fisheye), of the flare (scene "sun": the action lens and the auto
+look at 15:40 UTC, the Sun in view, flare on against off) and of the auto look (the hull scene
+with ``--look auto`` against ``limb``), variants interleaved round-robin. Scenes "action" (the
+hull scene through the action lens) and "auto" (the action lens with the auto look, the Sun
+and its flare in view, as `replay --video` renders) join the main table when this tree has
+them.
 """
 
 from __future__ import annotations
@@ -104,6 +113,63 @@ def _effects(replay, n, scenes):
             "cpu_ms_all_on": round(cpu_ms["all_on"], 2),
             "cpu_cost_ms": {e: round(cpu_ms["all_on"] - cpu_ms[v], 2) for e, v in effects.items()},
         }
+    return out
+
+
+def _interleaved(cams: dict, when, n):
+    """Wall and CPU ms per frame of each camera, frames interleaved round-robin."""
+    for cam in cams.values():
+        cam.frame("EV1", when)  # warm-up
+    total, cpu = dict.fromkeys(cams, 0.0), dict.fromkeys(cams, 0.0)
+    for k in range(n):
+        for v, cam in cams.items():
+            t, c = time.perf_counter(), time.process_time()
+            cam.frame("EV1", when + timedelta(seconds=1 + k))
+            total[v] += time.perf_counter() - t
+            cpu[v] += time.process_time() - c
+    return {v: round(total[v] / n * 1e3, 2) for v in cams}, {
+        v: round(cpu[v] / n * 1e3, 2) for v in cams
+    }
+
+
+def _camera(replay, n):
+    """Per-frame cost at 720p of the lens models, the flare and the auto look (module doc)."""
+    from evasim.render.frame import HelmetCamera
+    from evasim.render.lens import Lens
+
+    day, sun_time = (datetime(2021, 9, 3, 15, m, tzinfo=UTC) for m in (30, 40))
+    action = Lens(121.0, projection="action")
+    groups = {
+        "lens": (
+            day,
+            {
+                "rectilinear_120": HelmetCamera(replay, 1280, 720, Lens(120.0), look="limb"),
+                "action_121": HelmetCamera(replay, 1280, 720, action, look="limb"),
+                "equidistant_150": HelmetCamera(
+                    replay, 1280, 720, Lens(150.0, fisheye=True), look="limb"
+                ),
+            },
+        ),
+        "flare": (
+            sun_time,
+            {
+                v: HelmetCamera(replay, 1280, 720, action, look="auto", flare=v == "on")
+                for v in ("on", "off")
+            },
+        ),
+        "auto_look": (
+            day,
+            {v: HelmetCamera(replay, 1280, 720, Lens(120.0), look=v) for v in ("auto", "limb")},
+        ),
+    }
+    out = {}
+    for name, (when, cams) in groups.items():
+        ms, cpu_ms = _interleaved(cams, when, n)
+        out[name] = {"ms": ms, "cpu_ms": cpu_ms}
+    out["flare"]["cost_ms"] = round(out["flare"]["ms"]["on"] - out["flare"]["ms"]["off"], 2)
+    out["auto_look"]["cost_ms"] = round(
+        out["auto_look"]["ms"]["auto"] - out["auto_look"]["ms"]["limb"], 2
+    )
     return out
 
 
@@ -222,7 +288,8 @@ class _Baseline:
             stdout=subprocess.PIPE,
             text=True,
         )
-        self.tree = self._ask({"hello": True})["tree"]
+        hello = self._ask({"hello": True})
+        self.tree, self.scenes = hello["tree"], hello.get("scenes", list(_scenes())[:5])
 
     def _ask(self, request: dict) -> dict:
         self.proc.stdin.write(json.dumps(request) + "\n")
@@ -249,6 +316,19 @@ def _scenes():
         "night": ("limb", night, True, Lens(120.0)),
         "fisheye": ("limb", day, True, Lens(150.0, fisheye=True)),
         "city": ("nadir", datetime(2021, 9, 3, 17, 54, tzinfo=UTC), False, Lens(120.0)),
+    } | _camera_scenes()
+
+
+def _camera_scenes() -> dict:
+    """The as-flown lens and the auto look, when this tree has them."""
+    try:
+        from evasim.render.lens import Lens
+    except ImportError:
+        return {}
+    action = Lens(121.0, projection="action")
+    return {
+        "action": ("limb", datetime(2021, 9, 3, 15, 30, tzinfo=UTC), True, action),
+        "auto": ("auto", datetime(2021, 9, 3, 15, 40, tzinfo=UTC), True, action),
     }
 
 
@@ -286,7 +366,10 @@ def _worker() -> None:
     for line in sys.stdin:
         req = json.loads(line)
         if "hello" in req:
-            out = {"tree": os.path.dirname(inspect.getfile(HelmetCamera))}
+            out = {
+                "tree": os.path.dirname(inspect.getfile(HelmetCamera)),
+                "scenes": list(cams.scenes),
+            }
         else:
             cam, when, _, _ = cams.get(req["scene"], req["size"])
             out = {
@@ -311,6 +394,7 @@ def main() -> None:
     parser.add_argument("--effects-only", action="store_true", help="only the night effects")
     parser.add_argument("--people-only", action="store_true", help="only the people's cost")
     parser.add_argument("--surfaces-only", action="store_true", help="only materials, fittings")
+    parser.add_argument("--camera-only", action="store_true", help="only lens, flare, look")
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
@@ -327,6 +411,10 @@ def main() -> None:
     if args.people_only:
         replay = run_replay(load_scenario("vkd-49"))
         print(json.dumps({"people": _people(replay, args.frames)}, indent=2))
+        return
+    if args.camera_only:
+        replay = run_replay(load_scenario("vkd-49"))
+        print(json.dumps({"camera": _camera(replay, args.frames)}, indent=2))
         return
     n = args.frames
     replay = run_replay(load_scenario("vkd-49"))
@@ -348,7 +436,7 @@ def main() -> None:
                 dt, frames = cams.seconds_per_frame(name, size, n)
                 new_s.append(dt)
                 new_cpu.append(_cpu_frames(cam, cams.cams[name, size][1], n))
-                if base:
+                if base and name in base.scenes:
                     wall, cpu = base.seconds_per_frame(name, size, n)
                     base_s.append(wall)
                     base_cpu.append(cpu)
@@ -366,7 +454,7 @@ def main() -> None:
                 "station_pixel_fraction": round(float((first_frame.ids == ID_STATION).mean()), 3),
                 "cpu_ms_per_frame": round(float(np.median(new_cpu)) * 1e3, 1),
             }
-            if base:
+            if base_s:
                 b = float(np.median(base_s))
                 row["baseline_fps"] = round(1 / b, 1)
                 row["baseline_fps_range"] = [round(1 / max(base_s), 1), round(1 / min(base_s), 1)]
@@ -384,6 +472,8 @@ def main() -> None:
         results["people"] = _people(replay, n)
     if "materials" in inspect.signature(HelmetCamera).parameters:
         results["surfaces"] = _surfaces(replay, n)
+    if "flare" in inspect.signature(HelmetCamera).parameters:
+        results["camera"] = _camera(replay, n)
     with tempfile.TemporaryDirectory() as tmp:
         for key, (frames, cam) in hull_frames.items():
             w, h = (int(x) for x in key.split("x"))

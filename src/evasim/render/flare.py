@@ -17,7 +17,8 @@ was found):
 * **veiling glare**: ``VEIL_FRACTION`` of the excess energy spread evenly over the frame;
 * **ghosts** (only with the Sun's disc in view): ``GHOSTS`` = (position along the line from the
   image centre to the Sun, as a multiple of the Sun's offset; radius as a fraction of the image
-  width; share of the excess energy; tint), soft-edged discs.
+  width; share of the excess energy; tint), soft-edged discs drawn on the 4 x 4 grid of the
+  bloom (their edges are soft anyway).
 
 Frame radiance (``Frame.radiance``) stays the scene's; only the 8-bit image is re-toned. With
 no pixel above the white point the image is left exactly as it was.
@@ -70,51 +71,76 @@ def _excess(radiance, exposure, white, down, out):
     return sums.sum()
 
 
-@njit(cache=True, inline="always", fastmath=True, error_model="numpy")
-def _bilinear(img, fx, fy, ch):
-    h, w = img.shape[0], img.shape[1]
-    fx = min(max(fx, 0.0), w - 1.0)
-    fy = min(max(fy, 0.0), h - 1.0)
-    x0, y0 = int(fx), int(fy)
-    x1, y1 = min(x0 + 1, w - 1), min(y0 + 1, h - 1)
-    ax, ay = fx - x0, fy - y0
-    top = img[y0, x0, ch] + (img[y0, x1, ch] - img[y0, x0, ch]) * ax
-    bottom = img[y1, x0, ch] + (img[y1, x1, ch] - img[y1, x0, ch]) * ax
+@njit(cache=True, parallel=True, fastmath=True, error_model="numpy")
+def _composite(radiance, exposure, flare, veil, image):
+    """Re-tone ``image`` from ``radiance`` plus the flare (exposed units): ``flare`` (h, w, 3),
+    its pixel (i, j) centred on full-resolution pixel ((i + 0.5) d - 0.5, ...), added
+    bilinearly, and the uniform ``veil``."""
+    height, width = radiance.shape[0], radiance.shape[1]
+    fh, fw = flare.shape[0], flare.shape[1]
+    table = TONE_TABLE
+    n = table.shape[0] - 1
+    scale = np.float32(n / TONE_SQRT_MAX)
+    dy, dx = height / fh, width / fw
+    x0s = np.empty(width, np.int64)
+    axs = np.empty(width, np.float32)
+    for x in range(width):
+        fx = min(max((x + 0.5) / dx - 0.5, 0.0), fw - 1.0)
+        x0s[x] = min(int(fx), fw - 2) if fw > 1 else 0
+        axs[x] = fx - x0s[x]
+    e_scale = np.float32(exposure)
+    for y in prange(height):
+        fy = min(max((y + 0.5) / dy - 0.5, 0.0), fh - 1.0)
+        y0 = int(fy)
+        y1 = min(y0 + 1, fh - 1)
+        ay = np.float32(fy - y0)
+        row = np.empty((fw + 1, 3), np.float32)  # the flare's rows y0, y1 blended, plus veil
+        for i in range(fw):
+            for ch in range(3):
+                row[i, ch] = flare[y0, i, ch] + (flare[y1, i, ch] - flare[y0, i, ch]) * ay + veil
+        row[fw] = row[fw - 1]
+        for x in range(width):
+            x0 = x0s[x]
+            ax = axs[x]
+            for ch in range(3):
+                add = row[x0, ch] + (row[x0 + 1, ch] - row[x0, ch]) * ax
+                e = e_scale * radiance[y, x, ch] + add
+                i = int(np.sqrt(e) * scale + np.float32(0.5)) if e > 0 else 0
+                image[y, x, ch] = table[min(i, n)]
+
+
+def _upsampled(img: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
+    """Bilinear resampling of ``img`` (h, w, 3) to ``shape`` (pixel centres aligned)."""
+    h, w = img.shape[:2]
+    fy = np.clip((np.arange(shape[0]) + 0.5) * h / shape[0] - 0.5, 0, h - 1)
+    fx = np.clip((np.arange(shape[1]) + 0.5) * w / shape[1] - 0.5, 0, w - 1)
+    y0, x0 = fy.astype(int), fx.astype(int)
+    y1, x1 = np.minimum(y0 + 1, h - 1), np.minimum(x0 + 1, w - 1)
+    ay, ax = (fy - y0)[:, None, None], (fx - x0)[None, :, None]
+    top = img[y0][:, x0] + (img[y0][:, x1] - img[y0][:, x0]) * ax
+    bottom = img[y1][:, x0] + (img[y1][:, x1] - img[y1][:, x0]) * ax
     return top + (bottom - top) * ay
 
 
-@njit(cache=True, parallel=True, fastmath=True, error_model="numpy")
-def _composite(radiance, exposure, narrow, wide, veil, ghosts, image):
-    """Re-tone ``image`` from ``radiance`` plus the flare (exposed units): the narrow and wide
-    bloom images (their pixel (i, j) centred on full-resolution pixel ((i + 0.5) d - 0.5)),
-    the veil and the ghosts (rows: x, y, radius (px), value r, g, b)."""
-    height, width = radiance.shape[0], radiance.shape[1]
-    table = TONE_TABLE
-    n = table.shape[0] - 1
-    scale = n / TONE_SQRT_MAX
-    dn = width / narrow.shape[1]
-    dw = width / wide.shape[1]
-    for y in prange(height):
-        fyn = (y + 0.5) / dn - 0.5
-        fyw = (y + 0.5) / dw - 0.5
-        for x in range(width):
-            fxn = (x + 0.5) / dn - 0.5
-            fxw = (x + 0.5) / dw - 0.5
-            g0, g1, g2 = 0.0, 0.0, 0.0
-            for k in range(ghosts.shape[0]):
-                ddx, ddy = x + 0.5 - ghosts[k, 0], y + 0.5 - ghosts[k, 1]
-                d = np.sqrt(ddx * ddx + ddy * ddy) / ghosts[k, 2]
-                if d < 1.0:
-                    edge = 1.0 if d < 0.8 else (1.0 - d) / 0.2
-                    g0 += ghosts[k, 3] * edge
-                    g1 += ghosts[k, 4] * edge
-                    g2 += ghosts[k, 5] * edge
-            for ch in range(3):
-                add = veil + _bilinear(narrow, fxn, fyn, ch) + _bilinear(wide, fxw, fyw, ch)
-                add += g0 if ch == 0 else (g1 if ch == 1 else g2)
-                e = exposure * radiance[y, x, ch] + add
-                i = int(np.sqrt(e) * scale + 0.5) if e > 0 else 0
-                image[y, x, ch] = table[min(i, n)]
+def _add_ghosts(flare: np.ndarray, width: int, sun_xy, total: float) -> None:
+    """Draw the ghosts (soft discs, module doc) into ``flare``, whose pixels are DOWN x DOWN
+    image pixels."""
+    h, w = flare.shape[:2]
+    cx, cy = width / 2.0, h * DOWN / 2.0
+    yy, xx = np.mgrid[:h, :w]
+    for along, radius, share, tint in GHOSTS:
+        r_px = radius * width
+        value = share * total / (np.pi * r_px * r_px)
+        gx = (cx + along * (sun_xy[0] - cx)) / DOWN - 0.5
+        gy = (cy + along * (sun_xy[1] - cy)) / DOWN - 0.5
+        r = r_px / DOWN
+        x0, x1 = max(int(gx - r) - 1, 0), min(int(gx + r) + 2, w)
+        y0, y1 = max(int(gy - r) - 1, 0), min(int(gy + r) + 2, h)
+        if x0 >= x1 or y0 >= y1:
+            continue
+        d = np.hypot(xx[y0:y1, x0:x1] - gx, yy[y0:y1, x0:x1] - gy) / r
+        edge = np.clip((1.0 - d) / 0.2, 0.0, 1.0)
+        flare[y0:y1, x0:x1] += (value * edge)[..., None] * np.array(tint, np.float32)
 
 
 def apply(
@@ -149,25 +175,12 @@ def apply(
     coarse = coarse.reshape(h2, DOWN_WIDE, w2, DOWN_WIDE, 3).mean(axis=(1, 3))
     sigma_wide = BLOOM_SIGMA_WIDE * width / (DOWN * DOWN_WIDE)
     wide = gaussian_filter(coarse, (sigma_wide,) * 2 + (0,), mode="constant", truncate=3.0)
-    narrow *= BLOOM_FRACTION * (1.0 - BLOOM_WIDE_SHARE)
-    wide *= BLOOM_FRACTION * BLOOM_WIDE_SHARE
-    veil = VEIL_FRACTION * total / (width * height)
-    rows = []
-    if sun_xy is not None:
-        cx, cy = width / 2.0, height / 2.0
-        for along, radius, share, tint in GHOSTS:
-            r_px = radius * width
-            value = share * total / (np.pi * r_px * r_px)
-            x, y = cx + along * (sun_xy[0] - cx), cy + along * (sun_xy[1] - cy)
-            rows.append([x, y, r_px, *(value * np.array(tint))])
-    ghosts = np.array(rows, float).reshape(-1, 6)
-    _composite(
-        radiance,
-        float(exposure),
-        narrow.astype(np.float32),
-        wide.astype(np.float32),
-        float(veil),
-        ghosts,
-        image,
+    flare = narrow * np.float32(BLOOM_FRACTION * (1.0 - BLOOM_WIDE_SHARE))
+    flare += _upsampled(wide, (hh, ww)).astype(np.float32) * np.float32(
+        BLOOM_FRACTION * BLOOM_WIDE_SHARE
     )
+    if sun_xy is not None:
+        _add_ghosts(flare, width, sun_xy, total)
+    veil = VEIL_FRACTION * total / (width * height)
+    _composite(radiance, float(exposure), np.ascontiguousarray(flare), np.float32(veil), image)
     return True
