@@ -115,10 +115,13 @@ def test_screen_hulls_contain_every_visible_point_of_each_solid(vkd49, look, fis
         x, y = x[on_screen], y[on_screen]
         assert (x >= rects[s, 0]).all() and (x <= rects[s, 2]).all()
         assert (y >= rects[s, 1]).all() and (y <= rects[s, 3]).all()
-        if n_hull[s] >= 3:
+        if n_hull[s].max() >= 3:  # (through a radial lens, a hull per slice of the solid)
             for px, py in zip(x, y, strict=True):
                 sq = (px - pad, py - pad, px + pad, py + pad)
-                assert not culling.square_misses_hull(*sq, hulls[s], n_hull[s])
+                assert not all(
+                    culling.square_misses_bound(*sq, hulls[s, k], n_hull[s, k], bool(fisheye))
+                    for k in range(n_hull.shape[1])
+                )
             checked += len(x)
     assert checked > 1000
 
@@ -130,16 +133,56 @@ def test_hull_of_a_box_in_front_is_its_projected_outline():
     frames[0, 1:] = np.eye(3)
     halves = np.full((1, 3), 0.5e-3)
     rects = np.zeros((1, 4))
-    hulls = np.zeros((1, culling.MAX_POINTS + 1, 2))
-    n_hull = np.zeros(1, np.int64)
+    hulls = np.zeros((1, 1, culling.MAX_POINTS + 1, 2))
+    n_hull = np.zeros((1, 1), np.int64)
     culling.screen_bounds(frames, halves, np.array([1]), 100.0, 0.0, 0.0, rects, hulls, n_hull)
-    assert n_hull[0] == 4
+    assert n_hull[0, 0] == 4
+    hull, nh = hulls[0, 0], n_hull[0, 0]
     edge = 100.0 * 0.5 / 4.5  # the near face at 4.5 m
-    assert np.allclose(np.sort(np.abs(hulls[0, :4]), axis=0), edge)
+    assert np.allclose(np.sort(np.abs(hull[:4]), axis=0), edge)
     assert np.allclose(rects[0], [-edge - 1, -edge - 1, edge + 1, edge + 1])
     # a point just outside the outline (beyond the 1 px margin) is outside, one inside is not
-    assert culling.square_misses_hull(edge + 1.5, 0, edge + 1.5, 0, hulls[0], n_hull[0])
-    assert not culling.square_misses_hull(edge - 0.5, 0, edge - 0.5, 0, hulls[0], n_hull[0])
+    assert culling.square_misses_hull(edge + 1.5, 0, edge + 1.5, 0, hull, nh)
+    assert not culling.square_misses_hull(edge - 0.5, 0, edge - 0.5, 0, hull, nh)
+
+
+def test_fisheye_slices_bound_a_long_box_tighter_than_one_hull():
+    """A 20 m beam 3 m ahead seen through the 180 deg fisheye images as an arc: its slices'
+    hulls leave free most of the sky that the arc's single convex hull would cover (the image
+    centre just in front of the arc's chord, between the beam's ends), and still contain the
+    beam's centre point."""
+    frames = np.zeros((1, 4, 3))
+    frames[0, 0] = [0.0, -3e-3, 3e-3]  # 3 m ahead, 3 m up: the arc bows toward the top
+    frames[0, 1:] = np.eye(3)
+    halves = np.array([[10e-3, 0.1e-3, 0.1e-3]])
+    rects = np.zeros((1, 4))
+    hulls = np.zeros((1, culling.FISHEYE_SLICES, culling.DOP_SIDES + 1, 2))
+    n_hull = np.zeros((1, culling.FISHEYE_SLICES), np.int64)
+    focal = 640 / (np.pi / 2)
+    culling.fisheye_bounds(
+        frames, halves, np.array([1]), focal, 640.0, 360.0, rects, hulls, n_hull, 1
+    )
+    assert (n_hull[0] >= 3).all()
+
+    def inside(x, y):
+        return not all(
+            culling.square_misses_dop(x, y, x, y, hulls[0, k], n_hull[0, k])
+            for k in range(culling.FISHEYE_SLICES)
+        )
+
+    def image(p):  # equidistant projection, written out here
+        rho = np.hypot(p[0], p[1])
+        r = focal * np.arctan2(rho, p[2])
+        return 640 + p[0] / rho * r, 360 + p[1] / rho * r
+
+    centre = image([0.0, -3.0, 3.0])
+    ends = [image([x, -3.0, 3.0]) for x in (-10.0, 10.0)]
+    chord_mid_y = (ends[0][1] + ends[1][1]) / 2
+    assert inside(*centre)
+    # halfway from the arc's top down to the chord between its ends: inside the single convex
+    # hull of the arc, outside every slice's
+    assert chord_mid_y - centre[1] > 100
+    assert not inside(640.0, (centre[1] + chord_mid_y) / 2)
 
 
 def test_texture_mip_levels_average_in_linear_light():

@@ -88,8 +88,9 @@ def _cross(o, a, b):
 
 @njit(cache=True)
 def screen_bounds(frames, halves, kinds, focal, w_half, h_half, rects, hulls, n_hull):
-    """Fill ``rects`` (n, 4: x0, y0, x1, y1 pixels), ``hulls`` (n, MAX_POINTS + 1, 2) and
-    ``n_hull`` (n) for solids given by ``frames`` (n, 4, 3: centre and local axes in the camera
+    """Fill ``rects`` (n, 4: x0, y0, x1, y1 pixels), ``hulls`` (n, 1, MAX_POINTS + 1, 2) and
+    ``n_hull`` (n, 1) (one hull per solid: straight edges image straight) for solids given by
+    ``frames`` (n, 4, 3: centre and local axes in the camera
     frame, km), ``halves`` (km) and ``kinds`` (0 cylinder, 1 box). A solid wholly behind the
     camera gets an empty rectangle and no hull."""
     verts = np.empty((2 * PRISM_SIDES, 3))
@@ -115,14 +116,14 @@ def screen_bounds(frames, halves, kinds, focal, w_half, h_half, rects, hulls, n_
                 m += 1
         if m == 0:
             rects[s, 0], rects[s, 1], rects[s, 2], rects[s, 3] = 1e9, 1e9, -1e9, -1e9
-            n_hull[s] = 0
+            n_hull[s, 0] = 0
             continue
-        nh = _hull(pts, m, hulls[s])
-        n_hull[s] = nh
+        nh = _hull(pts, m, hulls[s, 0])
+        n_hull[s, 0] = nh
         x0, y0, x1, y1 = 1e30, 1e30, -1e30, -1e30
         for k in range(nh):
-            x0, x1 = min(x0, hulls[s, k, 0]), max(x1, hulls[s, k, 0])
-            y0, y1 = min(y0, hulls[s, k, 1]), max(y1, hulls[s, k, 1])
+            x0, x1 = min(x0, hulls[s, 0, k, 0]), max(x1, hulls[s, 0, k, 0])
+            y0, y1 = min(y0, hulls[s, 0, k, 1]), max(y1, hulls[s, 0, k, 1])
         rects[s, 0], rects[s, 1] = x0 - MARGIN_PX, y0 - MARGIN_PX
         rects[s, 2], rects[s, 3] = x1 + MARGIN_PX, y1 + MARGIN_PX
 
@@ -139,7 +140,7 @@ def square_misses_hull(x0, y0, x1, y1, hull, nh):
         bx, by = hull[(k + 1) % nh, 0], hull[(k + 1) % nh, 1]
         ex, ey = bx - ax, by - ay
         norm = np.sqrt(ex * ex + ey * ey)
-        if norm == 0:
+        if norm < 1e-6:  # (near-)duplicate vertices: no usable direction, not a separating axis
             continue
         # outward side of a counter-clockwise (in x right, y up terms) chain: cross < 0
         lim = -MARGIN_PX * norm
@@ -155,6 +156,62 @@ def square_misses_hull(x0, y0, x1, y1, hull, nh):
 FISHEYE_EDGE_SAMPLES = 64  # at most, per edge
 FISHEYE_POINTS = 3 * PRISM_SIDES * FISHEYE_EDGE_SAMPLES
 FISHEYE_MARGIN_PX = 2.0
+FISHEYE_SLICES = 4
+"""Through a radial lens a long solid's image is curved (a truss across the view bends into an
+arc) and its convex hull holds much empty sky, where blocks are then traced pixel by pixel:
+each solid is bounded as FISHEYE_SLICES slices along its longest axis, each with its own hull
+(a block is clear of the solid when it misses every slice's hull)."""
+DOP_SIDES = 32
+"""Each slice's image (hundreds of sampled points) is bounded by the polygon of its supporting
+lines in DOP_SIDES evenly spaced directions (a discrete oriented polytope): it contains their
+convex hull, is at most 1 / cos(pi / DOP_SIDES) - 1 = 0.5 % of its radius larger, and costs
+the block test DOP_SIDES edges."""
+
+
+DOP_NORMALS = np.array(
+    [
+        [np.cos(2 * np.pi * k / DOP_SIDES), np.sin(2 * np.pi * k / DOP_SIDES)]
+        for k in range(DOP_SIDES)
+    ]
+)
+
+
+@njit(cache=True)
+def _bounding_dop(pts, n, out):
+    """Write the supports of the points ``pts[:n]`` along DOP_NORMALS to ``out[:, 0]`` (the
+    polygon {p: n_k . p <= out[k, 0]}); returns DOP_SIDES. Kept as supports, not corners:
+    the corners of a thin solid's polygon nearly coincide and the directions between them
+    would be numerical noise."""
+    for k in range(DOP_SIDES):
+        best = -1e300
+        for v in range(n):
+            best = max(best, DOP_NORMALS[k, 0] * pts[v, 0] + DOP_NORMALS[k, 1] * pts[v, 1])
+        out[k, 0] = best
+        out[k, 1] = 0.0
+    return DOP_SIDES
+
+
+@njit(cache=True, inline="always", fastmath=True, error_model="numpy")
+def square_misses_dop(x0, y0, x1, y1, supports, nh):
+    """True when the rectangle [x0, x1] x [y0, y1] lies wholly beyond one of the supporting
+    lines of a slice's polygon (:func:`_bounding_dop`, grown by MARGIN_PX); ``nh`` < 3: no
+    polygon (nothing can be proved)."""
+    if nh < 3:
+        return False
+    for k in range(DOP_SIDES):
+        nx, ny = DOP_NORMALS[k, 0], DOP_NORMALS[k, 1]
+        m = min(nx * x0, nx * x1) + min(ny * y0, ny * y1)  # the rectangle's least n . p
+        if m > supports[k, 0] + MARGIN_PX:
+            return True
+    return False
+
+
+@njit(cache=True, inline="always", fastmath=True, error_model="numpy")
+def square_misses_bound(x0, y0, x1, y1, hull, nh, radial):
+    """:func:`square_misses_dop` for a radial lens's slices, else :func:`square_misses_hull`."""
+    if radial:
+        return square_misses_dop(x0, y0, x1, y1, hull, nh)
+    return square_misses_hull(x0, y0, x1, y1, hull, nh)
 
 
 @njit(cache=True)
@@ -184,67 +241,92 @@ def fisheye_bounds(frames, halves, kinds, focal, w_half, h_half, rects, hulls, n
     """Screen rectangles and convex hulls for the radial lenses (:mod:`.lens` code ``lens``:
     1 the equidistant fisheye, r = focal * theta; 2 the action lens).
 
-    A straight edge images as a curve, so each edge of the solid's enclosing polytope is
-    sampled evenly in the angle it subtends at the camera (every ~3 pixels of its image, at
-    most FISHEYE_EDGE_SAMPLES) and the hull taken of the samples; the curve's bulge between
-    samples is covered by testing squares grown by FISHEYE_MARGIN_PX against it (and by
-    growing the rectangles as much). The convex hull of the image contains the (not always
-    convex) image itself. A solid around the camera or behind it on the backward axis (its
-    image may wrap round the lens circle) keeps the whole screen and no hull.
-    ``hulls`` must hold FISHEYE_POINTS + 1 points.
+    A straight edge images as a curve, so each edge of the enclosing polytope of each of the
+    solid's FISHEYE_SLICES slices is sampled evenly in the angle it subtends at the camera
+    (every ~2-3 pixels of its image, at most FISHEYE_EDGE_SAMPLES) and the samples bounded by
+    their DOP_SIDES-gon (which contains their convex hull); the curve's bulge between samples is
+    covered by testing squares grown by FISHEYE_MARGIN_PX against it (and by growing the
+    rectangles as much). The convex hull of a slice's image contains the (not always convex)
+    image itself. A slice around the camera or behind it on the backward axis (its image may
+    wrap round the lens circle) has no hull and gives the solid the whole screen. ``hulls`` (n,
+    FISHEYE_SLICES, DOP_SIDES + 1, 2), ``n_hull`` (n, FISHEYE_SLICES).
     """
     verts = np.empty((2 * PRISM_SIDES, 3))
     pts = np.empty((FISHEYE_POINTS, 2))
+    sub_half = np.empty(3)
+    sub_c = np.empty(3)
     # samples per radian of the edge: ~1 per 2 pixels of its image (1.5 / 3 px) at the lens's
     # largest radial scale dr/dtheta (focal for the fisheye; at 90 deg off the axis for the
     # action lens, beyond which nothing of a frame up to 180 deg wide is seen)
     stretch = 1.0 if lens == 1 else 1.0 + 3.0 * ACTION_K3 * (np.pi / 2) ** 2
+    m_px = FISHEYE_MARGIN_PX + MARGIN_PX
     for s in range(frames.shape[0]):
-        n_hull[s] = 0
-        rects[s, 0], rects[s, 1], rects[s, 2], rects[s, 3] = -1e9, -1e9, 1e9, 1e9
-        if _camera_sees_backward_or_inside(frames[s, 1:], frames[s, 0], halves[s], kinds[s]):
-            continue
-        _solid_vertices(frames[s, 1:], frames[s, 0], halves[s], kinds[s], verts)
-        n_edges = 3 * PRISM_SIDES if kinds[s] == 0 else 12
-        m = 0
-        for e in range(n_edges):
-            ia, ib = _edge(kinds[s], e)
-            ax, ay, az = verts[ia, 0], verts[ia, 1], verts[ia, 2]
-            ex, ey, ez = verts[ib, 0] - ax, verts[ib, 1] - ay, verts[ib, 2] - az
-            length = np.sqrt(ex * ex + ey * ey + ez * ez)
-            na = np.sqrt(ax * ax + ay * ay + az * az)
-            nb = np.sqrt(verts[ib, 0] ** 2 + verts[ib, 1] ** 2 + verts[ib, 2] ** 2)
-            cos_ab = (ax * verts[ib, 0] + ay * verts[ib, 1] + az * verts[ib, 2]) / (na * nb)
-            span = np.arccos(max(min(cos_ab, 1.0), -1.0))  # angle the edge subtends
-            cos_alpha = -(ax * ex + ay * ey + az * ez) / (na * length)  # at A, camera to B
-            alpha = np.arccos(max(min(cos_alpha, 1.0), -1.0))
-            k_n = min(FISHEYE_EDGE_SAMPLES, max(2, int(span * focal * stretch * 1.5 / 3.0) + 2))
-            for k in range(k_n):
-                psi = span * k / (k_n - 1)
-                # law of sines in (camera, A, P): |AP| = |A| sin(psi) / sin(alpha + psi)
-                sn = np.sin(alpha + psi)
-                f = (
-                    1.0
-                    if (k == k_n - 1 or sn <= 1e-12)
-                    else min(na * np.sin(psi) / sn / length, 1.0)
-                )
-                x, y, z = ax + f * ex, ay + f * ey, az + f * ez
-                rho = np.sqrt(x * x + y * y)
-                theta = np.arctan2(rho, z)
-                scale = radius_px(theta, lens, focal) / rho if rho > 0 else 0.0
-                pts[m, 0] = w_half + x * scale
-                pts[m, 1] = h_half + y * scale
-                m += 1
-        nh = _hull(pts, m, hulls[s])
+        u, c = frames[s, 1:], frames[s, 0]
+        # slice along the cylinder's axis, or the box's longest axis
+        axis = 0
+        if kinds[s] == 1:
+            if halves[s, 1] > halves[s, axis]:
+                axis = 1
+            if halves[s, 2] > halves[s, axis]:
+                axis = 2
         x0, y0, x1, y1 = 1e30, 1e30, -1e30, -1e30
-        for k in range(nh):
-            x0, x1 = min(x0, hulls[s, k, 0]), max(x1, hulls[s, k, 0])
-            y0, y1 = min(y0, hulls[s, k, 1]), max(y1, hulls[s, k, 1])
-        n_hull[s] = nh
-        m_px = FISHEYE_MARGIN_PX + MARGIN_PX
-        rects[s, 0], rects[s, 1], rects[s, 2], rects[s, 3] = (
-            x0 - m_px,
-            y0 - m_px,
-            x1 + m_px,
-            y1 + m_px,
-        )
+        wraps = False
+        for sl in range(FISHEYE_SLICES):
+            n_hull[s, sl] = 0
+            for d in range(3):
+                sub_half[d] = halves[s, d]
+            sub_half[axis] = halves[s, axis] / FISHEYE_SLICES
+            offset = -halves[s, axis] + (2 * sl + 1) * sub_half[axis]
+            for d in range(3):
+                sub_c[d] = c[d] + offset * u[axis, d]
+            if _camera_sees_backward_or_inside(u, sub_c, sub_half, kinds[s]):
+                wraps = True
+                continue
+            m = _edge_samples(u, sub_c, sub_half, kinds[s], focal, stretch, lens, verts, pts,
+                              w_half, h_half)  # fmt: skip
+            for k in range(m):
+                x0, x1 = min(x0, pts[k, 0]), max(x1, pts[k, 0])
+                y0, y1 = min(y0, pts[k, 1]), max(y1, pts[k, 1])
+            nh = _bounding_dop(pts, m, hulls[s, sl])
+            n_hull[s, sl] = nh
+        if wraps:
+            for sl in range(FISHEYE_SLICES):
+                n_hull[s, sl] = 0
+            rects[s, 0], rects[s, 1], rects[s, 2], rects[s, 3] = -1e9, -1e9, 1e9, 1e9
+        else:
+            rects[s, 0], rects[s, 1] = x0 - m_px, y0 - m_px
+            rects[s, 2], rects[s, 3] = x1 + m_px, y1 + m_px
+
+
+@njit(cache=True)
+def _edge_samples(u, c, half, kind, focal, stretch, lens, verts, pts, w_half, h_half):
+    """Image points of the edges of the polytope (centre ``c``, axes ``u``, ``half``) sampled
+    evenly in the angle each subtends at the camera; returns their number."""
+    _solid_vertices(u, c, half, kind, verts)
+    n_edges = 3 * PRISM_SIDES if kind == 0 else 12
+    m = 0
+    for e in range(n_edges):
+        ia, ib = _edge(kind, e)
+        ax, ay, az = verts[ia, 0], verts[ia, 1], verts[ia, 2]
+        ex, ey, ez = verts[ib, 0] - ax, verts[ib, 1] - ay, verts[ib, 2] - az
+        length = np.sqrt(ex * ex + ey * ey + ez * ez)
+        na = np.sqrt(ax * ax + ay * ay + az * az)
+        nb = np.sqrt(verts[ib, 0] ** 2 + verts[ib, 1] ** 2 + verts[ib, 2] ** 2)
+        cos_ab = (ax * verts[ib, 0] + ay * verts[ib, 1] + az * verts[ib, 2]) / (na * nb)
+        span = np.arccos(max(min(cos_ab, 1.0), -1.0))  # angle the edge subtends
+        cos_alpha = -(ax * ex + ay * ey + az * ez) / (na * length)  # at A, camera to B
+        alpha = np.arccos(max(min(cos_alpha, 1.0), -1.0))
+        k_n = min(FISHEYE_EDGE_SAMPLES, max(2, int(span * focal * stretch * 1.5 / 3.0) + 2))
+        for k in range(k_n):
+            psi = span * k / (k_n - 1)
+            # law of sines in (camera, A, P): |AP| = |A| sin(psi) / sin(alpha + psi)
+            sn = np.sin(alpha + psi)
+            f = 1.0 if (k == k_n - 1 or sn <= 1e-12) else min(na * np.sin(psi) / sn / length, 1.0)
+            x, y, z = ax + f * ex, ay + f * ey, az + f * ez
+            rho = np.sqrt(x * x + y * y)
+            theta = np.arctan2(rho, z)
+            scale = radius_px(theta, lens, focal) / rho if rho > 0 else 0.0
+            pts[m, 0] = w_half + x * scale
+            pts[m, 1] = h_half + y * scale
+            m += 1
+    return m

@@ -469,9 +469,12 @@ class HelmetCamera:
         frames[:, 0] = (centres - pose.position_itrs_km) @ pose.rotation_itrs
         frames[:, 1:] = np.einsum("ji,njk->nki", pose.rotation_itrs, rots)
         rects = np.tile([-1e9, -1e9, 1e9, 1e9], (n, 1))
-        size = culling.FISHEYE_POINTS if self.lens.fisheye else culling.MAX_POINTS
-        hulls = np.zeros((n, size + 1, 2))
-        n_hull = np.zeros(n, np.int64)
+        if self.lens.fisheye:
+            hulls = np.zeros((n, culling.FISHEYE_SLICES, culling.DOP_SIDES + 1, 2))
+            n_hull = np.zeros((n, culling.FISHEYE_SLICES), np.int64)
+        else:
+            hulls = np.zeros((n, 1, culling.MAX_POINTS + 1, 2))
+            n_hull = np.zeros((n, 1), np.int64)
         if n:
             w2, h2 = self.width / 2, self.height / 2
             if self.lens.fisheye:

@@ -36,7 +36,7 @@ from numba import njit, prange
 
 from ..constants import EARTH_MEAN_RADIUS_KM
 from .airglow import AIRGLOW_TOP_KM
-from .culling import FISHEYE_MARGIN_PX, square_misses_hull
+from .culling import FISHEYE_MARGIN_PX, square_misses_bound
 from .lens import ray
 from .materials import pattern_visible, surface_albedo, surface_material
 from .shading import (
@@ -349,7 +349,8 @@ def _block_clear(x0, y0, geom, solids, tl, skip, z_max):
         solids[2], solids[3], solids[6], solids[7], solids[8], solids[9]
     )  # fmt: skip
     cand, _, nc = tl
-    pad = FISHEYE_MARGIN_PX if geom[2] != 0 else 0.0
+    radial = geom[2] != 0
+    pad = FISHEYE_MARGIN_PX if radial else 0.0
     xa, xb = x0 - pad, x0 + BLOCK + 1.0 + pad
     ya, yb = y0 - pad, y0 + BLOCK + 1.0 + pad
     for j in range(nc):
@@ -360,7 +361,12 @@ def _block_clear(x0, y0, geom, solids, tl, skip, z_max):
             continue
         if _least_depth(p, frames, halves, kinds) >= z_max:
             continue
-        if square_misses_hull(xa, ya, xb, yb, hulls[p], n_hull[p]):
+        misses = True  # every slice's hull (one for the rectilinear lens) misses the block
+        for k in range(n_hull.shape[1]):
+            if not square_misses_bound(xa, ya, xb, yb, hulls[p, k], n_hull[p, k], radial):
+                misses = False
+                break
+        if misses:
             continue
         if skip >= 0 and _behind_at_corners(p, x0, y0, geom, solids, z_max):
             continue
