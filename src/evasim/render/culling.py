@@ -10,7 +10,7 @@ uses the hull's bounding rectangle to skip solids per tile and per pixel, and th
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
+from numba import njit, prange
 
 from .lens import ACTION_K3, radius_px
 
@@ -236,7 +236,7 @@ def _camera_sees_backward_or_inside(u, c, half, kind):
     return inside or (t_out >= max(t_in, 0.0))
 
 
-@njit(cache=True)
+@njit(cache=True, parallel=True)
 def fisheye_bounds(frames, halves, kinds, focal, w_half, h_half, rects, hulls, n_hull, lens):
     """Screen rectangles and convex hulls for the radial lenses (:mod:`.lens` code ``lens``:
     1 the equidistant fisheye, r = focal * theta; 2 the action lens).
@@ -251,16 +251,16 @@ def fisheye_bounds(frames, halves, kinds, focal, w_half, h_half, rects, hulls, n
     wrap round the lens circle) has no hull and gives the solid the whole screen. ``hulls`` (n,
     FISHEYE_SLICES, DOP_SIDES + 1, 2), ``n_hull`` (n, FISHEYE_SLICES).
     """
-    verts = np.empty((2 * PRISM_SIDES, 3))
-    pts = np.empty((FISHEYE_POINTS, 2))
-    sub_half = np.empty(3)
-    sub_c = np.empty(3)
     # samples per radian of the edge: ~1 per 2 pixels of its image (1.5 / 3 px) at the lens's
     # largest radial scale dr/dtheta (focal for the fisheye; at 90 deg off the axis for the
     # action lens, beyond which nothing of a frame up to 180 deg wide is seen)
     stretch = 1.0 if lens == 1 else 1.0 + 3.0 * ACTION_K3 * (np.pi / 2) ** 2
     m_px = FISHEYE_MARGIN_PX + MARGIN_PX
-    for s in range(frames.shape[0]):
+    for s in prange(frames.shape[0]):  # solids in parallel, each with its own buffers
+        verts = np.empty((2 * PRISM_SIDES, 3))
+        pts = np.empty((FISHEYE_POINTS, 2))
+        sub_half = np.empty(3)
+        sub_c = np.empty(3)
         u, c = frames[s, 1:], frames[s, 0]
         # slice along the cylinder's axis, or the box's longest axis
         axis = 0
