@@ -40,7 +40,8 @@ look at 15:40 UTC, the Sun in view, flare on against off) and of the auto look (
 with ``--look auto`` against ``limb``), variants interleaved round-robin. Scenes "action" (the
 hull scene through the action lens) and "auto" (the action lens with the auto look, the Sun
 and its flare in view, as `replay --video` renders) join the main table when this tree has
-them.
+them. ``--camera-only`` also gives "block_modes" (:func:`_block_modes`): the share of blocks
+traced pixel by pixel per lens, independent of the machine's load.
 """
 
 from __future__ import annotations
@@ -170,6 +171,59 @@ def _camera(replay, n):
     out["auto_look"]["cost_ms"] = round(
         out["auto_look"]["ms"]["auto"] - out["auto_look"]["ms"]["limb"], 2
     )
+    return out
+
+
+def _block_modes(replay) -> dict:
+    """Share of the 4 x 4 blocks of the 720p hull scene that the adaptive sampling traces
+    pixel by pixel, interpolates, or shades per 2 x 2 (Earth), per lens: deterministic, a
+    measure of the culling independent of the machine's load."""
+    from numba import njit
+
+    from evasim.render import raycast
+    from evasim.render.frame import HelmetCamera
+    from evasim.render.lens import Lens
+    from evasim.render.shading import A_KM
+
+    @njit
+    def counts(width, height, lens, focal, cam, rot, sun, sun_frac, earth, solids, samples):
+        geom = (width, height, lens, focal, cam, rot)
+        tlat = np.pi * A_KM / earth[1][0, 1]
+        tlon = 2.0 * np.pi * A_KM / earth[1][0, 2]
+        tcand, tnear, tnc, tiles_x, _, s_id = samples[:6]
+        out = np.zeros(3, np.int64)
+        for j in range(s_id.shape[0] - 1):
+            for i in range(s_id.shape[1] - 1):
+                x0, y0 = i * raycast.BLOCK, j * raycast.BLOCK
+                if x0 >= width or y0 >= height:
+                    continue
+                tile = (y0 // raycast.TILE) * tiles_x + x0 // raycast.TILE
+                tl = (tcand[tile], tnear[tile], tnc[tile])
+                out[raycast._block_mode(j, i, x0, y0, geom, samples, solids, tl, tlat, tlon)] += 1
+        return out
+
+    found = {}
+    original = raycast.fill_blocks
+
+    def spy(*args):
+        found["counts"] = counts(*args[:11])
+        return original(*args)
+
+    out = {}
+    when = datetime(2021, 9, 3, 15, 30, tzinfo=UTC)
+    raycast.fill_blocks = spy
+    try:
+        for name, lens in (
+            ("rectilinear_120", Lens(120.0)),
+            ("action_121", Lens(121.0, projection="action")),
+            ("equidistant_150", Lens(150.0, fisheye=True)),
+        ):
+            HelmetCamera(replay, 1280, 720, lens, look="limb").frame("EV1", when)
+            c = found["counts"] / found["counts"].sum()
+            out[name] = {"traced": round(float(c[0]), 3), "interpolated": round(float(c[1]), 3),
+                         "earth_2x2": round(float(c[2]), 3)}  # fmt: skip
+    finally:
+        raycast.fill_blocks = original
     return out
 
 
@@ -414,7 +468,8 @@ def main() -> None:
         return
     if args.camera_only:
         replay = run_replay(load_scenario("vkd-49"))
-        print(json.dumps({"camera": _camera(replay, args.frames)}, indent=2))
+        out = {"block_modes": _block_modes(replay), "camera": _camera(replay, args.frames)}
+        print(json.dumps(out, indent=2))
         return
     n = args.frames
     replay = run_replay(load_scenario("vkd-49"))
