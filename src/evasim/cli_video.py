@@ -36,7 +36,9 @@ def render_video(
     fps: Annotated[float, typer.Option(help="video frames per second, 0.1..120")] = 30.0,
     speed: Annotated[float, typer.Option(help="replay seconds per video second")] = 1.0,
     size: Annotated[str, typer.Option(help="WIDTHxHEIGHT")] = "1280x720",
-    look: Annotated[str, typer.Option(help="worksite, limb, nadir, partner, free:Y,P")] = "limb",
+    look: Annotated[
+        str, typer.Option(help="auto (from the timeline), worksite, limb, nadir, partner, free:Y,P")
+    ] = "auto",
     chunk_frames: Annotated[int, typer.Option(help="frames per chunk (one task each)")] = 300,
     scheduler: Annotated[
         str | None, typer.Option(help="Dask scheduler address [default: a LocalCluster]")
