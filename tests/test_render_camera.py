@@ -166,3 +166,27 @@ def test_min_jerk_and_slerp():
     b = np.array([[c, -s, 0], [s, c, 0], [0, 0, 1.0]])
     mid = looks.slerp_rotation(a, b, 0.5)
     assert _angle_deg(a, mid) == pytest.approx(45.0) and _angle_deg(mid, b) == pytest.approx(45.0)
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        (["--lens", "foo"], "--lens 'foo': expected one of rectilinear, equidistant, action"),
+        (["--lens", "action", "--fov", "250"], "--fov 250: expected 1..200 deg for action"),
+        (["--fisheye", "--lens", "action"], "--fisheye: is --lens equidistant"),
+        (["--look", "sideways"], "--look 'sideways': expected auto, worksite"),
+    ],
+)
+def test_render_lens_and_look_options_are_checked_first(tmp_path, options, message):
+    """A bad --lens, --fov or --look is one line and exit code 2, before any work, nothing
+    written."""
+    from typer.testing import CliRunner
+
+    from evasim.cli import app
+
+    out = tmp_path / "f.png"
+    argv = ["render", "vkd-49", "--crew", "dubrov", "--at", "2021-09-03T15:30:00Z"]
+    result = CliRunner().invoke(app, [*argv, *options, "-o", str(out)])
+    assert result.exit_code == 2
+    assert message in " ".join(result.output.split())
+    assert not out.exists()
