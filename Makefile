@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 
 CESIUM := web/node_modules/cesium/Build/Cesium/Cesium.js
 
-.PHONY: run test lint bench clean
+.PHONY: run test test-slow lint bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -30,7 +30,11 @@ run: $(STAMP) $(CESIUM)
 test: $(STAMP) $(CESIUM)
 	$(BIN)/ruff check src tests benchmarks tools
 	$(BIN)/ruff format --check src tests benchmarks tools
-	$(BIN)/python -m pytest -q -n 2  # two workers: the CI machine has two cores
+	$(BIN)/python -m pytest -q -n 2 -m "not slow"  # two workers: the CI machine has two cores
+
+# The slow end-to-end cases (a real Dask cluster, chunked video, the 3-D globe in a browser).
+test-slow: $(STAMP) $(CESIUM)
+	$(BIN)/python -m pytest -q -n 2 -m slow
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_replay.py

@@ -21,7 +21,10 @@ import pytest
 from evasim.montecarlo import prepare, run
 
 DASK = Path(sys.executable).with_name("dask")
-pytestmark = pytest.mark.skipif(not DASK.exists(), reason="the dask command is not installed")
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(not DASK.exists(), reason="the dask command is not installed"),
+]
 
 
 def _wait_for(predicate, timeout_s: float, what: str):

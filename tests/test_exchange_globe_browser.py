@@ -32,6 +32,7 @@ LAUNCH_ARGS = [
 DOCS_SCREENSHOT = Path(__file__).resolve().parents[1] / "docs" / "globe_vkd49_1520.png"
 
 pytestmark = [
+    pytest.mark.slow,
     pytest.mark.skipif(CHROMIUM is None, reason="no chromium binary"),
     pytest.mark.skipif(
         globe.cesium_dir() is None, reason="CesiumJS not installed (npm ci --prefix web)"

@@ -22,6 +22,8 @@ from evasim.render.chunked import (
 from evasim.render.distribute import render_video
 from evasim.scenario import load_scenario
 
+pytestmark = pytest.mark.slow
+
 
 def _frames(path):
     import imageio_ffmpeg
