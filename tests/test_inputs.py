@@ -448,9 +448,9 @@ def test_cli_render_checks_options_before_the_replay(tmp_path):
         (["-o", "x.bmp"], "-o x.bmp: expected .png, .jpg or .jpeg"),
         (
             ["--look", "up"],
-            "--look 'up': expected worksite, limb, nadir, partner or free:YAW,PITCH",
+            "--look 'up': expected auto, worksite, limb, nadir, partner or free:YAW,PITCH",
         ),
-        (["--fov", "nan"], "--fov: expected 1..170 deg, got nan"),
+        (["--fov", "nan"], "--fov nan: expected 1..170 deg for rectilinear"),
     ]
     for args, expected in cases:
         options = {"--crew": "EV1", "--at": "2021-09-03T16:00:00Z"}
