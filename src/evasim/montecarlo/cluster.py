@@ -5,7 +5,9 @@ Each chunk is one task (:func:`evasim.montecarlo.runs.run_chunk`), large enough 
 per-task cost stays a small share (:func:`chunk_size`). Results come back as tasks complete and
 are handed to ``on_chunk`` once per chunk: a task that ran twice (its worker died and Dask
 retried it elsewhere) is still delivered once, because the client receives one result per
-future. The numbers depend only on (seed, run index), so they are the same on any cluster.
+future. The job travels inside each task (a few kB), not as scattered data: a scattered value
+has no recipe, and losing the worker that holds it cancels the tasks that need it. The numbers
+depend only on (seed, run index), so they are the same on any cluster.
 """
 
 from __future__ import annotations
@@ -75,9 +77,8 @@ def run_on_dask(
         if on_started:
             on_started(n_workers)
         size = chunk_size(len(indices), n_workers)
-        job_future = client.scatter(job, broadcast=True)
         futures = [
-            client.submit(_task, job_future, part, pure=False, retries=TASK_RETRIES)
+            client.submit(_task, job, part, pure=False, retries=TASK_RETRIES)
             for part in chunks(np.asarray(indices, np.int64), size)
         ]
         for future in as_completed(futures):
@@ -89,7 +90,6 @@ def run_on_dask(
                     f"{type(exc).__name__}: {' '.join(str(exc).split())}"
                 ) from exc
             on_chunk(result)
-            future.release()
         return n_workers
     finally:
         client.close()

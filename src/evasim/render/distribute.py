@@ -53,9 +53,8 @@ def render_parts(
         ) from exc
     try:
         n_workers = max(1, len(client.scheduler_info().get("workers", {})) or workers)
-        job_future = client.scatter(job, broadcast=True)
         futures = {
-            client.submit(render_chunk, job_future, role, k, parts, pure=False,
+            client.submit(render_chunk, job, role, k, parts, pure=False,
                           retries=TASK_RETRIES): role
             for role, k in todo
         }  # fmt: skip
@@ -67,7 +66,6 @@ def render_parts(
                     f"a video chunk failed: {type(exc).__name__}: {' '.join(str(exc).split())}"
                 ) from exc
             on_chunk({**result, "role": futures[future]})
-            future.release()
         return n_workers
     finally:
         client.close()
