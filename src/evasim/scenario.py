@@ -679,10 +679,12 @@ def _station():
 # --------------------------------------------------------------------------- loading
 
 
-def parse_scenario(text: str, source: str) -> Scenario:
-    """Validate TOML ``text``; ``source`` names the file in error messages."""
+def read_toml(text: str, source: str) -> dict:
+    """TOML ``text`` as a dict, or an input error naming ``source`` and the line (also for
+    TOML nested too deeply to parse). The one reader of scenario, plan, campaign and dispersion
+    files."""
     try:
-        raw = tomllib.loads(text)
+        return tomllib.loads(text)
     except RecursionError:
         raise EvasimInputError("invalid TOML: nested too deeply", source=source) from None
     except tomllib.TOMLDecodeError as exc:
@@ -690,6 +692,11 @@ def parse_scenario(text: str, source: str) -> Scenario:
         message = re.sub(r"\s*\(at line \d+, column \d+\)", "", str(exc))
         line = int(m.group(1)) if m else None
         raise EvasimInputError(f"invalid TOML: {message}", source=source, line=line) from None
+
+
+def parse_scenario(text: str, source: str) -> Scenario:
+    """Validate TOML ``text``; ``source`` names the file in error messages."""
+    raw = read_toml(text, source)
     if "origin" in raw:
         raise EvasimInputError(
             "origin: unknown field", source=source, line=locate_line(text, ("origin",))

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import difflib
 import re
-import tomllib
 from importlib import resources
 from pathlib import Path
 from typing import Literal
@@ -21,7 +20,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from ..errors import EvasimInputError
-from ..scenario import _dotted
+from ..scenario import _dotted, read_toml
 from ..textfile import read_text
 
 MAX_SPACEWALKS = 200
@@ -131,15 +130,7 @@ def parse_campaign(text: str, source: str) -> Campaign:
     """Validate campaign TOML ``text`` (structure and the order of its spacewalks and
     deferrals); ``source`` names the file in error messages. The catalogue and station data
     are checked by :func:`evasim.campaign.build.build_campaign`."""
-    try:
-        raw = tomllib.loads(text)
-    except RecursionError:
-        raise EvasimInputError("invalid TOML: nested too deeply", source=source) from None
-    except tomllib.TOMLDecodeError as exc:
-        m = re.search(r"\(at line (\d+), column (\d+)\)", str(exc))
-        message = re.sub(r"\s*\(at line \d+, column \d+\)", "", str(exc))
-        line = int(m.group(1)) if m else None
-        raise EvasimInputError(f"invalid TOML: {message}", source=source, line=line) from None
+    raw = read_toml(text, source)
     for reserved in ("origin", "text"):
         if reserved in raw:
             raise EvasimInputError(

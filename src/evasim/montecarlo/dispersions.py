@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import difflib
 import re
-import tomllib
 from dataclasses import dataclass, replace
 from typing import Literal
 
@@ -33,7 +32,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from ..attitude.model import AttitudeConfig
 from ..errors import EvasimInputError
-from ..scenario import _dotted, _friendly, locate_line
+from ..scenario import _dotted, _friendly, locate_line, read_toml
 
 MAX_DISPERSIONS = 100
 CMG_SHARE_AFTER_ONE_LOST = 0.75
@@ -237,14 +236,7 @@ def _apply(config: AttitudeConfig, d: Dispersion, value: float) -> AttitudeConfi
 def parse_dispersions(text: str, source: str, config: AttitudeConfig) -> Dispersions:
     """Validate a dispersion file against ``config``: every path must name a parameter of this
     model; one-line errors with file and line."""
-    try:
-        raw = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        m = re.search(r"\(at line (\d+), column (\d+)\)", str(exc))
-        message = re.sub(r"\s*\(at line \d+, column \d+\)", "", str(exc))
-        raise EvasimInputError(
-            f"invalid TOML: {message}", source=source, line=int(m.group(1)) if m else None
-        ) from None
+    raw = read_toml(text, source)
     items = raw.get("dispersion")
     if isinstance(items, list) and len(items) > MAX_DISPERSIONS:
         raise EvasimInputError(

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import difflib
 import re
-import tomllib
 from datetime import UTC, date, datetime, time, timedelta
 from importlib import resources
 from pathlib import Path
@@ -24,7 +23,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError
 
 from ..errors import EvasimInputError
-from ..scenario import Effect, _dotted, _friendly, locate_line
+from ..scenario import Effect, _dotted, _friendly, locate_line, read_toml
 from ..textfile import read_text
 from .suits import BLOCKS, SuitSpec, suit_family
 
@@ -374,16 +373,7 @@ def _friendly_plan(error: dict) -> str:
 
 def parse_plan(text: str, source: str) -> Plan:
     """Validate plan TOML ``text``; ``source`` names the file in error messages."""
-    try:
-        raw = tomllib.loads(text)
-    except RecursionError:
-        raise EvasimInputError("invalid TOML: nested too deeply", source=source) from None
-    except tomllib.TOMLDecodeError as exc:
-        m = re.search(r"\(at line (\d+), column (\d+)\)", str(exc))
-        message = re.sub(r"\s*\(at line \d+, column \d+\)", "", str(exc))
-        raise EvasimInputError(
-            f"invalid TOML: {message}", source=source, line=int(m[1]) if m else None
-        ) from None
+    raw = read_toml(text, source)
     if "origin" in raw:
         raise EvasimInputError(
             "origin: unknown field", source=source, line=locate_line(text, ("origin",))
