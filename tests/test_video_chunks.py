@@ -87,7 +87,9 @@ def test_cli_refuses_bad_options_before_any_work(tmp_path):
         (["--scheduler", "localhost"], "--scheduler 'localhost': expected a Dask scheduler"),
         (["--span", "eva", "--fps", "60", "--speed", "0.5"], "expected at most 1,000,000"),
         (["--crew", "gagarin"], "--crew 'gagarin': expected one of EV1"),
-        (["--span", "25:00-26:00"], "--video-span: expected HH:MM-HH:MM or eva"),
+        (["--span", "25:00-26:00"], "--span: expected HH:MM-HH:MM or eva"),
+        (["--size", "12x"], "--size: expected WIDTHxHEIGHT"),
+        (["--speed", "0"], "--speed: expected"),
     ):
         done = subprocess.run(base + extra, capture_output=True, text=True, timeout=120)
         assert done.returncode == 2, (extra, done.stderr)

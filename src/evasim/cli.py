@@ -456,18 +456,22 @@ def _video_plan(
     size: str,
     wanted: bool = True,
     max_frames: int = MAX_VIDEO_FRAMES,
+    prefix: str = "--video-",
 ) -> _VideoPlan | None:
     """The helmet-camera videos asked for, checked against the scenario (None: no video).
-    ``span`` "eva": hatch open to hatch close."""
+    ``span`` "eva": hatch open to hatch close. ``prefix``: how the command names its span,
+    speed and size options in messages (``--video-span`` for replay, ``--span`` for
+    render-video)."""
+    o_span, o_speed, o_size = (f"{prefix}{x}" for x in ("span", "speed", "size"))
     if not wanted:
         if span is not None:
-            raise EvasimInputError("--video-span: only used with --video")
+            raise EvasimInputError(f"{o_span}: only used with --video")
         return None
     if sc.kind != "eva":
         raise EvasimInputError("--video: helmet cameras need a spacewalk scenario")
     _number(fps, "--fps", 0.1, 120.0)
-    _number(speed, "--video-speed", 0.01, 3600.0)
-    width, height = _parse_size(size, "--video-size")
+    _number(speed, o_speed, 0.01, 3600.0)
+    width, height = _parse_size(size, o_size)
     day = sc.eva.hatch_open_utc
     if span == "eva":
         start, end = day, sc.eva.hatch_close_utc
@@ -475,9 +479,7 @@ def _video_plan(
         try:
             a, b = (datetime.strptime(x.strip(), "%H:%M").time() for x in span.split("-"))
         except ValueError:
-            raise EvasimInputError(
-                f"--video-span: expected HH:MM-HH:MM or eva, got {span!r}"
-            ) from None
+            raise EvasimInputError(f"{o_span}: expected HH:MM-HH:MM or eva, got {span!r}") from None
         start = day.replace(hour=a.hour, minute=a.minute, second=0, microsecond=0)
         if start < sc.span.start_utc:  # a span past midnight: the times are of the next day
             start += timedelta(days=1)
@@ -486,7 +488,7 @@ def _video_plan(
             end += timedelta(days=1)
         if not (sc.span.start_utc <= start and end <= sc.span.end_utc):
             raise EvasimInputError(
-                f"--video-span {span}: expected times inside the replay span "
+                f"{o_span} {span}: expected times inside the replay span "
                 f"{sc.span.start_utc:%H:%M}-{sc.span.end_utc:%H:%M} UTC"
             )
     else:
@@ -494,7 +496,7 @@ def _video_plan(
     frames = int((end - start).total_seconds() / speed * fps) + 1
     if frames > max_frames:
         raise EvasimInputError(
-            f"--video-span/--video-speed/--fps: {frames:,} frames per camera; expected at most "
+            f"{o_span}/{o_speed}/--fps: {frames:,} frames per camera; expected at most "
             f"{max_frames:,} (the limit): a shorter span, a higher speed or fewer fps"
         )
     _check_ffmpeg()

@@ -71,7 +71,7 @@ def render_video(
         raise EvasimInputError("expected a spacewalk scenario (kind = 'eva')", source=scenario)
     roles = [m.role for m in sc.crew if m.role.startswith("EV")] if crew == "all" else [
         _role_in(sc, crew)]  # fmt: skip
-    plan = _video_plan(sc, span, fps, speed, size, max_frames=MAX_FRAMES)
+    plan = _video_plan(sc, span, fps, speed, size, max_frames=MAX_FRAMES, prefix="--")
     sc = _element_sets_checked(sc, allow_stale_elements)
     job = VideoJob(sc, tuple(roles), plan.times[0], speed / fps, len(plan.times), fps,
                    plan.width, plan.height, look, chunk_frames)  # fmt: skip
