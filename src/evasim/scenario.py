@@ -679,6 +679,50 @@ def _station():
 # --------------------------------------------------------------------------- loading
 
 
+def validate_model(
+    model: type[BaseModel],
+    raw: dict,
+    text: str,
+    source: str,
+    friendly,
+    max_tasks: int | None = None,
+    reserved: tuple[str, ...] = ("origin",),
+    extra: dict | None = None,
+    locate=None,
+):
+    """``raw`` (a file's TOML table) validated as ``model``, or one :class:`EvasimInputError`
+    naming the file, line and field: the one validation path of scenario, plan and campaign
+    files. ``friendly(error)`` words a pydantic error. Fields in ``reserved`` are filled in
+    here (``origin`` = ``source``, and ``extra``) and refused in the file; a ``tasks`` list
+    longer than ``max_tasks`` is refused before each task is validated (the limit in the
+    message). ``locate(text, loc)``: the line of a field (default :func:`locate_line`)."""
+    locate = locate or locate_line
+    for name in reserved:
+        if name in raw:
+            raise EvasimInputError(
+                f"{name}: unknown field", source=source, line=locate(text, (name,))
+            )
+    tasks = raw.get("tasks")
+    if max_tasks is not None and isinstance(tasks, list) and len(tasks) > max_tasks:
+        raise EvasimInputError(
+            f"tasks: {len(tasks)} tasks; expected at most {max_tasks} (the limit)",
+            source=source,
+            line=locate(text, ("tasks", max_tasks)),
+        )
+    try:
+        return model.model_validate({**raw, "origin": source, **(extra or {})})
+    except ValidationError as exc:
+        errors = exc.errors()
+        # A misspelt field is also a missing one: name the misspelling, it is the cause.
+        first = next((e for e in errors if e["type"] == "extra_forbidden"), errors[0])
+        loc = tuple(first["loc"])
+        raise EvasimInputError(
+            f"{_dotted(loc) or 'file'}: {friendly(first)}",
+            source=source,
+            line=locate(text, loc),
+        ) from None
+
+
 def read_toml(text: str, source: str) -> dict:
     """TOML ``text`` as a dict, or an input error naming ``source`` and the line (also for
     TOML nested too deeply to parse). The one reader of scenario, plan, campaign and dispersion
@@ -697,29 +741,7 @@ def read_toml(text: str, source: str) -> dict:
 def parse_scenario(text: str, source: str) -> Scenario:
     """Validate TOML ``text``; ``source`` names the file in error messages."""
     raw = read_toml(text, source)
-    if "origin" in raw:
-        raise EvasimInputError(
-            "origin: unknown field", source=source, line=locate_line(text, ("origin",))
-        )
-    tasks = raw.get("tasks")
-    if isinstance(tasks, list) and len(tasks) > MAX_TASKS:  # before validating each of them
-        raise EvasimInputError(
-            f"tasks: {len(tasks)} tasks; expected at most {MAX_TASKS} (the limit)",
-            source=source,
-            line=locate_line(text, ("tasks", MAX_TASKS)),
-        )
-    try:
-        scenario = Scenario.model_validate({**raw, "origin": source})
-    except ValidationError as exc:
-        errors = exc.errors()
-        # A misspelt field is also a missing one: name the misspelling, it is the cause.
-        first = next((e for e in errors if e["type"] == "extra_forbidden"), errors[0])
-        loc = tuple(first["loc"])
-        raise EvasimInputError(
-            f"{_dotted(loc) or 'file'}: {_friendly(first)}",
-            source=source,
-            line=locate_line(text, loc),
-        ) from None
+    scenario = validate_model(Scenario, raw, text, source, _friendly, max_tasks=MAX_TASKS)
     scenario._text = text
     return check_scenario(scenario)
 

@@ -17,10 +17,10 @@ from importlib import resources
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
 from ..errors import EvasimInputError
-from ..scenario import _dotted, read_toml
+from ..scenario import _dotted, read_toml, validate_model
 from ..textfile import read_text
 
 MAX_SPACEWALKS = 200
@@ -131,22 +131,16 @@ def parse_campaign(text: str, source: str) -> Campaign:
     deferrals); ``source`` names the file in error messages. The catalogue and station data
     are checked by :func:`evasim.campaign.build.build_campaign`."""
     raw = read_toml(text, source)
-    for reserved in ("origin", "text"):
-        if reserved in raw:
-            raise EvasimInputError(
-                f"{reserved}: unknown field", source=source, line=locate_line(text, (reserved,))
-            )
-    try:
-        campaign = Campaign.model_validate({**raw, "origin": source, "text": text})
-    except ValidationError as exc:
-        errors = exc.errors()
-        first = next((e for e in errors if e["type"] == "extra_forbidden"), errors[0])
-        loc = tuple(first["loc"])
-        raise EvasimInputError(
-            f"{_dotted(loc) or 'file'}: {_friendly(first)}",
-            source=source,
-            line=locate_line(text, loc),
-        ) from None
+    campaign = validate_model(
+        Campaign,
+        raw,
+        text,
+        source,
+        _friendly,
+        reserved=("origin", "text"),
+        extra={"text": text},
+        locate=locate_line,
+    )
     _check_order(campaign)
     return campaign
 

@@ -20,10 +20,10 @@ from importlib import resources
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
 from ..errors import EvasimInputError
-from ..scenario import Effect, _dotted, _friendly, locate_line, read_toml
+from ..scenario import Effect, _dotted, _friendly, locate_line, read_toml, validate_model
 from ..textfile import read_text
 from .suits import BLOCKS, SuitSpec, suit_family
 
@@ -374,28 +374,7 @@ def _friendly_plan(error: dict) -> str:
 def parse_plan(text: str, source: str) -> Plan:
     """Validate plan TOML ``text``; ``source`` names the file in error messages."""
     raw = read_toml(text, source)
-    if "origin" in raw:
-        raise EvasimInputError(
-            "origin: unknown field", source=source, line=locate_line(text, ("origin",))
-        )
-    tasks = raw.get("tasks")
-    if isinstance(tasks, list) and len(tasks) > MAX_TASKS:
-        raise EvasimInputError(
-            f"tasks: {len(tasks)} tasks; expected at most {MAX_TASKS} (the limit)",
-            source=source,
-            line=locate_line(text, ("tasks", MAX_TASKS)),
-        )
-    try:
-        plan = Plan.model_validate({**raw, "origin": source})
-    except ValidationError as exc:
-        errors = exc.errors()
-        first = next((e for e in errors if e["type"] == "extra_forbidden"), errors[0])
-        loc = tuple(first["loc"])
-        raise EvasimInputError(
-            f"{_dotted(loc) or 'file'}: {_friendly_plan(first)}",
-            source=source,
-            line=locate_line(text, loc),
-        ) from None
+    plan = validate_model(Plan, raw, text, source, _friendly_plan, max_tasks=MAX_TASKS)
     plan._text = text
     problems = _check_plan(plan) or _check_worksites(plan)
     if problems:
