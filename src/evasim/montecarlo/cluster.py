@@ -12,12 +12,10 @@ depend only on (seed, run index), so they are the same on any cluster.
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 import numpy as np
 
-from ..errors import EvasimRuntimeError
 from .runs import ChunkResult, MonteCarloJob, run_chunk
 
 TASKS_PER_WORKER = 4
@@ -52,46 +50,36 @@ def run_on_dask(
     on_started: Callable[[int], None] | None = None,
 ) -> int:
     """Run ``indices`` in chunks on Dask; returns the number of workers used."""
-    from dask.distributed import Client, LocalCluster, as_completed
+    from ..dask_tasks import run_tasks
 
-    cluster = None
-    try:
-        if scheduler is None:
-            cluster = LocalCluster(
-                n_workers=workers,
-                threads_per_worker=1,
-                processes=True,
-                dashboard_address=None,
-                silence_logs=logging.ERROR,
-            )
-            client = Client(cluster)
-        else:
-            client = Client(scheduler, timeout="10s")
-    except Exception as exc:  # the machine or the network, not the input
-        where = scheduler or f"a LocalCluster of {workers} worker(s)"
-        raise EvasimRuntimeError(
-            f"could not reach {where}: {type(exc).__name__}: {' '.join(str(exc).split())}"
-        ) from exc
-    try:
-        n_workers = max(1, len(client.scheduler_info().get("workers", {})) or workers)
+    cluster_workers = [workers]
+
+    def started(n_workers: int) -> None:
+        cluster_workers[0] = n_workers
         if on_started:
             on_started(n_workers)
-        size = chunk_size(len(indices), n_workers)
-        futures = [
-            client.submit(_task, job, part, pure=False, retries=TASK_RETRIES)
-            for part in chunks(np.asarray(indices, np.int64), size)
-        ]
-        for future in as_completed(futures):
-            try:
-                result = future.result()
-            except Exception as exc:
-                raise EvasimRuntimeError(
-                    f"a Monte Carlo task failed after {TASK_RETRIES} retries: "
-                    f"{type(exc).__name__}: {' '.join(str(exc).split())}"
-                ) from exc
-            on_chunk(result)
-        return n_workers
-    finally:
-        client.close()
-        if cluster is not None:
-            cluster.close()
+
+    def calls():  # read once the cluster is reached: the chunk size depends on its workers
+        size = chunk_size(len(indices), cluster_workers[0])
+        return ((job, part) for part in chunks(np.asarray(indices, np.int64), size))
+
+    return run_tasks(
+        _task,
+        _Lazy(calls),
+        lambda args, result: on_chunk(result),
+        "a Monte Carlo task",
+        TASK_RETRIES,
+        scheduler,
+        workers,
+        started,
+    )
+
+
+class _Lazy:
+    """An iterable whose items are made when iteration starts."""
+
+    def __init__(self, make: Callable[[], Iterable]):
+        self.make = make
+
+    def __iter__(self):
+        return iter(self.make())

@@ -9,13 +9,11 @@ after an interruption renders only the missing ones.
 
 from __future__ import annotations
 
-import logging
 import shutil
 import time
 from collections.abc import Callable
 from pathlib import Path
 
-from ..errors import EvasimRuntimeError
 from .chunked import VideoJob, concat, missing_chunks, parts_folder, render_chunk, write_manifest
 
 TASK_RETRIES = 2
@@ -36,41 +34,17 @@ def render_parts(
         for role, k in todo:
             on_chunk({**render_chunk(job, role, k, parts, None, cache), "role": role})
         return 0
-    from dask.distributed import Client, LocalCluster, as_completed
+    from ..dask_tasks import run_tasks
 
-    cluster = None
-    try:
-        if scheduler is None:
-            cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                                   dashboard_address=None, silence_logs=logging.ERROR)  # fmt: skip
-            client = Client(cluster)
-        else:
-            client = Client(scheduler, timeout="10s")
-    except Exception as exc:
-        where = scheduler or f"a LocalCluster of {workers} worker(s)"
-        raise EvasimRuntimeError(
-            f"could not reach {where}: {type(exc).__name__}: {' '.join(str(exc).split())}"
-        ) from exc
-    try:
-        n_workers = max(1, len(client.scheduler_info().get("workers", {})) or workers)
-        futures = {
-            client.submit(render_chunk, job, role, k, parts, pure=False,
-                          retries=TASK_RETRIES): role
-            for role, k in todo
-        }  # fmt: skip
-        for future in as_completed(futures):
-            try:
-                result = future.result()
-            except Exception as exc:
-                raise EvasimRuntimeError(
-                    f"a video chunk failed: {type(exc).__name__}: {' '.join(str(exc).split())}"
-                ) from exc
-            on_chunk({**result, "role": futures[future]})
-        return n_workers
-    finally:
-        client.close()
-        if cluster is not None:
-            cluster.close()
+    return run_tasks(
+        render_chunk,
+        [(job, role, k, parts) for role, k in todo],
+        lambda args, result: on_chunk({**result, "role": args[1]}),
+        "a video chunk",
+        TASK_RETRIES,
+        scheduler,
+        workers,
+    )
 
 
 def render_video(

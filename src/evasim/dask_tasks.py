@@ -1,0 +1,74 @@
+"""Tasks on Dask distributed, the one way evasim runs them: a LocalCluster of ``workers``
+single-threaded worker processes by default (the kernels' own threads would oversubscribe the
+cores), or the cluster at ``scheduler`` (``tcp://host:port``) unchanged.
+
+:func:`run_tasks` submits one task per item, retries a task whose worker died, and hands each
+result to ``on_result`` once, in completion order (the client receives one result per future,
+so a task that ran twice is still delivered once). A cluster that cannot be reached, or a task
+that fails after its retries, is one :class:`~evasim.errors.EvasimRuntimeError` line.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from .errors import EvasimRuntimeError
+
+
+def _one_line(exc: BaseException) -> str:
+    return f"{type(exc).__name__}: {' '.join(str(exc).split())}"
+
+
+def run_tasks(
+    fn: Callable[..., Any],
+    calls: Iterable[tuple],
+    on_result: Callable[[tuple, Any], None],
+    what: str,
+    retries: int,
+    scheduler: str | None = None,
+    workers: int = 2,
+    on_started: Callable[[int], None] | None = None,
+    connect_timeout_s: float = 10.0,
+) -> int:
+    """``fn(*args)`` for every ``args`` in ``calls``, one Dask task each; ``on_result(args,
+    result)`` as tasks complete. ``what`` names a task in error messages ("a Monte Carlo
+    task"). ``connect_timeout_s``: how long to try to reach ``scheduler``. Returns the number
+    of workers of the cluster."""
+    from dask.distributed import Client, LocalCluster, as_completed
+
+    cluster = None
+    try:
+        if scheduler is None:
+            cluster = LocalCluster(
+                n_workers=workers,
+                threads_per_worker=1,
+                processes=True,
+                dashboard_address=None,
+                silence_logs=logging.ERROR,
+            )
+            client = Client(cluster)
+        else:
+            client = Client(scheduler, timeout=f"{connect_timeout_s}s")
+    except Exception as exc:  # the machine or the network, not the input
+        where = scheduler or f"a LocalCluster of {workers} worker(s)"
+        raise EvasimRuntimeError(f"could not reach {where}: {_one_line(exc)}") from exc
+    try:
+        n_workers = max(1, len(client.scheduler_info().get("workers", {})) or workers)
+        if on_started:
+            on_started(n_workers)
+        futures = {client.submit(fn, *args, pure=False, retries=retries): args for args in calls}
+        for future in as_completed(futures):
+            try:
+                result = future.result()
+            except Exception as exc:
+                raise EvasimRuntimeError(
+                    f"{what} failed after {retries} retries: {_one_line(exc)}"
+                ) from exc
+            on_result(futures[future], result)
+        return n_workers
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()
