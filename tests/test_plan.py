@@ -384,9 +384,11 @@ def test_vkd49_plan_scenario_replays(vkd49_plan_products, sky):
     text = (vkd49_plan_products / "plan_scenario.toml").read_text()
     scenario = parse_scenario(text, "plan_scenario.toml")  # as `evasim replay` loads it
     assert f"{scenario.eva.hatch_open_utc:%H:%M}" == "14:41"
+    assert scenario.eva.iv_crew == ["Mark Vande Hei"]  # the plan's IV, in the scenario
     coarse = parse_scenario(text.replace("step_s = 1.0", "step_s = 60.0"), "coarse")
     replay = api.replay(coarse, sky)
     summary = replay.summary()
     assert summary["hatch_open_utc"].startswith("2021-09-03T14:41")
     assert len(summary["sunrises_during_eva_utc"]) >= 4
+    assert summary["iv_crew"] == ["Mark Vande Hei"]
     assert Path(vkd49_plan_products / ".evasim-products").exists()

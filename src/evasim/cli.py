@@ -895,7 +895,13 @@ def _print_summary(result, written: dict[str, Path], seconds: float) -> None:
         f"{s['hatch_open_utc']}  /  {s['hatch_close_utc']}  ({s['duration_hm']})",
     )
     table.add_row(
-        "Crew", escape(", ".join(f"{m['role']} {m['name']} ({m['suit']})" for m in s["crew"]))
+        "Crew",
+        escape(
+            ", ".join(
+                [f"{m['role']} {m['name']} ({m['suit']})" for m in s["crew"]]
+                + [f"IV {name}" for name in s["iv_crew"]]
+            )
+        ),
     )
     table.add_row("Sunrises in the EVA", ", ".join(x[11:19] for x in s["sunrises_during_eva_utc"]))
     table.add_row("Sunsets in the EVA", ", ".join(x[11:19] for x in s["sunsets_during_eva_utc"]))

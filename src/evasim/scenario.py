@@ -134,6 +134,10 @@ class Eva(_Model):
     repress_end_utc: AwareDatetime | None = None
     planned_duration: str | None = None
     suit_autonomy_h: float = Field(8.0, gt=0.0, le=24.0)
+    iv_crew: list[str] = Field([], max_length=4)
+    """Names of the crew members inside who support the spacewalk (intravehicular, IV): suit-up,
+    depress and repress, the procedures read to the spacewalkers. Shown in reports; no helmet
+    camera."""
     time_convention: Literal["hatch", "battery", "unknown"] = "hatch"
     """What ``hatch_open_utc`` / ``hatch_close_utc`` mark: ``hatch`` the hatch opening and
     closing (Roscosmos's count), ``battery`` the suits on and off battery power (NASA's count,

@@ -310,6 +310,7 @@ def scenario_toml(r: PlanResult, acts: dict[str, list[Activity]]) -> str:
         f"repress_end_utc = {_t(last)}",
         f'planned_duration = "{elapsed((r.hatch_close_utc - r.hatch_utc).total_seconds())}"',
         f"suit_autonomy_h = {autonomy_h:g}",
+        *([f"iv_crew = [{_q(iv.name)}]"] if (iv := plan.member("IV")) is not None else []),
         "",
     ]
     for p in EV:

@@ -43,6 +43,7 @@ def spacewalk_summary(replay: Replay) -> dict:
         "notes": scenario_notes(sc),
         "airlock": eva.airlock,
         "crew": [{"name": m.name, "role": m.role, "suit": m.suit} for m in sc.crew],
+        "iv_crew": list(eva.iv_crew),
         "hatch_open_utc": utc_iso(eva.hatch_open_utc),
         "hatch_close_utc": utc_iso(eva.hatch_close_utc),
         "duration_s": s_close - s_open,
