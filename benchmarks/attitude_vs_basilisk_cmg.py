@@ -123,10 +123,14 @@ class _EvasimLaw:
         return self.dy[7:10].copy()
 
 
-def _evasim_with_hold(cfg: AttitudeConfig, y0: np.ndarray, dt_s: float) -> np.ndarray:
+def _evasim_with_hold(
+    cfg: AttitudeConfig, y0: np.ndarray, dt_s: float, gimbal_stop: bool = False
+) -> np.ndarray:
     """Diagnostic only (not an evasim feature): evasim's right-hand side integrated by RK4 with
     the CMG law evaluated once per step and ``h'`` held over the step, as Basilisk's wheel
-    effector holds its motor torque. States (n, 10) every OUT_DT_S."""
+    effector holds its motor torque. ``gimbal_stop``: momentum beyond capacity goes into the
+    body after each step, as in the kernel (Basilisk's wheels have no such stop). States (n, 10)
+    every OUT_DT_S."""
     law = _EvasimLaw(cfg)
     ctrl_off = law.args[4].copy()
     ctrl_off[kernel.C_CMG_ON] = 0.0  # keeps w x h on the body, adds no control torque
@@ -148,17 +152,26 @@ def _evasim_with_hold(cfg: AttitudeConfig, y0: np.ndarray, dt_s: float) -> np.nd
             ks[stage][7:10] = u
         y += dt_s / 6 * (ks[0] + 2 * ks[1] + 2 * ks[2] + ks[3])
         y[0:4] /= np.linalg.norm(y[0:4])
+        hn = np.linalg.norm(y[7:10])
+        if gimbal_stop and hn > cfg.cmg_capacity_n_m_s:  # as the kernel's _step
+            excess = y[7:10] * (1.0 - cfg.cmg_capacity_n_m_s / hn)
+            y[7:10] -= excess
+            y[4:7] += law.inertia_inv @ excess
         if (i + 1) % every == 0:
             out.append(y.copy())
     return np.array(out)
 
 
 def _basilisk_run(y0: np.ndarray, cfg: AttitudeConfig, dt_s: float, js_kg_m2: float,
-                  exact_mapping: bool = True) -> dict:  # fmt: skip
+                  exact_mapping: bool = True, with_law: bool = True,
+                  gimbal_stop: bool = False) -> dict:  # fmt: skip
     """The case in Basilisk with the task (dynamics and flight software) at ``dt_s``; states
     recorded every OUT_DT_S. ``exact_mapping``: hub inertia = evasim's + Js 1, wheels start at
     Omega = -w0, the law gets h = Js (Omega + w); else hub inertia = evasim's, Omega0 = 0,
-    h = Js Omega."""
+    h = Js Omega. ``with_law=False``: the law module left out (for timing only).
+    ``gimbal_stop``: the law module also applies evasim's gimbal stop to Basilisk's states at
+    each step (momentum beyond capacity into the body), as evasim's kernel does after each step;
+    states are then taken from the module (after the stop)."""
     from Basilisk.architecture import messaging, sysModel
     from Basilisk.simulation import (
         GravityGradientEffector,
@@ -170,6 +183,7 @@ def _basilisk_run(y0: np.ndarray, cfg: AttitudeConfig, dt_s: float, js_kg_m2: fl
 
     sim = SimulationBaseClass.SimBaseClass()
     step_ns = macros.sec2nano(dt_s)
+    out_ns = macros.sec2nano(OUT_DT_S)
     sim.CreateNewProcess("dynamics").addTask(sim.CreateNewTask("task", step_ns))
 
     w0 = y0[4:7]
@@ -225,6 +239,8 @@ def _basilisk_run(y0: np.ndarray, cfg: AttitudeConfig, dt_s: float, js_kg_m2: fl
             self.stateInMsg = messaging.SCStatesMsgReader()
             self.cmdOutMsg = messaging.ArrayMotorTorqueMsg()
             self.omegas = None  # the wheels' integrated speed state (set after init)
+            self.hub_omega = None  # the hub's body-rate state (set after init)
+            self.log = []  # states after the gimbal stop (t, q_ib, w, h) every OUT_DT_S
 
         def Reset(self, CurrentSimNanos):
             return
@@ -236,20 +252,36 @@ def _basilisk_run(y0: np.ndarray, cfg: AttitudeConfig, dt_s: float, js_kg_m2: fl
             q_ib = plain._mrp_to_quaternion(sigma[None])[0]
             omegas = np.asarray(self.omegas.getState()).ravel()
             h = js * (omegas + w) if exact_mapping else js * omegas
+            if gimbal_stop:
+                w, h = self._gimbal_stop(w, h)
+                if CurrentSimNanos % out_ns == 0:
+                    self.log.append((CurrentSimNanos * 1e-9, q_ib, w, h))
             payload = messaging.ArrayMotorTorqueMsgPayload()
             torque = [0.0] * len(payload.motorTorque)
             torque[0:3] = law.hdot(CurrentSimNanos * 1e-9, q_ib, w, h).tolist()
             payload.motorTorque = torque
             self.cmdOutMsg.write(payload, CurrentSimNanos, self.moduleID)
 
+        def _gimbal_stop(self, w, h):
+            """evasim's gimbal stop (kernel ``_step``): momentum beyond the capacity goes into
+            the body, written back into Basilisk's hub rate and wheel speed states."""
+            hn = np.linalg.norm(h)
+            if hn <= cfg.cmg_capacity_n_m_s:
+                return w, h
+            excess = h * (1.0 - cfg.cmg_capacity_n_m_s / hn)
+            w, h = w + law.inertia_inv @ excess, h - excess
+            self.hub_omega.setState(w.reshape(3, 1).tolist())
+            self.omegas.setState((h / js - w).reshape(3, 1).tolist())
+            return w, h
+
     ctrl = EvasimCmgLaw()
     ctrl.ModelTag = "evasimCmgLaw"
     ctrl.stateInMsg.subscribeTo(sc.scStateOutMsg)
-    wheels.rwMotorCmdInMsg.subscribeTo(ctrl.cmdOutMsg)
-    sim.AddModelToTask("task", ctrl, None, 200)
+    if with_law:
+        wheels.rwMotorCmdInMsg.subscribeTo(ctrl.cmdOutMsg)
+        sim.AddModelToTask("task", ctrl, None, 200)
     sim.AddModelToTask("task", wheels, None, 100)
 
-    out_ns = macros.sec2nano(OUT_DT_S)
     rec = sc.scStateOutMsg.recorder(out_ns)
     rw_rec = wheels.rwSpeedOutMsg.recorder(out_ns)
     sim.AddModelToTask("task", rec, None, 50)
@@ -257,10 +289,15 @@ def _basilisk_run(y0: np.ndarray, cfg: AttitudeConfig, dt_s: float, js_kg_m2: fl
 
     sim.InitializeSimulation()
     ctrl.omegas = sc.dynManager.getStateObject(wheels.nameOfReactionWheelOmegasState)
+    ctrl.hub_omega = sc.dynManager.getStateObject(sc.hub.nameOfHubOmega)
     t = time.perf_counter()
     sim.ConfigureStopTime(macros.sec2nano(DURATION_S))
     sim.ExecuteSimulation()
     execute_s = time.perf_counter() - t
+    if gimbal_stop:  # the states the law saw, after the stop (the recorder's are before it)
+        t_s, q_ib, w, h = (np.array(x) for x in zip(*ctrl.log, strict=True))
+        return {"t_s": t_s, "q_ib": q_ib, "omega_body_rad_s": w, "h_n_m_s": h,
+                "execute_s": execute_s}  # fmt: skip
     omega_bn = np.asarray(rec.omega_BN_B)
     speeds = np.asarray(rw_rec.wheelSpeeds)[:, 0:3]
     return {
@@ -320,7 +357,32 @@ def _order(dts, values) -> float:
     return float(np.polyfit(np.log(dts), np.log(values), 1)[0])
 
 
-def _compare(error_deg: float, timing: bool) -> dict:
+def _by_step(cfg: AttitudeConfig, y0: np.ndarray, ev: dict, gimbal_stop: bool = False):
+    """Basilisk at each task step against evasim at the same step and at 0.1 s; returns the
+    rows, the observed orders and Basilisk's 0.1-s run."""
+    rows, bsk_01 = [], None
+    for dt in FSW_DT_S:
+        bsk = _basilisk_run(y0, cfg, dt, WHEEL_JS_KG_M2, gimbal_stop=gimbal_stop)
+        same = _states(simulate(_config(dt), DURATION_S, OUT_DT_S, y0))
+        rows.append({
+            "dt_s": dt,
+            "basilisk_vs_evasim_same_step": _difference(same, bsk),
+            "basilisk_vs_evasim_dt_0p1": _difference(ev, bsk),
+            "basilisk_max_momentum_n_m_s": float(np.linalg.norm(bsk["h_n_m_s"], axis=1).max()),
+            "basilisk_execute_s": bsk["execute_s"],
+        })  # fmt: skip
+        if dt == DT_S:
+            bsk_01 = bsk
+    orders = {
+        key: _order(
+            [r["dt_s"] for r in rows], [r["basilisk_vs_evasim_same_step"][key] for r in rows]
+        )
+        for key in ("attitude_rad", "rate_rad_s", "momentum_n_m_s")
+    }
+    return rows, orders, bsk_01
+
+
+def _compare(error_deg: float, saturating: bool) -> dict:
     cfg = _config()
     y0 = _initial_state(cfg, error_deg)
     simulate(cfg, 10.0, OUT_DT_S, y0)  # warm-up (compiles unless cached) ...
@@ -337,29 +399,25 @@ def _compare(error_deg: float, timing: bool) -> dict:
         },
     }
     with plain._stdout_to_stderr():
-        rows = []
-        for dt in FSW_DT_S:
-            bsk = _basilisk_run(y0, cfg, dt, WHEEL_JS_KG_M2)
-            rows.append({"basilisk_dt_s": dt, **_difference(ev, bsk),
-                         "basilisk_execute_s": bsk["execute_s"]})  # fmt: skip
-            if dt == DT_S:
-                bsk_01 = bsk
-                bsk_max_h = float(np.linalg.norm(bsk["h_n_m_s"], axis=1).max())
-        result["evasim_vs_basilisk_by_basilisk_step"] = rows
-        result["basilisk_max_momentum_n_m_s"] = bsk_max_h
-        for key in ("attitude_rad", "rate_rad_s", "momentum_n_m_s"):
-            result[f"convergence_order_{key}"] = _order(
-                [r["basilisk_dt_s"] for r in rows], [r[key] for r in rows]
-            )
+        rows, orders, bsk_01 = _by_step(cfg, y0, ev)
+        result["basilisk_vs_evasim_by_step"] = rows
+        result["convergence_order_same_step"] = orders
         held = _array_states(_evasim_with_hold(cfg, y0, DT_S))
         result["evasim_rhs_with_held_law_vs_basilisk_dt_0p1"] = _difference(held, bsk_01)
         result["evasim_rhs_with_held_law_vs_evasim"] = _difference(held, ev)
-        if timing:
-            exact10 = bsk_01
+        if saturating:
+            rows, orders, bsk_01 = _by_step(cfg, y0, ev, gimbal_stop=True)
+            held = _array_states(_evasim_with_hold(cfg, y0, DT_S, gimbal_stop=True))
+            result["with_gimbal_stop_in_basilisk"] = {
+                "basilisk_vs_evasim_by_step": rows,
+                "convergence_order_same_step": orders,
+                "evasim_rhs_with_held_law_and_stop_vs_basilisk_dt_0p1": _difference(held, bsk_01),
+            }
+        else:
             naive = {}
             for js in (WHEEL_JS_KG_M2, 10 * WHEEL_JS_KG_M2):
                 other = _basilisk_run(y0, cfg, DT_S, js, exact_mapping=False)
-                exact = exact10 if js == WHEEL_JS_KG_M2 else _basilisk_run(y0, cfg, DT_S, js)
+                exact = bsk_01 if js == WHEEL_JS_KG_M2 else _basilisk_run(y0, cfg, DT_S, js)
                 naive[f"js_{js:g}_kg_m2"] = {
                     "naive_vs_exact_mapping": _difference(other, exact),
                     "exact_mapping_vs_evasim": _difference(exact, ev),
@@ -370,8 +428,9 @@ def _compare(error_deg: float, timing: bool) -> dict:
 
 
 def _timing(cfg: AttitudeConfig, y0: np.ndarray) -> dict:
-    """Single runs side by side, alternating, best of 3 each."""
-    ev, bsk, bsk_exec = np.inf, np.inf, np.inf
+    """Single runs side by side, alternating, best of 3 each; Basilisk also without the law
+    module (wheels with no command: its C++ dynamics alone)."""
+    ev, bsk, bsk_exec, bare = np.inf, np.inf, np.inf, np.inf
     for _ in range(3):
         t = time.perf_counter()
         simulate(cfg, DURATION_S, OUT_DT_S, y0)
@@ -380,10 +439,12 @@ def _timing(cfg: AttitudeConfig, y0: np.ndarray) -> dict:
         out = _basilisk_run(y0, cfg, DT_S, WHEEL_JS_KG_M2)
         bsk = min(bsk, time.perf_counter() - t)
         bsk_exec = min(bsk_exec, out["execute_s"])
+        bare = min(bare, _basilisk_run(y0, cfg, DT_S, WHEEL_JS_KG_M2, with_law=False)["execute_s"])
     return {
         "evasim": ev,
         "basilisk": bsk,
         "basilisk_execute_only": bsk_exec,
+        "basilisk_execute_without_law_module": bare,
         "speed_ratio_basilisk_over_evasim": bsk / ev,
     }
 
@@ -420,9 +481,9 @@ def main() -> None:
         result["single_run_s"] = {"evasim": time.perf_counter() - t}
         result["hold"] = {"evasim": _evasim_figures(cfg, hist)}
     else:
-        result["hold"] = _compare(ERROR_DEG, timing=True)
+        result["hold"] = _compare(ERROR_DEG, saturating=False)
         result["single_run_s"] = result["hold"].pop("single_run_s")
-        result["saturating"] = _compare(SATURATING_ERROR_DEG, timing=False)
+        result["saturating"] = _compare(SATURATING_ERROR_DEG, saturating=True)
     result["numba_cache"] = plain.NUMBA_CACHE
     result["machine"] = {
         "python": platform.python_version(),
