@@ -37,7 +37,10 @@ proportion to the step); evasim's own right-hand side (``kernel._rhs``) integrat
 same hold (a diagnostic RK4 loop in this script, law evaluated once per step and ``h'`` held)
 against Basilisk at 0.1 s (should agree to round-off); evasim at 0.1 s against 0.0125 s (its
 own integration error). A case that saturates the array (3 deg initial error: the torque limit
-is reached at once and the momentum store after ~1 min) is reported the same way.
+is reached at once and the momentum store from ~76 s to ~387 s) is reported the same way, and
+again with evasim's gimbal stop (momentum beyond capacity goes into the body after each step,
+``kernel._step``) applied to Basilisk's states by the module: Basilisk's wheels have no such
+stop, so without it they creep past the capacity under the held command.
 
 Frames and conventions as in ``attitude_vs_basilisk.py`` (``sigma_BN`` from ``q_ib``; evasim's
 LVLH is the analytic circle, Basilisk's gravity gradient uses its integrated point-mass orbit).
