@@ -80,7 +80,7 @@ WHEEL_JS_KG_M2 = 10.0
 """Spin inertia of each Basilisk wheel: a benchmark parameter, not the ISS's CMG rotor (the
 exact mapping makes the result independent of it; the naive one is run at 10 and 100)."""
 FSW_DT_S = (0.1, 0.05, 0.025, 0.0125)
-STAGES = ((0.0, 0.0), (0.5, 0.5), (0.5, 0.5), (1.0, 1.0))  # RK4: (step into state, time) / dt
+RK4_STAGES = (0.0, 0.5, 0.5, 1.0)  # each stage's time (and step into the state) / dt
 
 
 def _config(dt_s: float = DT_S) -> AttitudeConfig:
@@ -149,9 +149,9 @@ def _evasim_with_hold(
         law.rhs(t, y, ks[0])
         u = ks[0][7:10].copy()
         tau = tau0 - u  # body torque -u - w x h, with the stage's own w and h
-        for stage, (c, ts) in enumerate(STAGES):
+        for stage, c in enumerate(RK4_STAGES):
             tmp[:] = y + c * dt_s * ks[stage - 1] if stage else y
-            law.rhs(t + ts * dt_s, tmp, ks[stage], ctrl=ctrl_off, tau=tau)
+            law.rhs(t + c * dt_s, tmp, ks[stage], ctrl=ctrl_off, tau=tau)
             ks[stage][7:10] = u
         y += dt_s / 6 * (ks[0] + 2 * ks[1] + 2 * ks[2] + ks[3])
         y[0:4] /= np.linalg.norm(y[0:4])
