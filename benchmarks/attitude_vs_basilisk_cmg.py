@@ -38,9 +38,9 @@ same hold (a diagnostic RK4 loop in this script, law evaluated once per step and
 against Basilisk at 0.1 s (should agree to round-off); evasim at 0.1 s against 0.0125 s (its
 own integration error). A case that saturates the array (3 deg initial error: the torque limit
 is reached at once and the momentum store from ~76 s to ~387 s) is reported the same way, and
-again with evasim's gimbal stop (momentum beyond capacity goes into the body after each step,
-``kernel._step``) applied to Basilisk's states by the module: Basilisk's wheels have no such
-stop, so without it they creep past the capacity under the held command.
+again with evasim's gimbal stop (momentum beyond capacity goes into the body after each RK4
+step, as in the kernel) applied to Basilisk's states by the module: Basilisk's wheels have no
+such stop, so without it they creep past the capacity under the held command.
 
 Frames and conventions as in ``attitude_vs_basilisk.py`` (``sigma_BN`` from ``q_ib``; evasim's
 LVLH is the analytic circle, Basilisk's gravity gradient uses its integrated point-mass orbit).
@@ -156,7 +156,7 @@ def _evasim_with_hold(
         y += dt_s / 6 * (ks[0] + 2 * ks[1] + 2 * ks[2] + ks[3])
         y[0:4] /= np.linalg.norm(y[0:4])
         hn = np.linalg.norm(y[7:10])
-        if gimbal_stop and hn > cfg.cmg_capacity_n_m_s:  # as the kernel's _step
+        if gimbal_stop and hn > cfg.cmg_capacity_n_m_s:  # as the kernel's RK4 step
             excess = y[7:10] * (1.0 - cfg.cmg_capacity_n_m_s / hn)
             y[7:10] -= excess
             y[4:7] += law.inertia_inv @ excess
@@ -266,8 +266,9 @@ def _basilisk_run(y0: np.ndarray, cfg: AttitudeConfig, dt_s: float, js_kg_m2: fl
             self.cmdOutMsg.write(payload, CurrentSimNanos, self.moduleID)
 
         def _gimbal_stop(self, w, h):
-            """evasim's gimbal stop (kernel ``_step``): momentum beyond the capacity goes into
-            the body, written back into Basilisk's hub rate and wheel speed states."""
+            """evasim's gimbal stop (the kernel's, after each step): momentum beyond the
+            capacity goes into the body, written back into Basilisk's hub rate and wheel speed
+            states."""
             hn = np.linalg.norm(h)
             if hn <= cfg.cmg_capacity_n_m_s:
                 return w, h
