@@ -25,7 +25,19 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
-from .kernel import C_CAP, C_CMG_ON, C_HANDOVER, _cmg_share, _step
+from .kernel import (
+    C_CAP,
+    C_CMG_ON,
+    C_HANDOVER,
+    SWITCH_TOLERANCE,
+    _cmg_share,
+    _modes,
+    _whole_step,
+    advance,
+    pack,
+    propellant,
+    schedule,
+)
 from .quaternion import matrix_components, mul_components
 
 COLUMNS = (
@@ -58,11 +70,17 @@ def run_figures(
 ):
     """Integrate one run (as :func:`evasim.attitude.kernel.simulate`) and write its figures
     (:data:`COLUMNS`, degrees and seconds) into ``out``."""
-    inertia_inv = np.linalg.inv(inertia)
-    y = y0.copy()
-    m = y.shape[0]
-    k1, k2, k3, k4, tmp = (np.empty(m), np.empty(m), np.empty(m), np.empty(m), np.empty(m))
-    cmg_active = ctrl[C_CMG_ON] > 0
+    par = pack(inertia, ctrl, q_ref, aero, n, gg_on)
+    ctl = par[2]
+    switch_s, off_s, empty_s = schedule(t0, y0, thr, rs, ctrl)
+    nsw = switch_s.shape[0]
+    tol = SWITCH_TOLERANCE * dt
+    s = (y0[0], y0[1], y0[2], y0[3], y0[4], y0[5], y0[6], y0[7], y0[8], y0[9])
+    ca, sa = np.cos(0.5 * n * t0), np.sin(0.5 * n * t0)
+    cd, sd = np.cos(0.25 * n * dt), np.sin(0.25 * n * dt)
+    at, next_s, fresh = 0, -np.inf, False
+    modes = _modes(t0, False, thr, off_s, ctrl, rs, tau)  # replaced at the first step
+    cmg_active = ctl[C_CMG_ON] > 0
     sat_since = -1.0
     sat_total = 0.0
     handover = np.nan
@@ -73,12 +91,17 @@ def run_figures(
     prev_high = False
     t = t0
     for i in range(0, steps + 1):
-        if i > 0:
-            _step(t, y, dt, cmg_active, inertia, inertia_inv, n, gg_on, thr, ctrl, rs,
-                  q_ref, tau, aero, k1, k2, k3, k4, tmp)  # fmt: skip
-            t = t0 + i * dt
-            hn = np.sqrt(y[7] ** 2 + y[8] ** 2 + y[9] ** 2)
-            saturated = ctrl[C_CMG_ON] > 0 and hn >= ctrl[C_CAP] * _cmg_share(ctrl, t) * (
+        if i > 0:  # the step of kernel.simulate
+            te = t0 + i * dt
+            if fresh and next_s > te - tol:
+                s, ca, sa = _whole_step(t, te, s, ca, sa, cd, sd, modes, par)
+            else:
+                s, at, ca, sa, modes = advance(t, te, s, ca, sa, cd, sd, at, switch_s, off_s,
+                                               tol, cmg_active, thr, ctrl, rs, tau, par)  # fmt: skip
+                next_s, fresh = switch_s[at] if at < nsw else np.inf, True
+            t = te
+            hn = np.sqrt(s[7] ** 2 + s[8] ** 2 + s[9] ** 2)
+            saturated = ctl[C_CMG_ON] > 0 and hn >= ctl[C_CAP] * _cmg_share(ctl, t) * (
                 1.0 - 1e-6
             )
             if saturated:
@@ -87,18 +110,17 @@ def run_figures(
                 if saturated:
                     if sat_since < 0:
                         sat_since = t
-                    if ctrl[C_HANDOVER] >= 0 and t - sat_since >= ctrl[C_HANDOVER]:
-                        cmg_active = False
+                    if ctl[C_HANDOVER] >= 0 and t - sat_since >= ctl[C_HANDOVER]:
+                        cmg_active, fresh = False, False
                         handover = t
                 else:
                     sat_since = -1.0
         if i % out_every != 0:
             continue
         # attitude relative to LVLH: q_lb = conj(q_il) q_ib, q_il = qz(n t) q_m0
-        th = n * t
-        ch, sh = np.cos(th / 2), np.sin(th / 2)
+        ch, sh = ca, sa  # cos, sin of half the orbit angle at t
         l0, l1, l2, l3 = mul_components(ch, 0.0, 0.0, sh, 0.5, -0.5, -0.5, 0.5)
-        a0, a1, a2, a3 = mul_components(l0, -l1, -l2, -l3, y[0], y[1], y[2], y[3])
+        a0, a1, a2, a3 = mul_components(l0, -l1, -l2, -l3, s[0], s[1], s[2], s[3])
         if a0 < 0:
             a0, a1, a2, a3 = -a0, -a1, -a2, -a3
         excursion = max(excursion, 2 * np.arccos(min(abs(a0), 1.0)))
@@ -112,22 +134,24 @@ def run_figures(
         change = max(change, abs(about))
         err = 2 * np.arccos(min(abs(e0), 1.0))
         # rate relative to LVLH in body axes: w - R_ib^T (0, 0, n)
-        _, _, _, _, _, _, r20, r21, r22 = matrix_components(y[0], y[1], y[2], y[3])
-        ux, uy, uz = y[4] - n * r20, y[5] - n * r21, y[6] - n * r22
+        _, _, _, _, _, _, r20, r21, r22 = matrix_components(s[0], s[1], s[2], s[3])
+        ux, uy, uz = s[4] - n * r20, s[5] - n * r21, s[6] - n * r22
         rate = np.sqrt(ux * ux + uy * uy + uz * uz)
         if rate > peak:
             peak, peak_t = rate, t
-        hmax = max(hmax, np.sqrt(y[7] ** 2 + y[8] ** 2 + y[9] ** 2))
+        hmax = max(hmax, np.sqrt(s[7] ** 2 + s[8] ** 2 + s[9] ** 2))
         if prev_high and err <= limit_rad:  # first sample back below after a high one
             err_after, t_after = err, t
         high = err > limit_rad
         if high:
             last_high, err_last_high = t, err
         prev_high = high
+    left = np.empty(thr.shape[0])
+    propellant(t, t0, y0, thr, off_s, empty_s, tol, left)
     used = 0.0
-    for j in range(10, m):
-        if np.isfinite(y0[j]):
-            used += y0[j] - y[j]
+    for j in range(thr.shape[0]):
+        if np.isfinite(y0[10 + j]):
+            used += y0[10 + j] - left[j]
     if last_high < 0:
         regained = t0
     elif prev_high:
