@@ -96,14 +96,13 @@ def run_figures(
             if fresh and next_s > te - tol:
                 s, ca, sa = _whole_step(t, te, s, ca, sa, cd, sd, modes, par)
             else:
-                s, at, ca, sa, modes = advance(t, te, s, ca, sa, cd, sd, at, switch_s, off_s,
-                                               tol, cmg_active, thr, ctrl, rs, tau, par)  # fmt: skip
+                s, at, ca, sa, modes = advance(t, te, s, ca, sa, cd, sd, at, switch_s,
+                                               off_s, tol, cmg_active, thr, ctrl, rs, tau,
+                                               par)  # fmt: skip
                 next_s, fresh = switch_s[at] if at < nsw else np.inf, True
             t = te
             hn = np.sqrt(s[7] ** 2 + s[8] ** 2 + s[9] ** 2)
-            saturated = ctl[C_CMG_ON] > 0 and hn >= ctl[C_CAP] * _cmg_share(ctl, t) * (
-                1.0 - 1e-6
-            )
+            saturated = ctl[C_CMG_ON] > 0 and hn >= ctl[C_CAP] * _cmg_share(ctl, t) * (1.0 - 1e-6)
             if saturated:
                 sat_total += dt
             if cmg_active:

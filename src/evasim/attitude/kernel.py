@@ -195,9 +195,7 @@ def _deriv(s, ch, sh, modes, par):
         # LVLH: q_il = qz(th) * q_m0, q_m0 = (0.5, -0.5, -0.5, 0.5)
         l0, l1, l2, l3 = mul_components(ch, 0.0, 0.0, sh, 0.5, -0.5, -0.5, 0.5)
         a0, a1, a2, a3 = mul_components(l0, -l1, -l2, -l3, q0, q1, q2, q3)  # q_lb
-        e0, e1, e2, e3 = mul_components(
-            q_ref[0], -q_ref[1], -q_ref[2], -q_ref[3], a0, a1, a2, a3
-        )
+        e0, e1, e2, e3 = mul_components(q_ref[0], -q_ref[1], -q_ref[2], -q_ref[3], a0, a1, a2, a3)
         sgn = 2.0 if e0 >= 0 else -2.0
         ex, ey, ez = sgn * e1, sgn * e2, sgn * e3
         # rate error: body rate minus LVLH rate (n about inertial +Z) in body axes
