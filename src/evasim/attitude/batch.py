@@ -34,6 +34,7 @@ from .kernel import (
     _modes,
     _whole_step,
     advance,
+    check_state,
     pack,
     propellant,
     schedule,
@@ -70,6 +71,7 @@ def run_figures(
 ):
     """Integrate one run (as :func:`evasim.attitude.kernel.simulate`) and write its figures
     (:data:`COLUMNS`, degrees and seconds) into ``out``."""
+    check_state(y0, thr)
     par = pack(inertia, ctrl, q_ref, aero, n, gg_on)
     ctl = par[2]
     switch_s, off_s, empty_s = schedule(t0, y0, thr, rs, ctrl)

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..constants import STANDARD_GRAVITY_M_S2
+from ..errors import EvasimInputError
 from . import kernel
 from .quaternion import qconj, qmul, to_euler_321_deg
 
@@ -216,6 +217,15 @@ def initial_state(
     )
 
 
+def _check_state(config: AttitudeConfig, y0: np.ndarray) -> None:
+    expected = 10 + len(config.thrusters)
+    if y0.shape[-1] != expected:
+        raise EvasimInputError(
+            f"y0: expected {expected} values (q_ib 4, omega 3, h_cmg 3, one propellant per "
+            f"thruster), got {y0.shape[-1]}"
+        )
+
+
 def simulate(
     config: AttitudeConfig,
     duration_s: float,
@@ -224,6 +234,7 @@ def simulate(
     t0: float = 0.0,
 ) -> AttitudeHistory:
     y0 = initial_state(config, t0=t0) if y0 is None else np.asarray(y0, float)
+    _check_state(config, y0)
     steps = round(duration_s / config.dt_s)
     out_every = max(1, round(out_dt_s / config.dt_s))
     inertia, n, gg, thr, ctrl, rs, q_ref, tau, aero = config.arrays()
@@ -242,6 +253,7 @@ def simulate_batch(
     out_dt_s: float = 10.0,
 ) -> np.ndarray:
     """N runs at once: states (N, n_out, len(y))."""
+    _check_state(config, np.asarray(y0s))
     steps = round(duration_s / config.dt_s)
     out_every = max(1, round(out_dt_s / config.dt_s))
     _, n, gg, thr, ctrl, rs, q_ref, _, aero = config.arrays()
