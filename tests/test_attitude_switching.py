@@ -82,9 +82,19 @@ def test_a_thruster_stops_exactly_when_its_propellant_runs_out():
     assert on_s + burn_s <= empty < on_s + burn_s + DT_S  # the first sample after it ran out
 
 
+def figures_batch_propellant(cfg: AttitudeConfig, y0: np.ndarray) -> float:
+    inertia, n, gg, thr, ctrl, rs, q_ref, tau, aero = cfg.arrays()
+    out = figures_batch(y0[None], 0.0, DT_S, round(END_S / DT_S), 1, inertia[None], n, gg,
+                        thr[None], ctrl[None], rs[None], q_ref, tau, aero, 0.1)  # fmt: skip
+    return float(out[0, COLUMNS.index("propellant_kg")])
+
+
 def test_batched_figures_equal_the_single_run_across_switches():
     """figures_batch integrates the same steps as simulate, switches inside steps included:
-    the same propellant (bit for bit) and peak rate."""
+    the same peak rate, and mdot times the burn time of propellant used (with a finite tank
+    and with the unlimited one's 1e30 kg stand-in, whose mass used is still exact)."""
+    used = figures_batch_propellant(_pulse(10.03, 20.07), _at_rest())
+    assert used == pytest.approx(MDOT_KG_S * (20.07 - 10.03), rel=1e-14)
     cfg = _pulse(10.03, 20.07, 5.0)
     y0 = _at_rest(5.0)
     hist = simulate(cfg, END_S, DT_S, y0=y0)
@@ -92,6 +102,7 @@ def test_batched_figures_equal_the_single_run_across_switches():
     out = figures_batch(y0[None], 0.0, DT_S, round(END_S / DT_S), 1, inertia[None], n, gg,
                         thr[None], ctrl[None], rs[None], q_ref, tau, aero, 0.1)  # fmt: skip
     col = {c: i for i, c in enumerate(COLUMNS)}
-    assert out[0, col["propellant_kg"]] == 5.0 - hist.propellant_kg[-1, 0]
+    assert out[0, col["propellant_kg"]] == pytest.approx(5.0 - hist.propellant_kg[-1, 0], rel=1e-14)
+    assert out[0, col["propellant_kg"]] == pytest.approx(MDOT_KG_S * (20.07 - 10.03), rel=1e-14)
     peak = np.linalg.norm(hist.rate_relative_lvlh_rad_s(), axis=1).max()
     assert out[0, col["peak_rate_deg_s"]] == pytest.approx(np.degrees(peak), rel=1e-12)

@@ -36,7 +36,7 @@ from .kernel import (
     advance,
     check_state,
     pack,
-    propellant,
+    propellant_used,
     schedule,
 )
 from .quaternion import matrix_components, mul_components
@@ -147,12 +147,9 @@ def run_figures(
         if high:
             last_high, err_last_high = t, err
         prev_high = high
-    left = np.empty(thr.shape[0])
-    propellant(t, t0, y0, thr, off_s, empty_s, tol, left)
-    used = 0.0
-    for j in range(thr.shape[0]):
-        if np.isfinite(y0[10 + j]):
-            used += y0[10 + j] - left[j]
+    each = np.empty(thr.shape[0])
+    propellant_used(t, t0, y0, thr, off_s, empty_s, tol, each)
+    used = each.sum()
     if last_high < 0:
         regained = t0
     elif prev_high:

@@ -18,7 +18,7 @@ each (sub)step takes its discrete modes at its midpoint, so a switch anywhere (o
 off it) is integrated without the O(dt) error of evaluating it at the RK4 stage times, while the
 smooth terms (the orbit angle) keep each stage's own time. The state-dependent mode (the CMGs
 taken out of control after saturating) changes between steps. Propellant drains at a constant
-rate while a thruster fires, so it is evaluated in closed form (:func:`propellant`).
+rate while a thruster fires, so it is evaluated in closed form (:func:`propellant_used`).
 
 Speed: the inner loop holds the body state and the parameters as tuples of scalars
 (:func:`pack`), so numba keeps them in registers and counts no array references per step (an
@@ -414,15 +414,17 @@ def advance(
 
 
 @njit(cache=True)
-def propellant(t, t0, y0, thr, off_s, empty_s, tol, out):
-    """Propellant (kg) of each thruster at time ``t`` (s) into ``out``, in closed form: it
-    drains at the constant ``mdot`` while the thruster fires (from ``max(start, t0)`` to its
-    off time, see :func:`schedule`), so the mass used is ``mdot`` times the burn time, and none
-    is left from the moment it runs out."""
+def propellant_used(t, t0, y0, thr, off_s, empty_s, tol, out):
+    """Propellant (kg) each thruster has used from ``t0`` to ``t`` (s), into ``out``, in closed
+    form: it drains at the constant ``mdot`` while the thruster fires (from ``max(start, t0)``
+    to its off time, see :func:`schedule`), so the mass used is ``mdot`` times the burn time,
+    and all of it (``y0[10 + i]``) from the moment it runs out."""
     for i in range(thr.shape[0]):
-        burn = min(t, off_s[i]) - max(thr[i, 7], t0)
-        p = y0[10 + i] - thr[i, 9] * burn if burn > 0 else y0[10 + i]
-        out[i] = 0.0 if t >= empty_s[i] - tol else max(p, 0.0)
+        if t >= empty_s[i] - tol:
+            out[i] = y0[10 + i]
+        else:
+            burn = min(t, off_s[i]) - max(thr[i, 7], t0)
+            out[i] = min(thr[i, 9] * burn, y0[10 + i]) if burn > 0 else 0.0
 
 
 @njit(cache=True)
@@ -440,7 +442,7 @@ def simulate(
     ts = np.empty(n_out)
     ys = np.empty((n_out, y0.shape[0]))
     modes_out = np.empty(n_out, dtype=np.bool_)
-    prop = np.empty(thr.shape[0])
+    used = np.empty(thr.shape[0])
     s = (y0[0], y0[1], y0[2], y0[3], y0[4], y0[5], y0[6], y0[7], y0[8], y0[9])
     t = t0
     ca, sa = np.cos(0.5 * n * t0), np.sin(0.5 * n * t0)
@@ -475,9 +477,10 @@ def simulate(
             ts[j] = t
             for c in range(10):
                 ys[j, c] = s[c]
-            if prop.shape[0]:
-                propellant(t, t0, y0, thr, off_s, empty_s, tol, prop)
-                ys[j, 10:] = prop
+            if used.shape[0]:
+                propellant_used(t, t0, y0, thr, off_s, empty_s, tol, used)
+                for c in range(used.shape[0]):
+                    ys[j, 10 + c] = y0[10 + c] - used[c]
             modes_out[j] = cmg_active
             j += 1
     return ts[:j], ys[:j], modes_out[:j]
