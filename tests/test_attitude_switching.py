@@ -106,3 +106,12 @@ def test_batched_figures_equal_the_single_run_across_switches():
     assert out[0, col["propellant_kg"]] == pytest.approx(MDOT_KG_S * (20.07 - 10.03), rel=1e-14)
     peak = np.linalg.norm(hist.rate_relative_lvlh_rad_s(), axis=1).max()
     assert out[0, col["peak_rate_deg_s"]] == pytest.approx(np.degrees(peak), rel=1e-12)
+
+
+def test_a_state_without_the_thrusters_propellant_is_refused():
+    """The kernels read one propellant per thruster after the 10 body values: a shorter state
+    is an input error, not a read past its end."""
+    from evasim.errors import EvasimInputError
+
+    with pytest.raises(EvasimInputError, match=r"y0: expected 11 values .* got 10"):
+        simulate(_pulse(1.0, 2.0), END_S, DT_S, y0=_at_rest()[:10])
