@@ -75,8 +75,27 @@ OMM = {
     "MEAN_MOTION_DDOT": 0.0,
 }
 BUILTINS = ("vkd-49", "vkd-50", "nauka-2021-07-29")
-KINDS = ("toml", "tle", "omm", "cli", "junk", "huge")
-WEIGHTS = (40, 14, 8, 24, 8, 6)
+DATA = SRC / "evasim" / "data"
+CATALOG_CSV = DATA / "catalog" / "iss_spacewalks_1998-2025.csv"
+KINDS = (
+    "toml",
+    "tle",
+    "omm",
+    "cli",
+    "junk",
+    "huge",
+    "plan",
+    "campaign",
+    "dispersions",
+    "ommfile",
+    "cli2",
+)
+WEIGHTS = (40, 14, 8, 24, 8, 6, 10, 8, 10, 10, 24)
+NEW_KINDS = ("plan", "campaign", "dispersions", "ommfile", "cli2")
+"""The kinds of the second fuzz (the commands and formats added after the first): plan,
+campaign and dispersion TOML mutations, OMM files in KVN/XML/JSON/CSV, and the command lines of
+plan, campaign, montecarlo, render-video, windows, globe, spacewalks, sql, catalog, history,
+survey and replay --czml."""
 
 # values put in place of a TOML value; "heavy" ones are valid-looking but costly when accepted
 VALUES = [
@@ -394,6 +413,8 @@ def _with_ephemeris(text: str, block: str) -> str:
 
 def make_case(rng: random.Random, kind: str, heavy: bool = True) -> dict:
     """One input: {"kind", "argv", "files": {name: bytes}}; argv runs in a folder with files."""
+    if kind in NEW_KINDS:
+        return {"kind": kind, **NEW_MAKERS[kind](rng, heavy)}
     base_name = rng.choice(["vkd-49", "vkd-49", "vkd-50", "nauka-2021-07-29"])
     base = _base(base_name)
     files: dict[str, bytes] = {}
@@ -587,6 +608,586 @@ def cli_args(rng: random.Random, files: dict[str, bytes]) -> list[str]:
     return argv
 
 
+# ---- the second fuzz: plan, campaign, dispersions, OMM files, the newer commands -----------
+
+
+def _plan_base(name: str) -> str:
+    """A bundled plan with a 1 s solver limit (valid plans stay a few seconds)."""
+    text = (DATA / "plans" / f"{name}.toml").read_text(encoding="utf-8")
+    text = re.sub(r"(?m)^solver_time_limit_s = .*$", "", text)
+    return re.sub(r"(?m)^step_s = (\d+)", r"step_s = \1\nsolver_time_limit_s = 1", text, count=1)
+
+
+def _campaign_base(name: str) -> str:
+    return (DATA / "campaigns" / f"{name}.toml").read_text(encoding="utf-8")
+
+
+def _dispersions_base() -> str:
+    return (DATA / "montecarlo" / "nauka-2021-07-29.toml").read_text(encoding="utf-8")
+
+
+PLAN_VALUES = [
+    '"auto"',
+    '"14:41"',
+    '"24:00"',
+    '"9:05"',
+    '"hatch"',
+    '"MLM"',
+    '"Nauka"',
+    '"Columbus"',
+    '"nowhere"',
+    '"both"',
+    '"one"',
+    '"IV"',
+    '"EV3"',
+    '"day"',
+    '"night"',
+    '"ground"',
+    '"luch"',
+    '"tdrs"',
+    '"install handrail nauka-hr-vkd49"',
+    '"install handrail no-such"',
+    '["Set up the tool bag"]',
+    '["Photograph Nauka", "Photograph Nauka"]',
+    '["no such task"]',
+    '"Orlan-MKS"',
+    '"EMU"',
+    '"Quest"',
+    '"Pirs"',
+    "2021-09-03",
+    "[2021-09-03, 2021-09-05]",
+    "[2021-09-03, 2021-09-04, 2021-09-05, 2021-09-06]",
+    "1998-11-20",
+    "2030-01-01",
+    "300",
+    "301",
+    "10",
+    "9",
+    "600",
+    "601",
+    "480",
+    "481",
+    "100",
+    "101",
+    '"closed"',
+    '"partial"',
+    '"deferred"',
+    '"open"',
+    "242",
+    "243",
+    "277",
+    "278",
+    "99999",
+    "0.0",
+    "1e-300",
+    '"cmg_loss"',
+    '"truncated_normal"',
+    '"uniform"',
+    '"normal"',
+    '"scale"',
+    '"offset"',
+    '"set"',
+    '"thrusters[0].thrust_n"',
+    '"thrusters[9].thrust_n"',
+    '"controllers[1].start_s"',
+    '"controllers[-1].start_s"',
+    '"inertia"',
+    '"dt_s"',
+    '"__class__"',
+    '"thrusters[99999999999999999999].thrust_n"',
+]
+
+
+def _new_out(rng: random.Random) -> list[str]:
+    return ["--out", "out"] if rng.random() < 0.85 else []
+
+
+def _plan_case(rng: random.Random, heavy: bool) -> dict:
+    base = _plan_base(rng.choice(["vkd-49", "teaching"]))
+    files = {"p.toml": _mutate_new(base, rng, heavy)}
+    argv = ["plan", "p.toml", *_new_out(rng), "--workers", "1"]
+    if rng.random() < 0.15:
+        argv += ["--hatch", rng.choice(["auto", "14:41", "25:00", "", "x", "14:41:00"])]
+    return {"argv": argv, "files": files}
+
+
+def _campaign_case(rng: random.Random, heavy: bool) -> dict:
+    base = _campaign_base(rng.choice(["nauka", "nauka", "irosa"]))
+    return {
+        "argv": ["campaign", "c.toml", *_new_out(rng)],
+        "files": {"c.toml": _mutate_new(base, rng, heavy)},
+    }
+
+
+def _dispersions_case(rng: random.Random, heavy: bool) -> dict:
+    files = {"d.toml": _mutate_new(_dispersions_base(), rng, heavy)}
+    argv = ["montecarlo", "nauka-2021-07-29", "--dispersions", "d.toml", "--dt-s", "1"]
+    argv += _new_out(rng)
+    if rng.random() < 0.85:  # one run, here: cheap, and it draws from every dispersion
+        argv += ["--rerun", str(rng.choice([0, 1, 7, 4999]))]
+    else:  # a real (tiny) LocalCluster run
+        argv += ["--runs", "2", "--workers", "1"]
+    return {"argv": argv, "files": files}
+
+
+def _mutate_new(text: str, rng: random.Random, heavy: bool) -> bytes:
+    """TOML mutations as for scenarios, with values that mean something in plans, campaigns
+    and dispersion files mixed in."""
+    if rng.random() < 0.5:
+        lines = text.split("\n")
+        kv = _line_values(lines)
+        if kv:
+            i = rng.choice(kv)
+            key = lines[i].split("=", 1)[0]
+            lines[i] = f"{key}= {rng.choice(PLAN_VALUES)}"
+            text = "\n".join(lines)
+        if rng.random() < 0.5:
+            return text.encode("utf-8", "surrogateescape")
+    return mutate_toml(text, rng, heavy).encode("utf-8", "surrogateescape")
+
+
+def _omm_text(encoding: str) -> str:
+    from evasim.sky.omm import omm_text
+
+    return omm_text(_ISS, encoding)
+
+
+OMM_FIELD_VALUES = [
+    "",
+    "x",
+    "-1",
+    "0",
+    "nan",
+    "NaN",
+    "inf",
+    "-inf",
+    "1e308",
+    "1E999",
+    "99999999999999999999999",
+    "15.5",
+    "0.9999",
+    "1.5",
+    "2021-09-02",
+    "2021-366T00:00:00",
+    "2020-366T00:00:00",
+    "2021-000T00:00:00",
+    "2021-02-30T00:00:00",
+    "9999-12-31T23:59:59",
+    "1957-10-04T19:28:34",
+    "2021-09-02T12:53:58.4603521234567",
+    "SGP8",
+    "SGP/SGP4",
+    "TEME",
+    "MOON",
+    "100001",
+    "A0001",
+    "1e5",
+    "0x10",
+    "\u0661\u0665",
+    "&amp;",
+    "<x/>",
+    '"',
+    ",",
+]
+
+
+def corrupt_omm_text(text: str, encoding: str, rng: random.Random) -> str:
+    """1-3 corruptions of OMM text in its encoding (values, lines, tags, columns, bytes)."""
+    keys = list(OMM)
+    for _ in range(rng.randint(1, 3)):
+        op = rng.choice(["value", "value", "value", "drop", "dup", "truncate", "bytes", "special"])
+        lines = text.split("\n")
+        if op == "value":
+            key = rng.choice([*keys, "CCSDS_OMM_VERS", "MEAN_ELEMENT_THEORY", "REF_FRAME"])
+            value = rng.choice(OMM_FIELD_VALUES)
+            if encoding == "kvn":
+                text = re.sub(rf"(?m)^({key}\s*=\s*).*$", lambda m, v=value: m.group(1) + v, text)
+            elif encoding == "xml":
+                pattern = rf"(<{key}>)[^<]*(</{key}>)"
+                text = re.sub(pattern, lambda m, v=value: m[1] + v + m[2], text)
+            elif encoding == "json":
+                js = rng.choice([json.dumps(value), value or "null", "[]", "{}", "true"])
+                text = re.sub(rf'("{key}":\s*)[^,\n}}]*', lambda m, v=js: m[1] + v, text)
+            else:
+                rows = [r.split(",") for r in text.split("\r\n")]
+                if len(rows) > 1 and key in rows[0]:
+                    rows[1][rows[0].index(key)] = value
+                text = "\r\n".join(",".join(r) for r in rows)
+        elif op == "drop" and lines:
+            del lines[rng.randrange(len(lines))]
+            text = "\n".join(lines)
+        elif op == "dup" and lines:
+            j = rng.randrange(len(lines))
+            lines.insert(j, lines[j])
+            text = "\n".join(lines)
+        elif op == "truncate":
+            text = text[: rng.randrange(len(text) + 1)]
+        elif op == "bytes":
+            k = rng.randrange(len(text) + 1)
+            junk = bytes(rng.randrange(256) for _ in range(rng.randint(1, 8))).decode("latin-1")
+            text = text[:k] + junk + text[k:]
+        else:
+            text = rng.choice(
+                [
+                    '<?xml version="1.0"?>\n<!DOCTYPE x [<!ENTITY a "aaaa">]>\n<omm>&a;</omm>',
+                    "<omm>" * 5000,
+                    "<ndm></ndm>",
+                    "<ndm><omm><body/></omm></ndm>",
+                    text.replace("<omm ", "<omm xmlns='urn:x' ", 1),
+                    text.replace("meanElements", "meanelements"),
+                    "[" * 100000,
+                    "[]",
+                    "[1, 2]",
+                    '{"EPOCH": "2021-09-02T12:53:58"}',
+                    "\ufeff" + text,
+                    text * rng.choice([2, 50]),
+                    "COMMENT only\n",
+                    "CCSDS_OMM_VERS = 9.0\n",
+                    "OBJECT_NAME,EPOCH,MEAN_MOTION,NORAD_CAT_ID\n",
+                    "OBJECT_NAME,EPOCH,MEAN_MOTION,NORAD_CAT_ID\nISS,,,\n",
+                    '"unterminated,' + text,
+                    text.replace("\r\n", "\n").replace(",", ";"),
+                    text.upper(),
+                    text.lower(),
+                ]
+            )
+    return text
+
+
+def _ommfile_case(rng: random.Random, heavy: bool) -> dict:
+    encoding = rng.choice(["kvn", "xml", "json", "csv"])
+    text = corrupt_omm_text(_omm_text(encoding), encoding, rng)
+    name = "iss." + rng.choice([encoding, encoding, "txt", "omm"])
+    files = {name: text.encode("utf-8", "surrogateescape")}
+    if rng.random() < 0.25:  # the catalogue reads element sets too
+        return {"argv": ["catalog", "import", name], "files": files}
+    scenario = _base("vkd-49")
+    scenario = scenario.replace('source = "bundled"', 'source = "omm"', 1)
+    scenario = scenario.replace('set = "iss_2021"', f'omm_file = "{name}"', 1)
+    files["s.toml"] = scenario.encode()
+    argv = ["replay", "s.toml", "--out", "out", "--no-report"]
+    if rng.random() < 0.1:
+        argv.append("--czml")
+    return {"argv": argv, "files": files}
+
+
+def _catalog_rows(rng: random.Random) -> str:
+    lines = CATALOG_CSV.read_text(encoding="utf-8").splitlines()
+    header = next(i for i, s in enumerate(lines) if s.startswith("iss_eva_seq"))
+    rows = lines[header + 1 :]
+    picked = rng.sample(rows, rng.randint(1, 4))
+    return "\n".join([lines[header], *picked]) + "\n"
+
+
+def _catalog_import_file(rng: random.Random, files: dict[str, bytes]) -> str:
+    pick = rng.randrange(5)
+    if pick == 0:
+        text = _catalog_rows(rng)
+        lines = text.split("\n")
+        for _ in range(rng.randint(1, 3)):
+            j = rng.randrange(1, max(2, len(lines) - 1))
+            cells = lines[j].split(",")
+            if cells and cells != [""]:
+                k = rng.randrange(len(cells))
+                cells[k] = rng.choice([*ARG_VALUES, "", "278", "99999", "242", '"a,b"', "H"])
+                lines[j] = ",".join(cells)
+        files["walks.csv"] = "\n".join(lines).encode("utf-8", "surrogateescape")
+        return "walks.csv"
+    if pick == 1:
+        rows = [{"number": rng.choice([1, 278, -1, 10**20, "x", None]), "date": "2021-09-03"}]
+        files["walks.json"] = json.dumps(rng.choice([rows, {}, [], "x", [[1]]])).encode()
+        return "walks.json"
+    if pick == 2:
+        files["iss.tle"] = corrupt_tle(rng).encode("utf-8", "surrogateescape")
+        return "iss.tle"
+    if pick == 3:
+        files["empty.csv"] = b""
+        return "empty.csv"
+    return rng.choice(["missing.csv", "d", "", "x.xlsx", "/dev/null"])
+
+
+SQL_QUERIES = [
+    "SELECT count(*) FROM spacewalks",
+    "SELECT * FROM spacewalks",
+    "FROM spacewalks LIMIT 3",
+    "VALUES (1), (2)",
+    "(SELECT 1)",
+    "WITH t AS (SELECT 1 AS x) SELECT * FROM t",
+    "DESCRIBE spacewalks",
+    "SHOW TABLES",
+    "SUMMARIZE spacewalks",
+    "EXPLAIN SELECT 1",
+    "EXPLAIN ANALYZE SELECT 1",
+    "EXPLAIN ANALYZE DELETE FROM spacewalks",
+    "SELECT 1; SELECT 2",
+    "DROP TABLE spacewalks",
+    "DELETE FROM spacewalks",
+    "INSERT INTO meta VALUES (1)",
+    "COPY spacewalks TO 'x.csv'",
+    "ATTACH 'x.duckdb'",
+    "INSTALL httpfs",
+    "LOAD httpfs",
+    "PRAGMA database_list",
+    "SET threads = 1",
+    "CALL pragma_version()",
+    "SELECT * FROM read_csv('/etc/passwd')",
+    "SELECT * FROM 'x.parquet'",
+    "SELECT * FROM nosuchtable",
+    "SELECT",
+    "",
+    " ",
+    "-- only a comment",
+    "/* c */ SELECT 1",
+    "SELECT 1 /*",
+    "SELECT * FROM range(3000000)",
+    "SELECT repeat('a', 100000000)",
+    "SELECT range(10000000)",
+    "SELECT 1/0",
+    "SELECT 'a'::INT",
+    "SELECT 10::DECIMAL(38,0) ^ 400",
+    "SELECT NULL, NULL",
+    'SELECT 1 AS "[bold]x"',
+    "SELECT '[red]x[/red]', '\u202e', E'\\x00'",
+    "SELECT TIMESTAMP '294247-01-10 04:00:54'",
+    "SELECT x'00ff'::BLOB",
+    "SELECT [1, 2], {'a': 1}",
+    "WITH RECURSIVE t(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM t WHERE n < 1000) "
+    "SELECT count(*) FROM t",
+    "SELECT * FROM spacewalks, spacewalks AS b, spacewalks AS c LIMIT 10",
+]
+
+
+def _destination(rng: random.Random, files: dict[str, bytes]) -> str:
+    pick = rng.randrange(7)
+    if pick == 0:
+        files["taken"] = b"a file"
+        return "taken"
+    if pick == 1:
+        files["mine/thesis.tex"] = b"keep me"
+        return "mine"
+    if pick == 2:
+        files["old/summary.json"] = b"{}"
+        return "old"
+    if pick == 3:
+        files["taken"] = b"a file"
+        return "taken/sub"
+    return rng.choice(["out", "a/b/c", "", ".", "out/"])
+
+
+def _cli2_case(rng: random.Random, heavy: bool) -> dict:
+    """A command line of a newer command with some options odd. Commands that would work for
+    long when valid (render-video, survey, history, globe, montecarlo without --rerun) always get
+    one bad option, drawn from several."""
+    files: dict[str, bytes] = {}
+
+    def val() -> str:
+        return rng.choice(ARG_VALUES)
+
+    def pick(*choices: str):
+        return lambda: rng.choice([*choices, val()])
+
+    def dest() -> str:
+        return _destination(rng, files)
+
+    command = rng.choices(
+        [
+            "plan",
+            "campaign",
+            "montecarlo",
+            "render-video",
+            "windows",
+            "globe",
+            "spacewalks",
+            "show",
+            "sql",
+            "catalog",
+            "history",
+            "survey",
+            "replay",
+        ],
+        [10, 8, 12, 10, 10, 6, 8, 4, 10, 6, 3, 3, 8],
+    )[0]
+    bad: list[tuple[str, str]] = []  # one is added for commands long when valid
+    flags: list[str] = []
+    if command == "plan":
+        if rng.random() < 0.3:
+            files["p.toml"] = _plan_base("teaching").encode()
+        argv = ["plan", rng.choice(["vkd-49", "teaching", "p.toml", "missing.toml", "", "VKD-49"])]
+        options = {
+            "--out": dest,
+            "--hatch": pick("auto", "14:41", "25:00", "9:5", " 14:41 ", "23:59"),
+            "--workers": pick("0", "1", "16", "17", "2"),
+        }
+        flags = ["--allow-stale-elements", "--no-allow-stale-elements"]
+        if "--workers" not in options or rng.random() < 0.7:
+            argv += ["--workers", "1"]
+    elif command == "campaign":
+        argv = ["campaign"]
+        if rng.random() < 0.8:
+            argv.append(rng.choice(["nauka", "irosa", "c.toml", "x", "", "NAUKA", "missing.toml"]))
+            files["c.toml"] = _campaign_base("irosa").encode()
+        options = {"--out": dest}
+        flags = ["--list"]
+    elif command == "montecarlo":
+        files["d.toml"] = _dispersions_base().encode()
+        argv = ["montecarlo", rng.choice(["nauka-2021-07-29", "vkd-49", "missing.toml", ""])]
+        argv += ["--dispersions", rng.choice(["nauka-2021-07-29", "d.toml", "missing.toml", "d"])]
+        options = {
+            "--runs": pick("0", "1", "2", "1000001", "-5"),
+            "--scheduler": pick("x", "tcp://", "inproc://a", "tcp://h:99999", "tcp://a b"),
+            "--workers": pick("0", "1", "65"),
+            "--out": dest,
+            "--keep-worst": pick("0", "101", "-1", "3"),
+            "--keep": pick("0,1", "5", "a", "0,,1", "-1", "99999999999999999999", "1," * 200),
+            "--dt-s": pick("0.001", "2", "1", "0.01"),
+            "--rerun": pick("0", "-1", "99999999999999999999", "3"),
+        }
+        bad = [
+            ("--runs", "0"),
+            ("--runs", "1000001"),
+            ("--workers", "0"),
+            ("--keep-worst", "101"),
+            ("--keep", "x"),
+            ("--dt-s", "0"),
+            ("--dt-s", "nan"),
+            ("--scheduler", "nonsense"),
+            ("--out", "taken"),
+            ("--rerun", "-1"),
+            ("--dispersions", "missing.toml"),
+            ("--unknown", "1"),
+        ]
+    elif command == "render-video":
+        argv = ["render-video", rng.choice(["vkd-49", "vkd-49", "nauka-2021-07-29", "missing"])]
+        options = {
+            "--crew": pick("all", "EV1", "dubrov", "EV3"),
+            "--span": pick("eva", "15:30-15:31", "15:31-15:30", "00:00-23:59"),
+            "--fps": pick("0.05", "121", "1"),
+            "--speed": pick("0", "-1", "1e9", "600"),
+            "--size": pick("64x36", "8x8", "99999x99999"),
+            "--look": pick("auto", "partner", "free:0,0", "free:1e999,0", "sideways"),
+            "--chunk-frames": pick("0", "10001", "1", "300"),
+            "--scheduler": pick("x", "tcp://"),
+            "--workers": pick("0", "65", "1"),
+            "--out": dest,
+        }
+        flags = ["--allow-stale-elements"]
+        bad = [
+            ("--chunk-frames", "0"),
+            ("--chunk-frames", "10001"),
+            ("--fps", "1000"),
+            ("--fps", "nan"),
+            ("--size", "1x1"),
+            ("--size", "x"),
+            ("--look", "sideways"),
+            ("--workers", "0"),
+            ("--span", "25:00-26:00"),
+            ("--span", "03:00-04:00"),
+            ("--span", "eva-eva"),
+            ("--speed", "-1"),
+            ("--speed", "0"),
+            ("--crew", "EV9"),
+            ("--out", "taken"),
+            ("--scheduler", "bad"),
+            ("--bogus", "1"),
+        ]
+    elif command == "windows":
+        argv = ["windows"]
+        options = {
+            "--date": pick("2021-09-03", "2021-02-30", "1998-11-20", "2035-01-01", "2021-9-3"),
+            "--network": pick("tdrs", "LUCH", "all", "ground", "x", ""),
+            "--format": pick("table", "json", "csv", "JSON"),
+            "--out": lambda: rng.choice(
+                ["w.json", "w.csv", "w.txt", "taken", "d", "", "sub/w.json", "taken/w.json"]
+            ),
+            "--grazing-altitude": pick("0", "1000", "1001", "-1", "100"),
+            "--ground-mask": pick("0", "45", "46", "-1", "5"),
+        }
+        flags = ["--allow-stale-elements"]
+        if rng.random() < 0.8:
+            argv += ["--date", rng.choice(["2021-09-03", "2021-11-27", val()])]
+    elif command == "globe":
+        files["g/replay.czml"] = b"[]"
+        files["g/station.glb"] = b"glTF"
+        argv = ["globe", rng.choice(["g", "g", "missing", "d", "", "taken"])]
+        files.setdefault("d/x", b"")
+        files.setdefault("taken", b"a file")
+        options = {
+            "--host": pick("127.0.0.1", "999.1.1.1", "nosuch.invalid", "", "::1", "8.8.8.8"),
+            "--port": pick("0", "65536", "-1", "8001", "abc"),
+        }
+        bad = [
+            ("--port", "0"),
+            ("--port", "70000"),
+            ("--host", "999.1.1.1"),
+            ("--host", "nosuch.invalid"),
+            ("--host", "8.8.8.8"),
+            ("--host", "a b"),
+        ]
+    elif command == "spacewalks":
+        argv = ["spacewalks"]
+        options = {
+            "--year": pick("2021", "1997", "2026", "0", "99999999999999999999"),
+            "--airlock": pick("Poisk", "quest", "", "%", "_", "'", "\\"),
+            "--crew": pick("dubrov", "", "%", "'; DROP TABLE crew; --", "a" * 1000),
+            "--segment": pick("US", "rs", "Shuttle", "ISS", ""),
+            "--format": pick("table", "json", "csv"),
+        }
+    elif command == "show":
+        argv = ["spacewalks", "show", rng.choice(["242", "1", "277", "0", "278", "-1", val()])]
+        options = {"--format": pick("table", "json", "csv")}
+    elif command == "sql":
+        argv = ["sql", rng.choice(SQL_QUERIES)]
+        options = {
+            "--format": pick("table", "json", "csv"),
+            "--limit": pick("1", "0", "1000000", "1000001", "-1"),
+        }
+    elif command == "catalog":
+        if rng.random() < 0.3:
+            argv = ["catalog", "info"]
+            options = {"--format": pick("table", "json")}
+        else:
+            argv = ["catalog", "import", _catalog_import_file(rng, files)]
+            options = {}
+            flags = ["--replace", "--no-replace"]
+    elif command in ("history", "survey"):
+        argv = [command]
+        options = {"--out": dest, "--workers": pick("0", "65", "1", "-1")}
+        bad = [("--workers", "0"), ("--workers", "65"), ("--out", "taken"), ("--out", "mine")]
+    else:  # replay with the exports
+        argv = ["replay", rng.choice(["vkd-49", "nauka-2021-07-29", "eva-242", "eva-0"])]
+        options = {"--out": dest}
+        flags = ["--czml", "--no-czml", "--no-report"]
+        argv += ["--no-report"]
+    for name in rng.sample(list(options), rng.randint(0, len(options))):
+        argv += [name, options[name]()]
+    argv += rng.sample(flags, rng.randint(0, min(2, len(flags))))
+    if bad:
+        name, value = rng.choice(bad)
+        if name == "--out" and value == "taken":
+            files["taken"] = b"a file"
+        if name == "--out" and value == "mine":
+            files["mine/thesis.tex"] = b"keep me"
+        argv += [name, value]
+    if command == "montecarlo" and "--dt-s" not in argv:
+        argv += ["--dt-s", "1"]
+    if rng.random() < 0.04:
+        argv.append(rng.choice(["--unknown", "extra", "--out"]))
+    if "taken" in argv or any(a.startswith("taken/") for a in argv):
+        files.setdefault("taken", b"a file")
+    if "d" in argv:
+        files.setdefault("d/x", b"")
+    return {"argv": argv, "files": files}
+
+
+NEW_MAKERS = {
+    "plan": _plan_case,
+    "campaign": _campaign_case,
+    "dispersions": _dispersions_case,
+    "ommfile": _ommfile_case,
+    "cli2": _cli2_case,
+}
+
+
 # ---- running inputs ---------------------------------------------------------------------------
 
 
@@ -604,9 +1205,9 @@ def _snapshot(folder: Path) -> dict[str, tuple]:
 def _expected_outputs(argv: list[str]) -> list[str]:
     """Files a successful run may create (relative to its folder)."""
     names = []
-    for opt in ("-o", "--draw", "--mesh"):
-        if opt in argv[:-1]:
-            names.append(argv[argv.index(opt) + 1])
+    for opt in ("-o", "--draw", "--mesh") + (("--out",) if argv[:1] == ["windows"] else ()):
+        if opt in argv[:-1]:  # the last one given counts
+            names.append(argv[len(argv) - 2 - argv[::-1][1:].index(opt)])
     if argv and argv[0] == "render" and "-o" not in argv[:-1]:
         names.append("frame.png")
     return [os.path.normpath(n) for n in names if n]
@@ -691,20 +1292,40 @@ def invoke(argv: list[str]) -> tuple[int, BaseException | None, str, str]:
     return code, escaped, out.getvalue(), err.getvalue()
 
 
+def _loads(argv: list[str], folder: Path) -> bool:
+    """Whether the input file of a generated case (s.toml, p.toml, c.toml, d.toml) loads."""
+    try:
+        if "d.toml" in argv:
+            from evasim.montecarlo import prepare
+
+            prepare(argv[1], str(folder / "d.toml"), dt_s=1.0)
+        elif "p.toml" in argv:
+            from evasim.plan.model import load_plan
+
+            load_plan(str(folder / "p.toml"))
+        elif "c.toml" in argv:
+            from evasim.campaign.model import load_campaign
+
+            load_campaign(str(folder / "c.toml"))
+        elif "s.toml" in argv:
+            from evasim.scenario import load_scenario
+
+            load_scenario(str(folder / "s.toml"))
+        else:
+            return False
+    except Exception:
+        return False
+    return True
+
+
 def run_in_process(case: dict, root: Path, skip_valid: bool = False) -> dict:
     """Run one case with the CLI in this process (its own folder as working directory).
     With ``skip_valid``, a case whose scenario file loads is not run ({"skipped": True})."""
     folder = Path(tempfile.mkdtemp(prefix="case-", dir=root))
     _write_files(folder, case["files"])
-    if skip_valid and "s.toml" in case["argv"]:
-        from evasim.scenario import load_scenario
-
-        try:
-            load_scenario(str(folder / "s.toml"))
-            shutil.rmtree(folder, ignore_errors=True)
-            return {"skipped": True}
-        except Exception:
-            pass
+    if skip_valid and _loads(case["argv"], folder):
+        shutil.rmtree(folder, ignore_errors=True)
+        return {"skipped": True}
     before = _snapshot(folder)
     cwd = os.getcwd()
     os.chdir(folder)
@@ -977,6 +1598,17 @@ def machine() -> dict:
     }
 
 
+def _isolate(root: Path) -> None:
+    """The catalogue database (``catalog import`` changes it) and CesiumJS (a stand-in, so that
+    ``globe`` gets past its check) in the fuzz's own folder, for the workers and processes."""
+    (root / "cases").mkdir()
+    cesium = root / "cesium"
+    cesium.mkdir()
+    (cesium / "Cesium.js").write_text("// stand-in\n")
+    os.environ["EVASIM_HOME"] = str(root / "home")
+    os.environ["EVASIM_CESIUM_DIR"] = str(cesium)
+
+
 def main(argv: list[str] | None = None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--count", type=int, default=10000, help="inputs run in-process")
@@ -992,17 +1624,29 @@ def main(argv: list[str] | None = None) -> dict:
     )
     parser.add_argument("--keep", type=Path, default=None, help="save reproducers here")
     parser.add_argument("--progress", action="store_true", help="a dot per 100 inputs on stderr")
+    parser.add_argument(
+        "--kinds",
+        default=",".join(KINDS),
+        help=f"comma-separated kinds to draw (their weights kept): {','.join(KINDS)}; "
+        "'new' = " + ",".join(NEW_KINDS),
+    )
     args = parser.parse_args(argv)
+    kinds = [k.strip() for k in args.kinds.replace("new", ",".join(NEW_KINDS)).split(",")]
+    unknown = [k for k in kinds if k not in KINDS]
+    if unknown or not kinds:
+        parser.error(f"--kinds: unknown {unknown}; expected some of {', '.join(KINDS)}")
+    weights = [WEIGHTS[KINDS.index(k)] for k in kinds]
     sys.path.insert(0, str(SRC))
     rng = random.Random(args.seed)
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="evasim-fuzz-") as tmp:
         root = Path(tmp)
-        worker = Worker(root, args.memory_limit_gb)
+        _isolate(root)
+        worker = Worker(root / "cases", args.memory_limit_gb)
         worker.run({"kind": "warmup", "argv": ["replay", "vkd-49", "--out", "o"], "files": {}}, 300)
         results, cases, skipped, accepted_s = [], [], 0, 0.0
         while len(results) < args.count:
-            case = make_case(rng, rng.choices(KINDS, WEIGHTS)[0])
+            case = make_case(rng, rng.choices(kinds, weights)[0])
             res = worker.run(case, args.timeout, accepted_s > args.accepted_budget_s)
             if res.get("skipped"):
                 skipped += 1
@@ -1016,10 +1660,11 @@ def main(argv: list[str] | None = None) -> dict:
         worker.close()
         in_process_s = time.perf_counter() - started
         picked = random.Random(args.seed + 1).sample(cases, min(args.subprocess, len(cases)))
-        sub = [(case, run_subprocess(case, root, args.timeout)) for case in picked]
+        sub = [(case, run_subprocess(case, root / "cases", args.timeout)) for case in picked]
     report = {
         "command": "python benchmarks/fuzz_inputs.py " + " ".join(argv or sys.argv[1:]),
         "seed": args.seed,
+        "kinds": kinds,
         "machine": machine(),
         "in_process": summarise(results, args.keep, "inproc-")
         | {"seconds": round(in_process_s), "valid_inputs_skipped_after_budget": skipped},
