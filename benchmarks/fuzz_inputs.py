@@ -810,7 +810,7 @@ def corrupt_omm_text(text: str, encoding: str, rng: random.Random) -> str:
                 text = re.sub(rf'("{key}":\s*)[^,\n}}]*', lambda m, v=js: m[1] + v, text)
             else:
                 rows = [r.split(",") for r in text.split("\r\n")]
-                if len(rows) > 1 and key in rows[0]:
+                if len(rows) > 1 and key in rows[0] and rows[0].index(key) < len(rows[1]):
                     rows[1][rows[0].index(key)] = value
                 text = "\r\n".join(",".join(r) for r in rows)
         elif op == "drop" and lines:

@@ -30,6 +30,18 @@ _EXCHANGE_RE = re.compile(r"^(replay\.czml|station\.glb|globe\.(html|js|css)|ear
 _SURVEY_RE = re.compile(r"^(survey\.parquet|history\.html|history_[a-z0-9_]+\.png)$")
 _CAMPAIGN_RE = re.compile(r"^campaign\.(html|json)$")
 _PLAN_RE = re.compile(r"^plan_[a-z0-9_]+\.(csv|json|toml|html|png)$")  # evasim plan
+_MONTECARLO_RE = re.compile(r"^(runs\.parquet|telemetry_run_\d+\.parquet|run_\d+\.json)$")
+"""Written by ``evasim montecarlo`` (and its ``--rerun``)."""
+_VIDEO_JOB_RE = re.compile(r"^video\.json$")  # evasim render-video (with helmet_*.mp4)
+_PATTERNS = (
+    _VIDEO_RE,
+    _SURVEY_RE,
+    _CAMPAIGN_RE,
+    _EXCHANGE_RE,
+    _PLAN_RE,
+    _MONTECARLO_RE,
+    _VIDEO_JOB_RE,
+)
 
 ExtraWriter = Callable[[Path], dict[str, Path]]
 """Writes more products (videos) into the new set's folder before it is swapped in; returns
@@ -38,11 +50,7 @@ them by name."""
 
 def is_product_name(name: str) -> bool:
     """Whether a file called ``name`` is one evasim writes into a product folder."""
-    return (
-        name in PRODUCTS
-        or name == MARKER
-        or any(r.match(name) for r in (_VIDEO_RE, _SURVEY_RE, _CAMPAIGN_RE, _EXCHANGE_RE, _PLAN_RE))
-    )
+    return name in PRODUCTS or name == MARKER or any(r.match(name) for r in _PATTERNS)
 
 
 def check_out_dir(out_dir: Path) -> None:
