@@ -1207,7 +1207,7 @@ def _expected_outputs(argv: list[str]) -> list[str]:
     names = []
     for opt in ("-o", "--draw", "--mesh") + (("--out",) if argv[:1] == ["windows"] else ()):
         if opt in argv[:-1]:  # the last one given counts
-            names.append(argv[len(argv) - 2 - argv[::-1][1:].index(opt)])
+            names.append(argv[len(argv) - 1 - argv[::-1][1:].index(opt)])
     if argv and argv[0] == "render" and "-o" not in argv[:-1]:
         names.append("frame.png")
     return [os.path.normpath(n) for n in names if n]
@@ -1395,7 +1395,7 @@ class Worker:
     def start(self) -> None:
         self.conn, child = self.ctx.Pipe()
         self.proc = self.ctx.Process(
-            target=_worker, args=(child, str(self.root), self.limit), daemon=True
+            target=_worker, args=(child, str(self.root), self.limit), daemon=False
         )
         self.proc.start()
 
@@ -1492,6 +1492,7 @@ def summarise(results: list[tuple[dict, dict]], keep: Path | None, prefix: str) 
     rejected_worst = {"seconds": 0.0, "rss_mb": 0.0}
     accepted_worst = {"seconds": 0.0, "rss_mb": 0.0}
     slow, big, timeouts, multi, harness = 0, 0, 0, 0, 0
+    multi_kinds: dict[str, dict] = {}
     spent: Counter = Counter()
     runtime_faults: Counter = Counter()
     slowest: list[tuple] = []
@@ -1542,7 +1543,15 @@ def summarise(results: list[tuple[dict, dict]], keep: Path | None, prefix: str) 
         if code != 0:
             slow += res["seconds"] >= 2.0
             big += (res["rss_mb"] or 0) >= 1024
-            multi += res["stderr_lines"] > 1
+            if res["stderr_lines"] > 1:
+                multi += 1
+                sig = f"{case['kind']} {case['argv'][:1]} exit {code}"
+                entry = multi_kinds.setdefault(sig, {"count": 0, "first_line": res["first_line"]})
+                entry["count"] += 1
+                if entry["count"] == 1:
+                    entry["reproducer"] = _keep(
+                        keep, f"{prefix}multi-{len(multi_kinds)}", case, res
+                    )
     return {
         "inputs": len(results),
         "exit_codes": dict(sorted(codes.items())),
@@ -1571,6 +1580,7 @@ def summarise(results: list[tuple[dict, dict]], keep: Path | None, prefix: str) 
         ],
         "traceback_kinds": tracebacks,
         "leftover_kinds": left,
+        "more_than_one_stderr_line_kinds": multi_kinds,
     }
 
 

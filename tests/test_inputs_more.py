@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from evasim.cli import main
+from evasim.errors import EvasimInputError
 
 
 def run(args: list[str], cwd: Path) -> tuple[int, str, str]:
@@ -70,7 +71,7 @@ def test_montecarlo_products_are_a_product_set_a_rerun_may_replace(tmp_path):
         (folder / name).write_bytes(b"x")
     check_out_dir(folder)
     (folder / "notes.txt").write_text("mine")
-    with pytest.raises(Exception, match="notes.txt"):
+    with pytest.raises(EvasimInputError, match=r"'notes\.txt', not an evasim product"):
         check_out_dir(folder)
 
 
@@ -127,3 +128,70 @@ def test_globe_port_in_use_is_a_runtime_fault(globe_folder):
         port = taken.getsockname()[1]
         message = refused(["globe", "g", "--port", str(port)], globe_folder, code=1)
     assert message == f"cannot listen on 127.0.0.1:{port}: Address already in use"
+
+
+# ------------------------------------------------------------------ element set names
+
+
+SRC = Path(__file__).parents[1] / "src"
+VKD49_FAST = (
+    (SRC / "evasim/data/scenarios/vkd-49.toml")
+    .read_text(encoding="utf-8")
+    .replace("step_s = 1.0", "step_s = 60.0")
+)
+
+
+def _omm_scenario(folder: Path, name: str, text: str) -> None:
+    (folder / name).write_text(text, encoding="utf-8")
+    scenario = VKD49_FAST.replace('source = "bundled"', 'source = "omm"', 1)
+    scenario = scenario.replace('set = "iss_2021"', f'omm_file = "{name}"', 1)
+    (folder / "s.toml").write_text(scenario, encoding="utf-8")
+
+
+def test_omm_object_name_that_ccsds_cannot_hold_is_refused_naming_the_line(tmp_path):
+    """Found: an OMM CSV whose OBJECT_NAME held a control character replayed, then the OEM
+    writer failed ('internal error: ValueError: object_name: expected printable ASCII')."""
+    from evasim.sky.omm import omm_text
+    from evasim.sky.tle import bundled_set
+
+    es = next(s for s in bundled_set("iss_2021") if s.line1[18:32] == "21245.53748218")
+    text = omm_text(es, "csv").replace("ISS (ZARYA)", "ISS (ZARYA\x83)")
+    _omm_scenario(tmp_path, "iss.csv", text)
+    message = refused(["replay", "s.toml", "--out", "out", "--no-report"], tmp_path)
+    assert message == (
+        "iss.csv:2: OMM OBJECT_NAME 'ISS (ZARYA\\x83)': expected printable ASCII text on one "
+        "line, e.g. 'ISS (ZARYA)'"
+    )
+
+
+def test_tle_name_line_that_ccsds_cannot_hold_is_refused_naming_the_line():
+    from evasim.sky.tle import parse_tle_text
+    from iss_2021_lines import L1, L2
+
+    with pytest.raises(EvasimInputError) as err:
+        parse_tle_text(f"# a comment\nISS (ZARYA) \u00e9\n{L1}\n{L2}\n", source="iss.tle")
+    assert str(err.value) == "iss.tle:2: TLE name line 'ISS (ZARYA) é': expected printable ASCII"
+    # a stray line that is not the name of a set (another name line follows) is not refused
+    assert parse_tle_text(f"\u00e9\nISS (ZARYA)\n{L1}\n{L2}\n")[0].name == "ISS (ZARYA)"
+
+
+def test_omm_json_object_name_with_edge_spaces_is_trimmed():
+    from evasim.sky.tle import parse_omm_record
+
+    record = {
+        "OBJECT_NAME": "  ISS (ZARYA) ",
+        "OBJECT_ID": "1998-067A",
+        "EPOCH": "2021-09-02T12:53:58.460352",
+        "MEAN_MOTION": 15.48587491,
+        "ECCENTRICITY": 0.0003041,
+        "INCLINATION": 51.6442,
+        "RA_OF_ASC_NODE": 320.2331,
+        "ARG_OF_PERICENTER": 346.4163,
+        "MEAN_ANOMALY": 145.5195,
+        "NORAD_CAT_ID": 25544,
+        "BSTAR": 8.1292e-05,
+        "MEAN_MOTION_DOT": 3.969e-05,
+    }
+    assert parse_omm_record(record).name == "ISS (ZARYA)"
+    with pytest.raises(EvasimInputError, match="OMM OBJECT_ID '1998-0\\\\x017A': expected"):
+        parse_omm_record({**record, "OBJECT_ID": "1998-0\x017A"}, source="x.json")

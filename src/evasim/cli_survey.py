@@ -16,7 +16,7 @@ from .errors import EvasimInputError
 
 def check_workers(workers: int | None) -> int:
     """``--workers``: 1..64, default the cores this process may use."""
-    from .survey.parallel import MAX_WORKERS, default_workers
+    from .dask_tasks import MAX_WORKERS, default_workers  # light: no model imported yet
 
     if workers is None:
         return default_workers()

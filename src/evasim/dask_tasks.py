@@ -11,10 +11,22 @@ that fails after its retries, is one :class:`~evasim.errors.EvasimRuntimeError` 
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Callable, Iterable
 from typing import Any
 
 from .errors import EvasimRuntimeError
+
+MAX_WORKERS = 64
+"""The most LocalCluster workers a command takes (``--workers``)."""
+
+
+def default_workers() -> int:
+    """The cores this process may run on."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # pragma: no cover - not Linux
+        return max(1, os.cpu_count() or 1)
 
 
 def _one_line(exc: BaseException) -> str:

@@ -111,7 +111,7 @@ def run(
     scenario_name: str = "",
 ) -> MonteCarloResults:
     """Runs 0..runs-1 on Dask (``local=True``: in this process, the batched kernel alone)."""
-    from ..survey.parallel import default_workers
+    from ..dask_tasks import default_workers
 
     check_runs(runs)
     tables = []

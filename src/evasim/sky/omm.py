@@ -353,7 +353,7 @@ def object_id(es: ElementSet) -> str:
     """The COSPAR international designator (``1998-067A``) of an element set, or
     ``UNKNOWN`` when the set does not carry one."""
     intl = (es.satrec.intldesg or "").strip()
-    if len(intl) < 3 or not intl[:2].isdigit():
+    if len(intl) < 3 or not intl[:2].isdigit() or not (intl.isascii() and intl.isprintable()):
         return "UNKNOWN"
     year = int(intl[:2])
     return f"{year + (1900 if year >= 57 else 2000)}-{intl[2:]}"

@@ -165,11 +165,17 @@ def parse_tle_text(text: str, source: str = "inline TLE", first_line: int = 1) -
     lines = [(i + first_line, raw.rstrip()) for i, raw in enumerate(text.splitlines())]
     lines = [(n, s.strip()) for n, s in lines if s.strip() and not s.lstrip().startswith("#")]
     sets: list[ElementSet] = []
-    name = "satellite"
+    name, name_line = "satellite", 0
     i = 0
     while i < len(lines):
         lineno, line = lines[i]
         if line.startswith("1 ") and len(line) >= 60:
+            if name_line and not _printable_ascii(name):  # it goes into CCSDS KVN
+                raise EvasimInputError(
+                    f"TLE name line {name[:40]!r}: expected printable ASCII",
+                    source=source,
+                    line=name_line,
+                )
             if i + 1 >= len(lines):
                 raise EvasimInputError(
                     "TLE line 1 has no line 2 after it", source=source, line=lineno
@@ -214,7 +220,7 @@ def parse_tle_text(text: str, source: str = "inline TLE", first_line: int = 1) -
                     origin=f"{source}:{lineno}",
                 )
             )
-            name = "satellite"
+            name, name_line = "satellite", 0
             i += 2
         elif line.startswith("2 ") and len(line) >= 60:
             raise EvasimInputError(
@@ -222,6 +228,7 @@ def parse_tle_text(text: str, source: str = "inline TLE", first_line: int = 1) -
             )
         else:
             name = line[2:].strip() if line.startswith("0 ") else line
+            name_line = lineno
             i += 1
     if not sets:
         raise EvasimInputError(
@@ -361,6 +368,12 @@ _OMM_NUMBERS = (
 )
 
 
+def _printable_ascii(text: str) -> bool:
+    """Non-blank printable ASCII on one line: what names and ids must be to be written into
+    the CCSDS messages (OEM/AEM/OMM KVN) of a replay."""
+    return bool(text.strip()) and text.isascii() and text.isprintable()
+
+
 def _check_omm_types(record: dict, source: str) -> None:
     """Text where OMM has text, numbers where it has numbers (CelesTrak writes numbers, Space-Track
     numeric text: both are accepted; lists, tables, booleans and non-finite numbers are not)."""
@@ -371,6 +384,8 @@ def _check_omm_types(record: dict, source: str) -> None:
     for key, example in _OMM_TEXT.items():
         if key in record and not isinstance(record[key], str):
             raise refuse(key, f"text, e.g. {example!r}")
+        if key in record and not _printable_ascii(record[key]):  # they go into CCSDS KVN
+            raise refuse(key, f"printable ASCII text on one line, e.g. {example!r}")
     for key in (*_OMM_INTEGERS, *_OMM_NUMBERS):
         if key not in record:
             continue
@@ -439,7 +454,7 @@ def parse_omm_record(record: dict, source: str = "OMM record") -> ElementSet:
             source=source,
         ) from None
     return ElementSet(
-        name=str(fields["OBJECT_NAME"]), satrec=sat, epoch_utc=epoch_dt, origin=source
+        name=str(fields["OBJECT_NAME"]).strip(), satrec=sat, epoch_utc=epoch_dt, origin=source
     )
 
 

@@ -10,24 +10,15 @@ error row per spacewalk in it: the survey always returns one row per job.
 from __future__ import annotations
 
 import logging
-import os
 from collections.abc import Callable
 
+from ..dask_tasks import MAX_WORKERS, default_workers  # noqa: F401  (their home: light)
 from ..errors import EvasimRuntimeError
 from .compute import SurveyJob, base_row, survey_batch
 
 BATCHES_PER_WORKER = 3
 """Tasks per worker: enough to balance the load and move the progress bar, few enough that
 Dask's per-task cost (~ms) stays small against each batch's work."""
-MAX_WORKERS = 64
-
-
-def default_workers() -> int:
-    """The cores this process may run on."""
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:  # pragma: no cover - not Linux
-        return max(1, os.cpu_count() or 1)
 
 
 def batches(jobs: list[SurveyJob], count: int) -> list[list[SurveyJob]]:
