@@ -1,13 +1,23 @@
 """Fuzz the command line with broken inputs and count how it answers (JSON on stdout).
 
     python benchmarks/fuzz_inputs.py [--count 10000] [--subprocess 200] [--seed 0] [--keep DIR]
+                                     [--kinds toml,tle,...|new]
 
 Inputs: scenario TOML mutations (lines dropped, duplicated, values swapped for wrong types, huge,
 tiny, NaN, times shifted, keys renamed, truncation, stray bytes), TLE and OMM corruptions (with
 and without repaired checksums, so they reach the element parser), CLI argument combinations
 (replay, render, station, fit, scenarios; wrong values, missing and unknown options, --out on a
 file or on a folder of someone else's), binary junk (random bytes, UTF-16, NUL, deep nesting,
-megabyte lines) and huge values.
+megabyte lines) and huge values. The second fuzz (``--kinds new``): plan, campaign and dispersion
+TOML mutations (the bundled vkd-49/teaching plans with a 1 s solver limit, the nauka/irosa
+campaigns, the nauka-2021-07-29 dispersions, run as ``montecarlo --rerun N`` or a 2-run
+LocalCluster), OMM files in KVN, XML, JSON and CSV corrupted (values, lines, tags, columns,
+entities, nesting) and read by a replay or ``catalog import``, and command lines of plan,
+campaign, montecarlo, render-video, windows, globe, spacewalks, sql, catalog, history, survey and
+replay --czml. Commands that would work for long when valid (render-video, survey, history,
+globe, a montecarlo without --rerun) always get one bad option, drawn from several. The
+catalogue database (``EVASIM_HOME``) and a stand-in CesiumJS folder live in the fuzz's own
+temporary folder.
 
 Each input runs in its own empty folder (the working directory), with its files in it. Most run
 in-process (``evasim.cli.main(argv)``, stdout and stderr captured, in a worker process that the

@@ -23,7 +23,7 @@ spec.loader.exec_module(fuzz)
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 @given(
-    kind=st.sampled_from([k for k in fuzz.KINDS if k != "huge"]),
+    kind=st.sampled_from([k for k in fuzz.KINDS if k not in ("huge", *fuzz.NEW_KINDS)]),
     rng=st.randoms(use_true_random=False),
 )
 def test_broken_inputs_answered_without_traceback_or_leftovers(kind, rng, tmp_path):
@@ -36,6 +36,33 @@ def test_broken_inputs_answered_without_traceback_or_leftovers(kind, rng, tmp_pa
     assert result["leftovers"] == [], (case["argv"], result["leftovers"])
     if result["code"] != 0 and case["argv"][:1] == ["replay"] and "--help" not in case["argv"]:
         assert result["stderr_lines"] >= 1  # an answer, not silence
+
+
+@settings(
+    max_examples=20,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    kind=st.sampled_from(["plan", "campaign", "dispersions", "ommfile"]),
+    rng=st.randoms(use_true_random=False),
+)
+def test_broken_plans_campaigns_dispersions_and_omm_files(kind, rng, tmp_path, monkeypatch):
+    """The second fuzz's file kinds; a plan, campaign or dispersion file that still loads is
+    not run (a valid plan or Monte Carlo run takes seconds: the script runs those). OMM files
+    also go to `catalog import`: into a catalogue of the test's own."""
+    monkeypatch.setenv("EVASIM_HOME", str(tmp_path / "home"))
+    case = fuzz.make_case(rng, kind, heavy=False)
+    cases = tmp_path / "cases"
+    cases.mkdir(exist_ok=True)
+    result = fuzz.run_in_process(case, cases, skip_valid=kind != "ommfile")
+    if result.get("skipped"):
+        return
+    assert not result["traceback"], (case["argv"], result["exception"], result["where"])
+    assert result["code"] in (0, 1, 2), result
+    assert result["leftovers"] == [], (case["argv"], result["leftovers"])
+    if result["code"] != 0:
+        assert result["stderr_lines"] == 1, (case["argv"], result["first_line"])
 
 
 def test_the_harness_sees_tracebacks_and_leftovers(tmp_path, monkeypatch):
