@@ -121,6 +121,12 @@ def test_globe_host_it_cannot_listen_on_is_refused_before_serving(globe_folder, 
     )
 
 
+def test_serve_host_is_checked_before_the_replay(tmp_path):
+    """The broadcast had the same fault as the globe, after computing the replay."""
+    message = refused(["serve", "vkd-49", "--host", "nosuch.invalid"], tmp_path)
+    assert message.startswith("--host 'nosuch.invalid': expected an address or name")
+
+
 def test_globe_port_in_use_is_a_runtime_fault(globe_folder):
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))

@@ -771,8 +771,9 @@ def serve(
     from .broadcast.server import serve as serve_broadcast
 
     try:
-        if not 0 < port < 65536:
-            raise EvasimInputError(f"--port: expected 1..65535, got {port}")
+        from .cli_globe import check_listen
+
+        check_listen(host, port)  # a host or port it cannot listen on: before the replay
         _number(fps, "--fps", 0.1, 30.0)
         width, height = _parse_size(video_size, "--video-size")
         from .scenario import load_scenario
