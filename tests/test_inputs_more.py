@@ -201,3 +201,35 @@ def test_omm_json_object_name_with_edge_spaces_is_trimmed():
     assert parse_omm_record(record).name == "ISS (ZARYA)"
     with pytest.raises(EvasimInputError, match="OMM OBJECT_ID '1998-0\\\\x017A': expected"):
         parse_omm_record({**record, "OBJECT_ID": "1998-0\x017A"}, source="x.json")
+
+
+# ------------------------------------------------------------------ sql
+
+
+@pytest.fixture()
+def catalogue_home(tmp_path_factory, monkeypatch):
+    home = tmp_path_factory.getbasetemp() / "evasim-home-inputs-more"
+    monkeypatch.setenv("EVASIM_HOME", str(home))
+    from evasim.catalog import Catalog
+
+    Catalog.open()  # built once, before the commands (building says so on stderr)
+    return home
+
+
+def test_sql_that_runs_past_the_time_limit_is_stopped(catalogue_home, tmp_path, monkeypatch):
+    """Found: `evasim sql "SELECT repeat('a', 2000000000)"` ran on (and a cross join of
+    ranges can run for hours); now interrupted at SQL_TIME_LIMIT_S (60 s; 0.5 here)."""
+    import evasim.cli_catalog as cli_catalog
+
+    monkeypatch.setattr(cli_catalog, "SQL_TIME_LIMIT_S", 0.5)
+    message = refused(["sql", "SELECT count(*) FROM range(100000000000)"], tmp_path)
+    assert message == "sql: stopped after 0.5 s (the limit); expected a query that finishes sooner"
+
+
+def test_sql_table_cuts_long_values_csv_keeps_them(catalogue_home, tmp_path):
+    code, out, err = run(["sql", "SELECT repeat('ab', 5000) AS s"], tmp_path)
+    assert code == 0, err
+    assert "(10,000 characters; --format csv shows all)" in " ".join(out.split())
+    assert len(out) < 5000
+    code, out, err = run(["sql", "SELECT repeat('ab', 5000) AS s", "--format", "csv"], tmp_path)
+    assert code == 0 and out == "s\n" + "ab" * 5000 + "\n", err

@@ -13,6 +13,7 @@ import csv
 import json
 import re
 import sys
+import threading
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Annotated
@@ -29,6 +30,10 @@ FORMATS = ("table", "json", "csv")
 FIRST_YEAR, LAST_BUNDLED_YEAR = 1998, 2025
 SQL_DEFAULT_LIMIT = 1000
 SQL_MAX_LIMIT = 1_000_000
+SQL_TIME_LIMIT_S = 60.0
+"""A statement still running after this long is interrupted (one line, exit 2)."""
+SQL_TABLE_CELL_CHARS = 1000
+"""The table shows at most this many characters of a value (json and csv write it whole)."""
 SQL_FIRST_WORDS = ("SELECT", "WITH", "DESCRIBE", "SHOW", "SUMMARIZE", "EXPLAIN", "FROM", "VALUES")
 """What a statement given to ``evasim sql`` may start with (``FROM t`` and ``VALUES`` are
 DuckDB's short forms of a SELECT; a parenthesised SELECT is allowed too)."""
@@ -372,6 +377,13 @@ def _first_line(exc: Exception) -> str:
     return lines[0] if lines else type(exc).__name__
 
 
+def _cell(value) -> str:
+    text = str(value)
+    if len(text) <= SQL_TABLE_CELL_CHARS:
+        return text
+    return f"{text[:SQL_TABLE_CELL_CHARS]}... ({len(text):,} characters; --format csv shows all)"
+
+
 def _json_value(value):
     if isinstance(value, datetime | date):
         return value.isoformat()
@@ -403,13 +415,22 @@ def sql(
         read_only=True,
         config={"enable_external_access": False, "lock_configuration": True},
     )
+    timer = threading.Timer(SQL_TIME_LIMIT_S, con.interrupt)
+    timer.daemon = True
+    timer.start()
     try:
         result = con.execute(query)
         columns = [d[0] for d in result.description or []]
         rows = result.fetchmany(limit + 1)
+    except duckdb.InterruptException:
+        raise EvasimInputError(
+            f"sql: stopped after {SQL_TIME_LIMIT_S:g} s (the limit); expected a query that "
+            "finishes sooner"
+        ) from None
     except duckdb.Error as exc:
         raise EvasimInputError(_first_line(exc)) from None
     finally:
+        timer.cancel()
         con.close()
     more = len(rows) > limit
     rows = rows[:limit]
@@ -423,7 +444,7 @@ def sql(
         for c in columns:
             table.add_column(escape(c))
         for r in rows:
-            table.add_row(*("" if v is None else escape(str(v)) for v in r))
+            table.add_row(*("" if v is None else escape(_cell(v)) for v in r))
         console.print(table)
         if not rows:
             console.print("no rows", highlight=False)
