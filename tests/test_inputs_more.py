@@ -233,3 +233,33 @@ def test_sql_table_cuts_long_values_csv_keeps_them(catalogue_home, tmp_path):
     assert len(out) < 5000
     code, out, err = run(["sql", "SELECT repeat('ab', 5000) AS s", "--format", "csv"], tmp_path)
     assert code == 0 and out == "s\n" + "ab" * 5000 + "\n", err
+
+
+# ------------------------------------------------------------------ bounds
+
+
+@pytest.mark.parametrize("index", ["99999999999999999999", "18446744073709551615", "1000000"])
+def test_montecarlo_rerun_index_is_bounded(tmp_path, index):
+    """Found: 99999999999999999999 was an internal OverflowError; 2**64 - 1 'ran' (a failed
+    run written, exit 0). A run index beyond the most runs there can be is refused."""
+    args = ["montecarlo", "nauka-2021-07-29", "--dispersions", "nauka-2021-07-29"]
+    message = refused([*args, "--rerun", index, "--dt-s", "1", "--out", "mc"], tmp_path)
+    assert message == f"--rerun: expected a run index 0..999,999 (the limit), got {index}"
+
+
+@pytest.mark.parametrize("day", ["9999-12-31", "0001-01-01", "1998-11-19", "2100-01-01"])
+def test_windows_date_is_bounded(tmp_path, day):
+    """Found: `windows --date 9999-12-31 --allow-stale-elements` was an internal
+    OverflowError (the day after it does not exist)."""
+    args = ["windows", "--date", day, "--allow-stale-elements", "--format", "json"]
+    message = refused([*args, "--out", "w.json"], tmp_path)
+    assert message == (
+        f"--date {day}: expected 1998-11-20 (Zarya's launch) .. 2099-12-31 (the limit)"
+    )
+
+
+def test_windows_first_day_is_the_station_history_first_day():
+    from evasim.cli_windows import FIRST_DAY
+    from evasim.station.history import SPAN
+
+    assert SPAN[0].date() == FIRST_DAY

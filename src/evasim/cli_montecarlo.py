@@ -70,7 +70,7 @@ def montecarlo(
 ) -> None:
     """Dispersed runs of an attitude event: runs.parquet, summary.json, report.html."""
     from .cli_survey import check_workers
-    from .montecarlo import check_runs, prepare
+    from .montecarlo import MAX_RUNS, check_runs, prepare
     from .productset import check_out_dir
 
     started = time.perf_counter()
@@ -84,8 +84,10 @@ def montecarlo(
             f"--keep-worst: expected 0..{MAX_KEEP} (the limit), got {keep_worst}"
         )
     kept = check_keep(keep, runs)
-    if rerun is not None and rerun < 0:
-        raise EvasimInputError(f"--rerun: expected a run index >= 0, got {rerun}")
+    if rerun is not None and not 0 <= rerun < MAX_RUNS:
+        raise EvasimInputError(
+            f"--rerun: expected a run index 0..{MAX_RUNS - 1:,} (the limit), got {rerun}"
+        )
     out_dir = _writable_folder(out, "--out")
     check_out_dir(out_dir)
     job = prepare(scenario, dispersions, dt_s=dt_s)

@@ -48,14 +48,25 @@ def check_network(network: str) -> tuple[str, ...]:
     return NETWORKS if key == "all" else (key,)
 
 
+FIRST_DAY = date(1998, 11, 20)
+"""Zarya's launch, the first day of the station (``evasim.station.history.SPAN``)."""
+LAST_DAY = date(2099, 12, 31)
+"""The last day asked for (the limit; with --allow-stale-elements, far beyond any element set)."""
+
+
 def check_date(text: str) -> date:
-    """``--date``: a calendar date like 2021-09-03 (a UTC day)."""
+    """``--date``: a calendar date like 2021-09-03 (a UTC day), FIRST_DAY..LAST_DAY."""
     try:
-        return date.fromisoformat(text.strip())
+        day = date.fromisoformat(text.strip())
     except ValueError:
         raise EvasimInputError(
             f"--date: expected a UTC date like 2021-09-03, got {text!r}"
         ) from None
+    if not FIRST_DAY <= day <= LAST_DAY:
+        raise EvasimInputError(
+            f"--date {day}: expected {FIRST_DAY} (Zarya's launch) .. {LAST_DAY} (the limit)"
+        )
+    return day
 
 
 def check_out(out: Path | None, format: str) -> str | None:
