@@ -214,7 +214,7 @@ def run(capsys, *args: str) -> tuple[int, str, str]:
         (["--date", "2021-13-01"], "--date: expected a UTC date like 2021-09-03"),
         (["--date", "2021-09-03", "--network", "iridium"], "--network: expected one of"),
         (["--date", "2021-09-03", "--format", "xml"], "--format: expected one of"),
-        (["--date", "1990-01-01", "--out", "w.json"], "days from the span"),
+        (["--date", "2035-01-01", "--out", "w.json"], "days from the span"),
         (["--date", "2021-09-03", "--format", "json", "--out", "w.csv"], "expected a .json"),
         (["--date", "2021-09-03", "--out", "w.txt"], "--out w.txt: expected .json or .csv"),
         (["--date", "2021-09-03", "--ground-mask", "60"], "--ground-mask: expected 0..45"),
