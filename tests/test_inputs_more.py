@@ -263,3 +263,22 @@ def test_windows_first_day_is_the_station_history_first_day():
     from evasim.station.history import SPAN
 
     assert SPAN[0].date() == FIRST_DAY
+
+
+# ------------------------------------------------------------------ render-video
+
+
+def test_render_video_that_fails_before_any_chunk_leaves_nothing(tmp_path, monkeypatch):
+    """Found: `render-video ... --scheduler tcp://127.0.0.1:1` (no cluster there) left
+    out/.video.video-parts-KEY/job.json behind: a parts folder with nothing to resume."""
+    import evasim.render.distribute as distribute
+    from evasim.errors import EvasimRuntimeError
+
+    def unreachable(*_args, **_kwargs):
+        raise EvasimRuntimeError("could not reach tcp://127.0.0.1:1: OSError: timed out")
+
+    monkeypatch.setattr(distribute, "render_parts", unreachable)
+    args = ["render-video", "vkd-49", "--span", "15:30-15:31", "--fps", "1", "--size", "64x36"]
+    message = refused(args, tmp_path, code=1)
+    assert message == "could not reach tcp://127.0.0.1:1: OSError: timed out"
+    assert list(tmp_path.iterdir()) == []

@@ -60,9 +60,11 @@ def render_video(
     ``video.json``), resuming from chunks already in its parts folder. Returns the record."""
     import json
 
+    from ..fileutil import missing_folders, unmake
     from ..productset import write_product_set
 
     parts = parts_folder(out_dir, job)
+    fresh, made = not parts.exists(), missing_folders(parts)
     parts.mkdir(parents=True, exist_ok=True)
     write_manifest(parts, job)
     todo = missing_chunks(job, parts)
@@ -75,7 +77,13 @@ def render_video(
             on_chunk(result)
 
     started = time.perf_counter()
-    used = render_parts(job, parts, todo, chunk_done, scheduler, workers, local) if todo else 0
+    try:
+        used = render_parts(job, parts, todo, chunk_done, scheduler, workers, local) if todo else 0
+    except BaseException:
+        if fresh and not any(p.name != "job.json" for p in parts.iterdir()):
+            shutil.rmtree(parts, ignore_errors=True)  # no chunk to resume from: leave nothing
+            unmake(made)
+        raise
     wall = time.perf_counter() - started
     busy = sum(r["seconds"] for r in done)
     frames = sum(r["frames"] for r in done)
