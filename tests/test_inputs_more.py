@@ -282,3 +282,45 @@ def test_render_video_that_fails_before_any_chunk_leaves_nothing(tmp_path, monke
     message = refused(args, tmp_path, code=1)
     assert message == "could not reach tcp://127.0.0.1:1: OSError: timed out"
     assert list(tmp_path.iterdir()) == []
+
+
+# ------------------------------------------------------------------ dispersions
+
+
+DISPERSIONS = (SRC / "evasim/data/montecarlo/nauka-2021-07-29.toml").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    "old, new, share",
+    [
+        ("low = 5.0          #", "low = 5000000000.0  #", "0"),  # the fuzz's input
+        ("low = 5.0          #", "low = 60.0\nhigh = 70.0 #", "3e-06"),  # 4.5..5.9 sigma
+    ],
+)
+def test_truncated_normal_that_keeps_almost_no_draws_is_refused(tmp_path, old, new, share):
+    """Found: thrust_n truncated at 5e9 N (the mean 26 N, sigma 7.5 N): every draw failed,
+    every run got the clipped 5e9 N, and the report's histogram of the nearly equal figures
+    was an internal error ('Too many bins for data range') after the runs."""
+    assert old in DISPERSIONS
+    (tmp_path / "d.toml").write_text(DISPERSIONS.replace(old, new, 1), encoding="utf-8")
+    args = ["montecarlo", "nauka-2021-07-29", "--dispersions", "d.toml", "--runs", "2"]
+    message = refused([*args, "--workers", "1", "--dt-s", "1", "--out", "mc"], tmp_path)
+    assert message == (
+        f"d.toml:8: dispersion[0]: truncated_normal keeps {share} of its draws between low and "
+        "high; expected at least 0.001 (the limit): bounds within a few sigma of the mean"
+    )
+
+
+def test_montecarlo_histograms_of_nearly_equal_figures():
+    """The report draws figures that hardly vary (the other half of the fault above)."""
+    import numpy as np
+
+    from evasim.report.montecarlo_html import SHOWN, _histograms
+
+    class Results:
+        runs, scenario, seed, criteria = 2, "x", 1, {"total_change_deg": 540.0}
+
+        def column(self, name):
+            return np.array([5e9, 5e9 + 1e-6]) if name == SHOWN[0] else np.array([1.0, np.nan])
+
+    assert _histograms(Results()).startswith("data:image/png;base64,")

@@ -23,6 +23,7 @@ file, so any run is reproducible alone from (seed, index), wherever it runs.
 from __future__ import annotations
 
 import difflib
+import math
 import re
 from dataclasses import dataclass, replace
 from typing import Literal
@@ -35,6 +36,9 @@ from ..errors import EvasimInputError
 from ..scenario import _dotted, _friendly, locate_line, read_toml
 
 MAX_DISPERSIONS = 100
+MIN_TRUNCATED_SHARE = 1e-3
+"""A truncated normal must keep at least this share of its draws (its rejection sampling
+tries 10,000 times; beyond that every run would get the same clipped value)."""
 CMG_SHARE_AFTER_ONE_LOST = 0.75
 """Three of the four CMGs left: capacity and torque limit scale by 3/4 (the momentum a failed
 CMG held above the new capacity goes into the body through the gimbal-stop rule: an
@@ -163,6 +167,19 @@ class Dispersions:
         return config
 
 
+def _truncated_share(d: Dispersion, nominal: float) -> float:
+    """The share of a truncated normal's untruncated draws that fall between its bounds."""
+    base = {"value": nominal, "offset": 0.0, "scale": 1.0}[d.mode]
+    mean = d.mean if d.mean is not None else base
+
+    def below(x: float | None, default: float) -> float:
+        if x is None:
+            return default
+        return 0.5 * (1.0 + math.erf((x - mean) / (d.sigma * math.sqrt(2.0))))
+
+    return below(d.high, 1.0) - below(d.low, 0.0)
+
+
 def _draw(d: Dispersion, nominal: float, rng: np.random.Generator) -> float:
     if d.event == "cmg_loss":
         hit = rng.random() < d.probability
@@ -289,6 +306,16 @@ def parse_dispersions(text: str, source: str, config: AttitudeConfig) -> Dispers
             )
         labels.append(d.path)
         nominal.append(_get(config, d.path))
+        if d.distribution == "truncated_normal":
+            kept = _truncated_share(d, nominal[-1])
+            if not kept >= MIN_TRUNCATED_SHARE:
+                raise EvasimInputError(
+                    f"dispersion[{i}]: truncated_normal keeps {kept:.2g} of its draws between low "
+                    f"and high; expected at least {MIN_TRUNCATED_SHARE:g} (the limit): bounds "
+                    "within a few sigma of the mean",
+                    source=source,
+                    line=where,
+                )
         if d.distribution == "lognormal" and (d.mean if d.mean is not None else nominal[-1]) <= 0:
             raise EvasimInputError(
                 f"dispersion[{i}].mean: lognormal needs a positive mean", source=source, line=where

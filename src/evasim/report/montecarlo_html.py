@@ -40,7 +40,10 @@ def _histograms(results) -> str:
         x = results.column(name)
         finite = x[np.isfinite(x)]
         if finite.size:
-            ax.hist(finite, bins=min(60, max(5, int(np.sqrt(finite.size)))), color="#2b6cb0")
+            lo, hi = float(finite.min()), float(finite.max())
+            spread = hi - lo > 1e-9 * max(abs(lo), abs(hi), 1.0)  # else numpy has no bin width
+            bins = min(60, max(5, int(np.sqrt(finite.size)))) if spread else 1
+            ax.hist(finite, bins=bins, color="#2b6cb0")
         limit = results.criteria.get(name)
         if limit is not None:
             ax.axvline(limit, color="#c53030", lw=1.5, label=f"limit {limit:g}")
