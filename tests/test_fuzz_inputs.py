@@ -61,7 +61,7 @@ def test_broken_plans_campaigns_dispersions_and_omm_files(kind, rng, tmp_path, m
     assert not result["traceback"], (case["argv"], result["exception"], result["where"])
     assert result["code"] in (0, 1, 2), result
     assert result["leftovers"] == [], (case["argv"], result["leftovers"])
-    if result["code"] != 0:
+    if result["code"] != 0 and case["argv"][0] != "catalog":  # an import lists every bad row
         assert result["stderr_lines"] == 1, (case["argv"], result["first_line"])
 
 
