@@ -179,3 +179,30 @@ def test_a_coarser_step_keeps_the_nominal_figures(job):
     assert abs(coarse_f[col["regained_s"]] - fine_f[col["regained_s"]]) < 0.01
     with pytest.raises(EvasimInputError, match=r"--dt-s: expected 0\.01\.\.1 s"):
         prepare("nauka-2021-07-29", "nauka-2021-07-29", dt_s=2.0)
+
+
+def test_a_drawn_value_outside_the_scenario_bounds_is_that_run_s_error(job):
+    """A normal on a thrust can draw a negative one: that run is kept with an error naming the
+    parameter and the bounds a scenario file has (not simulated as a thruster pulling the other
+    way); the other runs are unaffected."""
+    from evasim.montecarlo.dispersions import check_value, limits
+
+    assert limits("thrusters[0].thrust_n") == (0.0, False, 100_000.0, True)
+    assert limits("desat_fraction") == (0.0, True, 1.0, False)
+    check_value("thrusters[0].start_s", -5.0)  # times: any finite value
+    with pytest.raises(
+        ValueError, match=r"thrusters\[0\]\.thrust_n drawn as -3; expected \(0, 100000\]"
+    ):
+        check_value("thrusters[0].thrust_n", -3.0)
+    path = job.dispersions.spec.dispersion[0].path
+    spec = job.dispersions.spec.model_copy(
+        update={"dispersion": [job.dispersions.spec.dispersion[0].model_copy(
+            update={"distribution": "normal", "mode": "value", "mean": 1.0, "sigma": 5.0})]}
+    )  # fmt: skip
+    bad = replace(job, dispersions=replace(job.dispersions, spec=spec, labels=(path,),
+                                           nominal=(job.dispersions.nominal[0],)))  # fmt: skip
+    res = run_chunk(bad, np.arange(40))
+    negative = res.values[:, 0] <= 0
+    assert negative.any() and (~negative).any()
+    for value, error in zip(res.values[:, 0], res.errors, strict=True):
+        assert (f"{path} drawn as" in error) == (value <= 0), (value, error)

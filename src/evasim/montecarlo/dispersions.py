@@ -33,7 +33,16 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from ..attitude.model import AttitudeConfig
 from ..errors import EvasimInputError
-from ..scenario import _dotted, _friendly, locate_line, read_toml
+from ..scenario import (
+    MAX_BANDWIDTH_RAD_S,
+    AttitudeSpec,
+    ControllerSpec,
+    ThrusterSpec,
+    _dotted,
+    _friendly,
+    locate_line,
+    read_toml,
+)
 
 MAX_DISPERSIONS = 100
 MIN_TRUNCATED_SHARE = 1e-3
@@ -235,11 +244,55 @@ def _get(config: AttitudeConfig, path: str) -> float:
     return float(getattr(config, name))
 
 
+_SPEC_OF = {"thrusters": ThrusterSpec, "controllers": ControllerSpec, None: AttitudeSpec}
+_EXTRA_LIMITS = {  # dispersible fields that scenario files do not give directly
+    "cmg_capacity_n_m_s": (0.0, False, math.inf, True),
+    "control_bandwidth_rad_s": (0.0, False, MAX_BANDWIDTH_RAD_S, True),
+    "inertia_scale": (0.0, False, math.inf, True),
+}
+
+
+def limits(path: str) -> tuple[float, bool, float, bool]:
+    """(low, low included, high, high included) a dispersed value of ``path`` must respect: the
+    bounds a scenario file puts on the same parameter (so a run is a model a scenario could
+    give), e.g. ``thrusters[0].thrust_n`` in (0, 100000] N."""
+    group, _, name = _PATH.match(path).groups()
+    if name in _EXTRA_LIMITS:
+        return _EXTRA_LIMITS[name]
+    field = _SPEC_OF[group].model_fields.get(name)
+    lo, lo_in, hi, hi_in = -math.inf, True, math.inf, True
+    for m in field.metadata if field is not None else ():
+        if getattr(m, "gt", None) is not None:
+            lo, lo_in = float(m.gt), False
+        if getattr(m, "ge", None) is not None:
+            lo, lo_in = float(m.ge), True
+        if getattr(m, "lt", None) is not None:
+            hi, hi_in = float(m.lt), False
+        if getattr(m, "le", None) is not None:
+            hi, hi_in = float(m.le), True
+    return lo, lo_in, hi, hi_in
+
+
+def check_value(path: str, value: float) -> None:
+    """ValueError (the run is recorded with it) when a drawn ``value`` of ``path`` is NaN or
+    outside :func:`limits` (an infinite stop time is allowed: no stop)."""
+    lo, lo_in, hi, hi_in = limits(path)
+    ok = not math.isnan(value) and (lo <= value if lo_in else lo < value)
+    ok = ok and (value <= hi if hi_in else value < hi)
+    if not ok:
+        raise ValueError(
+            f"{path} drawn as {value:g}; expected {'[' if lo_in else '('}{lo:g}, {hi:g}"
+            f"{']' if hi_in else ')'} as in a scenario file (a truncated_normal or uniform "
+            "keeps draws inside)"
+        )
+
+
 def _apply(config: AttitudeConfig, d: Dispersion, value: float) -> AttitudeConfig:
     if d.event == "cmg_loss":
         if not np.isfinite(value):
             return config
         return replace(config, cmg_loss_s=value, cmg_share_after_loss=CMG_SHARE_AFTER_ONE_LOST)
+    check_value(d.path, value)
     group, index, name = _PATH.match(d.path).groups()
     if group:
         items = list(getattr(config, group))

@@ -1,13 +1,15 @@
 """The load-time check that every dispersion reaches the model (a known failure of Monte Carlo
 frameworks: a dispersion silently not applied). Each dispersed parameter is set, alone, to the
-draw farthest from its nominal value among the first runs; a run with it must differ from the
-nominal run in at least one figure, else the file is refused."""
+draw farthest from its nominal value among the first runs (of those inside the parameter's
+bounds); a run with it must differ from the nominal run in at least one figure, else the file is
+refused."""
 
 from __future__ import annotations
 
 import numpy as np
 
 from ..errors import EvasimInputError
+from .dispersions import check_value
 from .runs import MonteCarloJob, run_chunk
 
 PROBE_RUNS = 32
@@ -25,8 +27,27 @@ def probe_values(job: MonteCarloJob) -> np.ndarray:
             finite = col[np.isfinite(col)]
             out.append(float(finite.min()) if finite.size else np.inf)
         else:
-            out.append(float(col[np.argmax(np.abs(col - nominal))]))
+            path = job.dispersions.labels[j]
+            inside = np.array([_inside(path, v) for v in col])
+            if not inside.any():
+                raise EvasimInputError(
+                    f"dispersion[{j}]: {path}: none of the first {PROBE_RUNS} draws is inside "
+                    f"the bounds a scenario gives it (e.g. {col[0]:g}); expected a distribution "
+                    "that draws valid values",
+                    source=job.dispersions.source,
+                    line=(job.dispersions.lines or [None] * (j + 1))[j],
+                )
+            ok = col[inside]
+            out.append(float(ok[np.argmax(np.abs(ok - nominal))]))
     return np.array(out)
+
+
+def _inside(path: str, value: float) -> bool:
+    try:
+        check_value(path, float(value))
+    except ValueError:
+        return False
+    return True
 
 
 def check_every_dispersion_changes_the_run(job: MonteCarloJob) -> None:

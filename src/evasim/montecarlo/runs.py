@@ -70,7 +70,8 @@ def run_chunk(job: MonteCarloJob, indices: np.ndarray, threads: int | None = Non
     packed = []
     for r, index in enumerate(indices):
         try:
-            values[r], config = job.config_of(int(index))
+            values[r] = job.dispersions.draw(int(index))  # kept even if they cannot be applied
+            config = job.dispersions.apply(job.config, values[r])
             inertia, _, _, thr, ctrl, rs, _, _, _ = config.arrays()
             y0 = initial_state(config, q_lvlh0=job.q0_lvlh)
             packed.append((r, y0, inertia, thr, ctrl, rs))
