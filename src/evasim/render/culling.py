@@ -168,26 +168,34 @@ convex hull, is at most 1 / cos(pi / DOP_SIDES) - 1 = 0.5 % of its radius larger
 the block test DOP_SIDES edges."""
 
 
-DOP_NORMALS = np.array(
+_HALF_DOP = np.array(
     [
         [np.cos(2 * np.pi * k / DOP_SIDES), np.sin(2 * np.pi * k / DOP_SIDES)]
-        for k in range(DOP_SIDES)
+        for k in range(DOP_SIDES // 2)
     ]
 )
+DOP_NORMALS = np.vstack([_HALF_DOP, -_HALF_DOP])  # normal k + DOP_SIDES / 2 = -normal k
 
 
 @njit(cache=True)
-def _bounding_dop(pts, n, out):
-    """Write the supports of the points ``pts[:n]`` along DOP_NORMALS to ``out[:, 0]`` (the
-    polygon {p: n_k . p <= out[k, 0]}); returns DOP_SIDES. Kept as supports, not corners:
-    the corners of a thin solid's polygon nearly coincide and the directions between them
-    would be numerical noise."""
-    for k in range(DOP_SIDES):
-        best = -1e300
+def _bounding_dop(pts, n, out, grow):
+    """Write the supports of the points ``pts[:n]`` along DOP_NORMALS, plus ``grow`` (pixels),
+    to ``out[:, 0]`` (the polygon {p: n_k . p <= out[k, 0]}); returns DOP_SIDES. Kept as
+    supports, not corners: the corners of a thin solid's polygon nearly coincide and the
+    directions between them would be numerical noise. Opposite normals share one projection
+    (its maximum and its minimum)."""
+    half = DOP_SIDES // 2
+    for k in range(half):
+        nx, ny = DOP_NORMALS[k, 0], DOP_NORMALS[k, 1]
+        hi, lo = -1e300, 1e300
         for v in range(n):
-            best = max(best, DOP_NORMALS[k, 0] * pts[v, 0] + DOP_NORMALS[k, 1] * pts[v, 1])
-        out[k, 0] = best
+            q = nx * pts[v, 0] + ny * pts[v, 1]
+            hi = max(hi, q)
+            lo = min(lo, q)
+        out[k, 0] = hi + grow
+        out[k + half, 0] = -lo + grow
         out[k, 1] = 0.0
+        out[k + half, 1] = 0.0
     return DOP_SIDES
 
 
@@ -243,18 +251,18 @@ def fisheye_bounds(frames, halves, kinds, focal, w_half, h_half, rects, hulls, n
 
     A straight edge images as a curve, so each edge of the enclosing polytope of each of the
     solid's FISHEYE_SLICES slices is sampled evenly in the angle it subtends at the camera
-    (every ~2-3 pixels of its image, at most FISHEYE_EDGE_SAMPLES) and the samples bounded by
-    their DOP_SIDES-gon (which contains their convex hull); the curve's bulge between samples is
-    covered by testing squares grown by FISHEYE_MARGIN_PX against it (and by growing the
-    rectangles as much). The convex hull of a slice's image contains the (not always convex)
+    (densely enough that the curve between samples stays within FISHEYE_MARGIN_PX of them, at
+    most FISHEYE_EDGE_SAMPLES, :func:`_edge_samples`) and the samples bounded by their
+    DOP_SIDES-gon (which contains their convex hull); the curve between samples is covered by
+    testing squares grown by FISHEYE_MARGIN_PX against it (and by growing the rectangles as
+    much). The convex hull of a slice's image contains the (not always convex)
     image itself. A slice around the camera or behind it on the backward axis (its image may
-    wrap round the lens circle) has no hull and gives the solid the whole screen. ``hulls`` (n,
-    FISHEYE_SLICES, DOP_SIDES + 1, 2), ``n_hull`` (n, FISHEYE_SLICES).
+    wrap round the lens circle) has no hull and gives the solid the whole screen. A thin slice
+    (a handrail's, a mast's: its cross-section's circumradius at most TUBE_MAX_RATIO of its
+    half length) is bounded instead, far more cheaply, as a tube round its axis
+    (:func:`_tube_samples`). ``hulls`` (n, FISHEYE_SLICES, DOP_SIDES + 1, 2), ``n_hull`` (n,
+    FISHEYE_SLICES).
     """
-    # samples per radian of the edge: ~1 per 2 pixels of its image (1.5 / 3 px) at the lens's
-    # largest radial scale dr/dtheta (focal for the fisheye; at 90 deg off the axis for the
-    # action lens, beyond which nothing of a frame up to 180 deg wide is seen)
-    stretch = 1.0 if lens == 1 else 1.0 + 3.0 * ACTION_K3 * (np.pi / 2) ** 2
     m_px = FISHEYE_MARGIN_PX + MARGIN_PX
     for s in prange(frames.shape[0]):  # solids in parallel, each with its own buffers
         verts = np.empty((2 * PRISM_SIDES, 3))
@@ -279,15 +287,32 @@ def fisheye_bounds(frames, halves, kinds, focal, w_half, h_half, rects, hulls, n
             offset = -halves[s, axis] + (2 * sl + 1) * sub_half[axis]
             for d in range(3):
                 sub_c[d] = c[d] + offset * u[axis, d]
-            if _camera_sees_backward_or_inside(u, sub_c, sub_half, kinds[s]):
-                wraps = True
-                continue
-            m = _edge_samples(u, sub_c, sub_half, kinds[s], focal, stretch, lens, verts, pts,
-                              w_half, h_half)  # fmt: skip
+            # the cross-section's circumradius: a thin slice is bounded as a tube
+            if kinds[s] == 0:
+                rho = halves[s, 1]
+            else:
+                rho = np.sqrt(sub_half[0] ** 2 + sub_half[1] ** 2 + sub_half[2] ** 2
+                              - sub_half[axis] ** 2)  # fmt: skip
+            grow = 0.0
+            if rho <= TUBE_MAX_RATIO * sub_half[axis]:
+                m, grow = _tube_samples(u[axis], sub_c, sub_half[axis], rho, focal, lens, pts,
+                                        w_half, h_half)  # fmt: skip
+                if m == 0:
+                    wraps = True
+                    continue
+            else:
+                if _camera_sees_backward_or_inside(u, sub_c, sub_half, kinds[s]):
+                    wraps = True
+                    continue
+                m, grow = _edge_samples(u, sub_c, sub_half, kinds[s], focal, lens, verts, pts,
+                                        w_half, h_half)  # fmt: skip
+                if m == 0:
+                    wraps = True
+                    continue
             for k in range(m):
-                x0, x1 = min(x0, pts[k, 0]), max(x1, pts[k, 0])
-                y0, y1 = min(y0, pts[k, 1]), max(y1, pts[k, 1])
-            nh = _bounding_dop(pts, m, hulls[s, sl])
+                x0, x1 = min(x0, pts[k, 0] - grow), max(x1, pts[k, 0] + grow)
+                y0, y1 = min(y0, pts[k, 1] - grow), max(y1, pts[k, 1] + grow)
+            nh = _bounding_dop(pts, m, hulls[s, sl], grow)
             n_hull[s, sl] = nh
         if wraps:
             for sl in range(FISHEYE_SLICES):
@@ -298,25 +323,135 @@ def fisheye_bounds(frames, halves, kinds, focal, w_half, h_half, rects, hulls, n
             rects[s, 2], rects[s, 3] = x1 + m_px, y1 + m_px
 
 
+TUBE_MAX_RATIO = 1.0
+"""A slice whose cross-section's circumradius is at most this share of its half length is
+bounded as a tube (:func:`_tube_samples`): the tube's round ends reach beyond the slice by
+that radius, so it is as tight as the polytope only for thin slices."""
+WRAP_RAD = 1e-3
+"""A bound whose directions come within this angle (rad) of the lens's backward axis is not
+made (the lens stretches angles without limit there): the solid gets the whole screen."""
+TUBE_SAMPLE_PX = 2.0  # image spacing (pixels) of the samples along a tube's axis, at most
+
+
+@njit(cache=True, inline="always", fastmath=True, error_model="numpy")
+def _lens_scale(theta, lens):
+    """The radial lens's largest image scale (pixels per radian, over ``focal``) at ``theta``
+    off the axis: max(dr/dtheta, r / sin theta), both growing with theta below pi."""
+    if lens == 1:
+        return theta / np.sin(theta) if theta > 1e-9 else 1.0
+    k = ACTION_K3
+    radial = 1.0 + 3.0 * k * theta * theta
+    tangential = (theta + k * theta * theta * theta) / np.sin(theta) if theta > 1e-9 else 1.0
+    return max(radial, tangential)
+
+
+@njit(cache=True, inline="always", fastmath=True, error_model="numpy")
+def _arc_max_theta(ax, ay, az, bx, by, bz):
+    """Largest angle off the lens axis (+z, rad) of the directions on the shorter great-circle
+    arc between the directions of (ax, ay, az) and (bx, by, bz): at an end, or where the arc
+    passes closest to the backward axis -z."""
+    theta = max(
+        np.arctan2(np.sqrt(ax * ax + ay * ay), az), np.arctan2(np.sqrt(bx * bx + by * by), bz)
+    )
+    nx, ny, nz = ay * bz - az * by, az * bx - ax * bz, ax * by - ay * bx  # the arc's pole
+    nn = np.sqrt(nx * nx + ny * ny + nz * nz)
+    if nn < 1e-15:
+        return theta
+    nx, ny, nz = nx / nn, ny / nn, nz / nn
+    px, py, pz = nz * nx, nz * ny, -1.0 + nz * nz  # -z minus its component along the pole
+    # p between a and b on the arc: (a x p) . n >= 0 and (p x b) . n >= 0
+    s1 = (ay * pz - az * py) * nx + (az * px - ax * pz) * ny + (ax * py - ay * px) * nz
+    s2 = (py * bz - pz * by) * nx + (pz * bx - px * bz) * ny + (px * by - py * bx) * nz
+    if s1 >= 0 and s2 >= 0:
+        theta = max(theta, np.pi - np.arcsin(min(abs(nz), 1.0)))
+    return theta
+
+
 @njit(cache=True)
-def _edge_samples(u, c, half, kind, focal, stretch, lens, verts, pts, w_half, h_half):
+def _tube_samples(e, c, half_len, rho, focal, lens, pts, w_half, h_half):
+    """Image points of the axis of a slice (centre ``c``, unit axis ``e``, half length
+    ``half_len``, camera frame, km) sampled evenly in the angle it subtends at the camera, and
+    the margin (pixels) that grows their polygon into a bound of every point within ``rho``
+    (km) of the axis: ``(m, margin)``, m = 0 when the tube holds the camera or reaches round
+    to the lens's backward axis (no bound).
+
+    Rigorous, not sampled: every point P of the tube lies within ``rho`` of an axis point Q,
+    so its direction is within alpha = asin(rho / d_min) of Q's (d_min: the axis's least
+    distance from the camera), and Q's within half the samples' angular spacing delta of a
+    sample's; every direction on the way is at most theta_hi = alpha + the axis arc's largest
+    angle off the lens axis (:func:`_arc_max_theta`), where the lens stretches angles by at
+    most ``focal`` * :func:`_lens_scale` (theta_hi): P's image is within that times (alpha +
+    delta / 2) of a sample's."""
+    ax, ay, az = c[0] - half_len * e[0], c[1] - half_len * e[1], c[2] - half_len * e[2]
+    bx, by, bz = c[0] + half_len * e[0], c[1] + half_len * e[1], c[2] + half_len * e[2]
+    ex, ey, ez = bx - ax, by - ay, bz - az
+    length = 2.0 * half_len
+    f = min(max(-(ax * ex + ay * ey + az * ez) / (length * length), 0.0), 1.0)
+    qx, qy, qz = ax + f * ex, ay + f * ey, az + f * ez
+    d_min = np.sqrt(qx * qx + qy * qy + qz * qz)
+    if d_min <= rho * 1.000001 + 1e-12:
+        return 0, 0.0
+    alpha = np.arcsin(rho / d_min)
+    na = np.sqrt(ax * ax + ay * ay + az * az)
+    nb = np.sqrt(bx * bx + by * by + bz * bz)
+    cos_ab = (ax * bx + ay * by + az * bz) / (na * nb)
+    span = np.arccos(max(min(cos_ab, 1.0), -1.0))  # angle the axis subtends
+    cos_alpha = -(ax * ex + ay * ey + az * ez) / (na * length)  # at A, camera to B
+    angle_a = np.arccos(max(min(cos_alpha, 1.0), -1.0))
+    theta_hi = _arc_max_theta(ax, ay, az, bx, by, bz) + alpha  # bounds theta on the tube
+    if theta_hi >= np.pi - WRAP_RAD:
+        return 0, 0.0
+    scale = focal * _lens_scale(theta_hi, lens)
+    k_n = min(FISHEYE_EDGE_SAMPLES, max(2, int(span * scale / TUBE_SAMPLE_PX) + 2))
+    for k in range(k_n):
+        psi = span * k / (k_n - 1)
+        # law of sines in (camera, A, P): |AP| = |A| sin(psi) / sin(angle_a + psi)
+        sn = np.sin(angle_a + psi)
+        g = 1.0 if (k == k_n - 1 or sn <= 1e-12) else min(na * np.sin(psi) / sn / length, 1.0)
+        x, y, z = ax + g * ex, ay + g * ey, az + g * ez
+        r_xy = np.sqrt(x * x + y * y)
+        theta = np.arctan2(r_xy, z)
+        s = radius_px(theta, lens, focal) / r_xy if r_xy > 0 else 0.0
+        pts[k, 0] = w_half + x * s
+        pts[k, 1] = h_half + y * s
+    return k_n, scale * (alpha + 0.5 * span / (k_n - 1)) * 1.0001
+
+
+@njit(cache=True)
+def _edge_samples(u, c, half, kind, focal, lens, verts, pts, w_half, h_half):
     """Image points of the edges of the polytope (centre ``c``, axes ``u``, ``half``) sampled
-    evenly in the angle each subtends at the camera; returns their number."""
+    evenly in the angle each subtends at the camera: ``(m, grow)``, their number and the
+    margin (pixels) to add to their polygon; m = 0 when an edge reaches round to the lens's
+    backward axis (no bound).
+
+    Each edge is sampled so that its every point's image is within FISHEYE_MARGIN_PX (which
+    the ray caster adds to every block it tests) of a sample's: a point is within half the
+    samples' angular spacing delta of one, and the lens stretches angles by at most ``focal``
+    * :func:`_lens_scale` (theta) along the edge's arc (theta: its largest angle off the axis,
+    :func:`_arc_max_theta`). Where FISHEYE_EDGE_SAMPLES cannot reach that, ``grow`` covers the
+    rest."""
     _solid_vertices(u, c, half, kind, verts)
     n_edges = 3 * PRISM_SIDES if kind == 0 else 12
     m = 0
+    grow = 0.0
     for e in range(n_edges):
         ia, ib = _edge(kind, e)
         ax, ay, az = verts[ia, 0], verts[ia, 1], verts[ia, 2]
-        ex, ey, ez = verts[ib, 0] - ax, verts[ib, 1] - ay, verts[ib, 2] - az
+        bx, by, bz = verts[ib, 0], verts[ib, 1], verts[ib, 2]
+        ex, ey, ez = bx - ax, by - ay, bz - az
         length = np.sqrt(ex * ex + ey * ey + ez * ez)
         na = np.sqrt(ax * ax + ay * ay + az * az)
-        nb = np.sqrt(verts[ib, 0] ** 2 + verts[ib, 1] ** 2 + verts[ib, 2] ** 2)
-        cos_ab = (ax * verts[ib, 0] + ay * verts[ib, 1] + az * verts[ib, 2]) / (na * nb)
+        nb = np.sqrt(bx * bx + by * by + bz * bz)
+        cos_ab = (ax * bx + ay * by + az * bz) / (na * nb)
         span = np.arccos(max(min(cos_ab, 1.0), -1.0))  # angle the edge subtends
         cos_alpha = -(ax * ex + ay * ey + az * ez) / (na * length)  # at A, camera to B
         alpha = np.arccos(max(min(cos_alpha, 1.0), -1.0))
-        k_n = min(FISHEYE_EDGE_SAMPLES, max(2, int(span * focal * stretch * 1.5 / 3.0) + 2))
+        theta_hi = _arc_max_theta(ax, ay, az, bx, by, bz)
+        if theta_hi >= np.pi - WRAP_RAD:
+            return 0, 0.0
+        scale = focal * _lens_scale(theta_hi, lens)
+        k_n = min(FISHEYE_EDGE_SAMPLES, max(2, int(span * scale / (2.0 * FISHEYE_MARGIN_PX)) + 2))
+        grow = max(grow, scale * 0.5 * span / (k_n - 1) * 1.0001 - FISHEYE_MARGIN_PX)
         for k in range(k_n):
             psi = span * k / (k_n - 1)
             # law of sines in (camera, A, P): |AP| = |A| sin(psi) / sin(alpha + psi)
@@ -325,8 +460,8 @@ def _edge_samples(u, c, half, kind, focal, stretch, lens, verts, pts, w_half, h_
             x, y, z = ax + f * ex, ay + f * ey, az + f * ez
             rho = np.sqrt(x * x + y * y)
             theta = np.arctan2(rho, z)
-            scale = radius_px(theta, lens, focal) / rho if rho > 0 else 0.0
-            pts[m, 0] = w_half + x * scale
-            pts[m, 1] = h_half + y * scale
+            s = radius_px(theta, lens, focal) / rho if rho > 0 else 0.0
+            pts[m, 0] = w_half + x * s
+            pts[m, 1] = h_half + y * s
             m += 1
-    return m
+    return m, grow
