@@ -153,7 +153,7 @@ def square_misses_hull(x0, y0, x1, y1, hull, nh):
     return False
 
 
-FISHEYE_EDGE_SAMPLES = 64  # at most, per edge
+FISHEYE_EDGE_SAMPLES = 128  # at most, per edge
 FISHEYE_POINTS = 3 * PRISM_SIDES * FISHEYE_EDGE_SAMPLES
 FISHEYE_MARGIN_PX = 2.0
 FISHEYE_SLICES = 4

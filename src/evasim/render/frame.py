@@ -20,7 +20,7 @@ from ..station import Station
 from ..station.airlock import HULL_OFFSET_M
 from ..station.layout import layout
 from ..station.mass import mass_properties
-from . import culling, flare, raycast
+from . import culling, flare, raycast, shadowgrid
 from . import fittings as fit
 from . import people as ppl
 from .airglow import ground_table, limb_table
@@ -110,13 +110,6 @@ class StationSet:
         arrays = [a[keep] for a in self.astuple()[:8]]
         names = tuple(n for n, k in zip(self.names, keep, strict=True) if k)
         return StationSet(*arrays, names, self.group_of[keep])
-
-    def group_ranges(self) -> list[tuple[int, int]]:
-        """(first, end) index of each run of solids of one group."""
-        g = self.group_of
-        starts = [k for k in range(len(g)) if g[k] >= 0 and (k == 0 or g[k - 1] != g[k])]
-        ends = [k + 1 for k in range(len(g)) if g[k] >= 0 and (k + 1 == len(g) or g[k + 1] != g[k])]
-        return list(zip(starts, ends, strict=True))
 
 
 @dataclass
@@ -444,22 +437,6 @@ class HelmetCamera:
     def _utc_of(self, st: InstantStates) -> datetime:
         return self.replay.grid.datetime_at(float(st.seconds[0]))
 
-    def _shadow_groups(self, base: StationSet, centres: np.ndarray, radii: np.ndarray):
-        """(k, 6) (first index, end index, centre (km), radius (km)) of spheres holding each
-        group of thin station solids (one module's fittings) and the solids after the
-        station's (the people): :func:`.solids.in_shadow` skips each group together."""
-        ranges = base.group_ranges()
-        if len(centres) > len(base.names):
-            ranges.append((len(base.names), len(centres)))
-        out = np.zeros((len(ranges), 6))
-        for k, (a, b) in enumerate(ranges):
-            lo = (centres[a:b] - radii[a:b, None]).min(axis=0)
-            hi = (centres[a:b] + radii[a:b, None]).max(axis=0)
-            mid = (lo + hi) / 2
-            r = np.max(np.linalg.norm(centres[a:b] - mid, axis=1) + radii[a:b]) * 1.0001
-            out[k] = (a, b, *mid, r)
-        return out
-
     def _screen_bounds(self, pose: CameraPose, centres, rots, halves, kinds, focal):
         """Culling data for the ray caster (:mod:`evasim.render.culling`): each solid's centre
         and local axes in the camera frame ((n, 4, 3), km), its screen rectangle (n, 4) and its
@@ -534,15 +511,17 @@ class HelmetCamera:
         )
         arms = ppl.arm_solids() if self.arms_visible(role, when) else []
         solids = self._solids_itrs(st, self.people_body(role, when), arms, pose, when)
-        base = solids[8]
+        grid = shadowgrid.build(solids[0], solids[5], sun)
         solids = (
             *solids[:6],
             *self._screen_bounds(pose, *solids[:4], focal),
             self.lamps_of(role, pose.rotation_itrs[:, 2]),
             solids[6],
-            self._shadow_groups(base, solids[0], solids[5]),
+            grid[0],
             solids[7],
             material_table(),
+            grid[1],
+            grid[2],
         )
         scene = (
             self.width,

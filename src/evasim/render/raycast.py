@@ -236,7 +236,7 @@ def _trace(px, py, geom, view, sun, sun_frac, earth, solids, tl):
                 halves,
                 kinds,
                 radii,
-                solids[12],
+                (solids[12], solids[15], solids[16]),
             )
         r, g, b, light, spec, u, v, w = _shade_hit(
             ox, oy, oz, dx, dy, dz, lz, n0, n1, n2, bp, face, best, geom, sun, sun_frac, shadowed,
@@ -429,8 +429,9 @@ def trace_corners(width, height, lens, focal, cam, rot, sun, sun_frac, earth, so
     (n, 3) km, kinds (0 cylinder, 1 box), colours (n, 3), bounding radii (km), screen rectangles
     (n, 4), camera-frame centres and axes (n, 4, 3), screen hulls, hull sizes, helmet lamps
     (:func:`.lamps.lamp_table`, (n, 5)), id-buffer values (n,) int8: 2 station,
-    :data:`.people.ID_PARTNER`...), the shadow-ray groups (k, 6) (:func:`.solids.in_shadow`),
-    material ids (n,) int64 and the material table (:func:`.materials.material_table`)).
+    :data:`.people.ID_PARTNER`...), the shadow-ray grid's parameters (:func:`.shadowgrid.build`),
+    material ids (n,) int64, the material table (:func:`.materials.material_table`), and the
+    shadow-ray grid's cell starts and items (flat: numba's parallel loops take no nested tuple)).
     Returns the
     samples tuple :func:`fill_blocks` reads.
     """

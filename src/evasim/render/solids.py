@@ -12,6 +12,7 @@ import numpy as np
 from numba import njit
 
 from .lamps import lamp_light
+from .shadowgrid import cell_of
 
 EARTHSHINE = 0.02  # ambient light on the station's shadowed sides from the sunlit Earth
 
@@ -136,25 +137,20 @@ def _blocks_sun(hx, hy, hz, q, sun, centres, rots, halves, kinds, radii):
 
 
 @njit(cache=True, inline="always", fastmath=True, error_model="numpy")
-def in_shadow(hx, hy, hz, bp, sun, centres, rots, halves, kinds, radii, groups):
+def in_shadow(hx, hy, hz, bp, sun, centres, rots, halves, kinds, radii, grid):
     """Does another solid (not bp) block the Sun (unit vector ``sun``) from point h?
 
-    ``groups`` (k, 6) = (first index, end index, centre x, y, z, radius (km)) per row: the
-    solids of each group (the handrails and booms of one module, :mod:`.fittings`; the people,
-    :mod:`.people`) lie inside that sphere and are skipped together when the shadow ray misses
-    it. The solids before the first group are tested one by one."""
-    n = centres.shape[0]
-    if groups.shape[0] > 0:
-        n = int(groups[0, 0])
-    for q in range(n):
+    ``grid``: the solids listed by where their bounding spheres project across the Sun's
+    direction (:func:`.shadowgrid.build`): only those of h's cell can be met; each is tried
+    by its bounding sphere, then exactly."""
+    params, cell_start, items = grid
+    c = cell_of(hx, hy, hz, params)
+    if c < 0:
+        return False
+    for k in range(cell_start[c], cell_start[c + 1]):
+        q = items[k]
         if q != bp and _blocks_sun(hx, hy, hz, q, sun, centres, rots, halves, kinds, radii):
             return True
-    for g in range(groups.shape[0]):
-        if _sphere_misses(hx, hy, hz, sun, groups[g, 2], groups[g, 3], groups[g, 4], groups[g, 5]):
-            continue
-        for q in range(int(groups[g, 0]), int(groups[g, 1])):
-            if q != bp and _blocks_sun(hx, hy, hz, q, sun, centres, rots, halves, kinds, radii):
-                return True
     return False
 
 
