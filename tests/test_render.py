@@ -237,3 +237,46 @@ def test_render_cli_frame(tmp_path):
     )
     assert bad.returncode == 2 and bad.stderr.strip().startswith("error: --crew 'nobody'")
     assert not (tmp_path / "g.png").exists()
+
+
+def test_shadow_grid_finds_the_same_blockers_as_testing_every_solid():
+    """The per-frame grid across the Sun's direction (:mod:`evasim.render.shadowgrid`) must
+    give every point the same shadow as testing the Sun's ray against every solid: random
+    boxes, cylinders and handrail-like bars, random Sun directions, points on the solids."""
+    from evasim.render import shadowgrid
+    from evasim.render.solids import _blocks_sun, in_shadow
+
+    rng = np.random.default_rng(3)
+    n = 300
+    base = np.array([4000.0, 3000.0, 3500.0])  # ITRS-like magnitudes (km)
+    centres = base + rng.uniform(-0.05, 0.05, (n, 3))
+    rots = np.array([np.linalg.qr(rng.normal(size=(3, 3)))[0] for _ in range(n)])
+    halves = rng.uniform(0.0005, 0.006, (n, 3))
+    halves[::3, 1:] = 0.00002  # handrail-like bars
+    kinds = rng.integers(0, 2, n)
+    halves[kinds == 0, 2] = halves[kinds == 0, 1]
+    radii = np.linalg.norm(halves, axis=1) * 1.0001
+    owners = rng.integers(0, n, 1500)
+    local = rng.uniform(-1, 1, (len(owners), 3)) * halves[owners]
+    points = centres[owners] + np.einsum("nij,nj->ni", rots[owners], local)
+    shadowed = 0
+    for _ in range(3):
+        sun = rng.normal(size=3)
+        sun /= np.linalg.norm(sun)
+        grid = shadowgrid.build(centres, radii, sun)
+        assert grid[2].size < n * 200  # the handrails sit in a few cells each
+        for h, bp in zip(points, owners, strict=True):
+            fast = in_shadow(*h, bp, sun, centres, rots, halves, kinds, radii, grid)
+            # every solid (but the point's own) whose bounding sphere the Sun's ray meets,
+            # then exactly: written out here, independently of the grid
+            v = centres - h
+            tca = v @ sun
+            near = (np.sum(v * v, axis=1) - tca**2 <= radii**2) & (tca > -radii)
+            near[bp] = False
+            slow = any(
+                _blocks_sun(*h, q, sun, centres, rots, halves, kinds, radii)
+                for q in np.flatnonzero(near)
+            )
+            assert fast == slow
+            shadowed += slow
+    assert 0 < shadowed < 3 * len(points)

@@ -215,3 +215,62 @@ def test_texture_mip_levels_average_in_linear_light():
     assert np.allclose(coarse.mean(axis=(0, 1)), lin0.mean(axis=(0, 1)), rtol=0.02)
     ocean = level(1)[..., 3] / 255.0
     assert abs(ocean.mean() - tex.ocean.mean()) < 0.01
+
+
+@pytest.mark.parametrize("lens_code", [1, 2])
+def test_radial_bounds_of_thin_solids_contain_them_and_stay_tight(lens_code):
+    """Handrail-like solids (thin cylinders and bars, bounded as tubes round their axis) and
+    thick ones (bounded by their sampled polytope edges) at random places around the camera,
+    seen through the equidistant fisheye (360 deg) and the action lens: every sampled surface
+    point falls inside the rectangle and some slice's polygon (squares grown by the ray
+    caster's margin); a thin solid's rectangle is no wider than its points' extent plus its
+    own image width and a few pixels (the tube's margin is not loose)."""
+    rng = np.random.default_rng(7)
+    n = 60
+    frames = np.zeros((n, 4, 3))
+    halves = np.zeros((n, 3))
+    kinds = rng.integers(0, 2, n)
+    for s in range(n):
+        q, _ = np.linalg.qr(rng.normal(size=(3, 3)))
+        frames[s, 1:] = q.T  # rows: the solid's local axes in the camera frame
+        d = rng.normal(size=3)
+        frames[s, 0] = d / np.linalg.norm(d) * rng.uniform(0.8e-3, 30e-3)
+        length = rng.uniform(0.3e-3, 3e-3)
+        thick = s % 5 == 0
+        r = rng.uniform(0.2e-3, 1.0e-3) if thick else rng.uniform(0.01e-3, 0.03e-3)
+        halves[s] = (length, r, r if kinds[s] == 0 else rng.uniform(0.5, 1.0) * r)
+    focal = (
+        640 / (np.pi / 2)
+        if lens_code == 1
+        else 640 / (np.radians(85) + 0.056 * np.radians(85) ** 3)
+    )
+    rects = np.zeros((n, 4))
+    hulls = np.zeros((n, culling.FISHEYE_SLICES, culling.DOP_SIDES + 1, 2))
+    n_hull = np.zeros((n, culling.FISHEYE_SLICES), np.int64)
+    culling.fisheye_bounds(frames, halves, kinds, focal, 640.0, 360.0, rects, hulls, n_hull,
+                           lens_code)  # fmt: skip
+    pad = culling.FISHEYE_MARGIN_PX
+    bounded = 0
+    for s in range(n):
+        local = _surface_points(halves[s], kinds[s], 600, rng)
+        c = frames[s, 0] + local @ frames[s, 1:]
+        rho = np.hypot(c[:, 0], c[:, 1])
+        theta = np.arctan2(rho, c[:, 2])
+        r_img = theta if lens_code == 1 else theta + 0.056 * theta**3  # written out here
+        x = 640 + c[:, 0] / rho * focal * r_img
+        y = 360 + c[:, 1] / rho * focal * r_img
+        assert (x >= rects[s, 0]).all() and (x <= rects[s, 2]).all()
+        assert (y >= rects[s, 1]).all() and (y <= rects[s, 3]).all()
+        if n_hull[s].max() < 3:
+            continue
+        bounded += 1
+        for px, py in zip(x, y, strict=True):
+            sq = (px - pad, py - pad, px + pad, py + pad)
+            misses = [culling.square_misses_dop(*sq, hulls[s, k], n_hull[s, k]) for k in range(4)]
+            assert not all(misses)
+        if s % 5 and theta.max() < np.radians(120):  # a thin one, not near the lens's edge
+            width_px = 2 * halves[s, 1:].max() * np.sqrt(2) / np.linalg.norm(frames[s, 0])
+            slack = 2 * width_px * focal * 1.7 + 12
+            assert rects[s, 2] - rects[s, 0] <= np.ptp(x) + slack
+            assert rects[s, 3] - rects[s, 1] <= np.ptp(y) + slack
+    assert bounded > n // 2
