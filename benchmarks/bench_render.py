@@ -201,7 +201,7 @@ def _block_modes(replay) -> dict:
         geom = (width, height, lens, focal, cam, rot, samples[13])
         tlat = np.pi * A_KM / earth[1][0, 1]
         tlon = 2.0 * np.pi * A_KM / earth[1][0, 2]
-        tcand, tnear, tnc, tiles_x, _, s_id = samples[:6]
+        tiles_x, _, s_id = samples[3:6]
         out = np.zeros(3, np.int64)
         for j in range(s_id.shape[0] - 1):
             for i in range(s_id.shape[1] - 1):
@@ -209,7 +209,7 @@ def _block_modes(replay) -> dict:
                 if x0 >= width or y0 >= height:
                     continue
                 tile = (y0 // raycast.TILE) * tiles_x + x0 // raycast.TILE
-                tl = (tcand[tile], tnear[tile], tnc[tile])
+                tl = raycast._tile_list(samples, tile)
                 out[raycast._block_mode(j, i, x0, y0, geom, samples, solids, tl, tlat, tlon)] += 1
         return out
 

@@ -401,15 +401,13 @@ def _view(cam, sun):
 @njit(cache=True, fastmath=True, error_model="numpy", **NO_REFCOUNTING)
 def _corner_row(j, geom, view, sun, sun_frac, earth, solids, samples):
     """Trace the corner samples of row j (one thread's unit of work in pass 1)."""
-    tcand, tnear, tnc, tiles_x, s_rad, s_id, s_prim, s_face, s_depth, s_shadow, s_smooth, s_g = (
-        samples[:12]
-    )
+    tiles_x, s_rad, s_id, s_prim, s_face, s_depth, s_shadow, s_smooth, s_g = samples[3:12]
     s_mat = samples[12]
     py = j * BLOCK
     for i in range(s_id.shape[1]):
         px = i * BLOCK
         tile = (py // TILE) * tiles_x + px // TILE
-        tl = (tcand[tile], tnear[tile], tnc[tile])
+        tl = _tile_list(samples, tile)
         r, g, b, ident, prim, face, depth, shadowed, smooth, gx, gy, gz, lt, sp, u, v, w = _trace(
             px, py, geom, view, sun, sun_frac, earth, solids, tl
         )
@@ -419,6 +417,49 @@ def _corner_row(j, geom, view, sun, sun_frac, earth, solids, samples):
         s_id[j, i], s_prim[j, i], s_face[j, i] = ident, prim, face
         s_depth[j, i], s_shadow[j, i], s_smooth[j, i] = depth, shadowed, smooth
         s_g[j, i, 0], s_g[j, i, 1], s_g[j, i, 2] = gx, gy, gz
+
+
+@njit(cache=True)
+def _tile_offsets(rects, tiles_x, tiles_y):
+    """Where each tile's candidate list starts in the flat candidate arrays (n_tiles + 1,
+    the last the total): room for every solid whose screen rectangle (n, 4) comes within a
+    tile of it (a 2-D difference array: a few operations per solid, not per solid and tile),
+    which holds the tile's candidates (:func:`_tile_candidates`) and is a few per tile where
+    room for every solid in every tile was tens of megabytes a frame."""
+    diff = np.zeros((tiles_y + 1, tiles_x + 1), np.int64)
+    for p in range(rects.shape[0]):
+        if rects[p, 0] > rects[p, 2] or rects[p, 1] > rects[p, 3]:
+            continue  # nothing on the screen
+        ia = max(int(np.floor(max(rects[p, 0], -1e9) / TILE)) - 1, 0)
+        ib = min(int(np.floor(min(rects[p, 2], 1e9) / TILE)) + 1, tiles_x - 1)
+        ja = max(int(np.floor(max(rects[p, 1], -1e9) / TILE)) - 1, 0)
+        jb = min(int(np.floor(min(rects[p, 3], 1e9) / TILE)) + 1, tiles_y - 1)
+        if ia > ib or ja > jb:
+            continue
+        diff[ja, ia] += 1
+        diff[ja, ib + 1] -= 1
+        diff[jb + 1, ia] -= 1
+        diff[jb + 1, ib + 1] += 1
+    n_tiles = tiles_x * tiles_y
+    off = np.zeros(n_tiles + 1, np.int64)
+    for j in range(tiles_y):
+        run = 0
+        for i in range(tiles_x):
+            if j > 0:
+                diff[j, i] += diff[j - 1, i]
+            run += diff[j, i]
+            off[j * tiles_x + i + 1] = run
+    for t in range(n_tiles):
+        off[t + 1] += off[t]
+    return off
+
+
+@njit(cache=True, inline="always")
+def _tile_list(samples, tile):
+    """Tile ``tile``'s (candidates, their near distances, their number) from the samples of
+    :func:`trace_corners` (views into the flat arrays, nothing allocated)."""
+    a, b = samples[14][tile], samples[14][tile + 1]
+    return samples[0][a:b], samples[1][a:b], samples[2][tile]
 
 
 @njit(cache=True, parallel=True, fastmath=True, error_model="numpy")
@@ -440,14 +481,12 @@ def trace_corners(width, height, lens, focal, cam, rot, sun, sun_frac, earth, so
     Returns the
     samples tuple :func:`fill_blocks` reads.
     """
-    n_prim = solids[0].shape[0]
     view = _view(cam, sun)
     gw = (width + BLOCK - 1) // BLOCK + 1
     gh = (height + BLOCK - 1) // BLOCK + 1
     tiles_x = ((gw - 1) * BLOCK) // TILE + 1
     tiles_y = ((gh - 1) * BLOCK) // TILE + 1
     n_tiles = tiles_x * tiles_y
-    m = max(n_prim, 1)
     # the radial lenses' pixel -> ray table, to every tile corner (a few pixels beyond the image)
     reach = np.sqrt((width / 2.0 + 2 * TILE) ** 2 + (height / 2.0 + 2 * TILE) ** 2)
     table = np.empty((int(reach * RAY_TABLE_STEPS) + 2 if lens != 0 else 1, 3))
@@ -455,12 +494,14 @@ def trace_corners(width, height, lens, focal, cam, rot, sun, sun_frac, earth, so
         for k in prange(table.shape[0]):
             ray_table_row(k, lens, focal, table)
     geom = (width, height, lens, focal, cam, rot, table)
-    tcand = np.empty((n_tiles, m), np.int64)
-    tnear = np.empty((n_tiles, m))
+    toff = _tile_offsets(solids[6], tiles_x, tiles_y)
+    tcand = np.empty(toff[n_tiles], np.int64)
+    tnear = np.empty(toff[n_tiles])
     tnc = np.empty(n_tiles, np.int64)
     for tile in prange(n_tiles):
         tx0, ty0 = (tile % tiles_x) * TILE, (tile // tiles_x) * TILE
-        tnc[tile] = _tile_candidates(tx0, ty0, geom, solids, tcand[tile], tnear[tile])
+        a, b = toff[tile], toff[tile + 1]
+        tnc[tile] = _tile_candidates(tx0, ty0, geom, solids, tcand[a:b], tnear[a:b])
     s_rad = np.empty((gh, gw, 3), np.float32)
     s_id = np.empty((gh, gw), np.int8)
     s_prim = np.empty((gh, gw), np.int32)
@@ -485,6 +526,7 @@ def trace_corners(width, height, lens, focal, cam, rot, sun, sun_frac, earth, so
         s_g,
         s_mat,
         table,
+        toff,
     )
     step = _coprime_step(gh)
     for k in prange(gh):
@@ -627,7 +669,7 @@ def _block_row(
     """Fill the blocks of block row j (one thread's unit of work in pass 2)."""
     width, height = geom[0], geom[1]
     mip_levels = earth[1]
-    tcand, tnear, tnc, tiles_x, s_rad, s_id, s_prim = samples[:7]
+    tiles_x, s_rad, s_id, s_prim = samples[3:7]
     gw = s_id.shape[1]
     tone = image.shape[0] > 0
     table = TONE_TABLE
@@ -642,7 +684,7 @@ def _block_row(
         x0 = i * BLOCK
         x_end = min(x0 + BLOCK, width)
         tile = tile_row + x0 // TILE
-        tl = (tcand[tile], tnear[tile], tnc[tile])
+        tl = _tile_list(samples, tile)
         mode = 0
         if adaptive:
             mode = _block_mode(j, i, x0, y0, geom, samples, solids, tl, texel_lat_km, texel_lon_km)
