@@ -193,6 +193,7 @@ class HelmetCamera:
             self.fittings = fit.fittings(placements, grid.datetime_at(lo), grid.datetime_at(hi))
         self._sets: dict[bytes, StationSet] = {}
         self._text_cache: dict[tuple[str, int], tuple[np.ndarray, np.ndarray]] = {}
+        self._crew_states: dict[tuple[str, datetime], tuple[np.ndarray, str, str]] = {}
 
     @cached_property
     def texture(self) -> EarthTexture:
@@ -273,9 +274,7 @@ class HelmetCamera:
     def _pose_for(self, look: str, role: str, when: datetime, st: InstantStates) -> CameraPose:
         """The pose of one look preset (:mod:`.camera`) at ``when``, from the states ``st``."""
         r_ig = st.itrs_from_gcrs[0]
-        pos, module, _ = crew_state_body(
-            self.replay.scenario, self.placements, role, when, self.airlock
-        )
+        pos, module, _ = self.crew_state(role, when)
         target = self.placements[module].centre_m
         if look == "partner":
             partner = self.partners_body(role, when)
@@ -307,23 +306,37 @@ class HelmetCamera:
 
             def activity(t_s: float, role=role) -> tuple[str, bool]:
                 moment = t0 + timedelta(seconds=t_s)
-                _, _, doing = crew_state_body(sc, self.placements, role, moment, self.airlock)
+                _, _, doing = self.crew_state(role, moment)
                 return doing, bool(self.partners_body(role, moment))
 
             index = [m.role for m in sc.crew].index(role)
             self._schedules[role] = LookSchedule(changes, activity, index * CREW_PHASE_S)
         return self._schedules[role]
 
+    def crew_state(self, role: str, when: datetime) -> tuple[np.ndarray, str, str]:
+        """:func:`.camera.crew_state_body` of crew member ``role`` at ``when`` (body-frame
+        position (m), module, activity), kept for the next calls: one frame asks it for each
+        crew member several times (pose, partners, people, arms, the look's schedule), and
+        each answer walks the task list."""
+        key = (role, when)
+        hit = self._crew_states.get(key)
+        if hit is None:
+            if len(self._crew_states) > 256:
+                self._crew_states.clear()
+            hit = crew_state_body(self.replay.scenario, self.placements, role, when, self.airlock)
+            self._crew_states[key] = hit
+        return hit[0].copy(), hit[1], hit[2]
+
     def partners_body(self, role: str, when: datetime) -> list[tuple[object, np.ndarray, str]]:
         """The crew members other than ``role`` who are outside the airlock at ``when`` and not
         at the camera (:mod:`.people`): (member, body-frame waist position (m), module)."""
         sc = self.replay.scenario
-        mine, _, _ = crew_state_body(sc, self.placements, role, when, self.airlock)
+        mine, _, _ = self.crew_state(role, when)
         out = []
         for m in sc.crew:
             if m.role == role:
                 continue
-            pos, module, activity = crew_state_body(sc, self.placements, m.role, when, self.airlock)
+            pos, module, activity = self.crew_state(m.role, when)
             if activity != "inside" and np.linalg.norm(pos - mine) >= ppl.MIN_PARTNER_DISTANCE_M:
                 out.append((m, pos, module))
         return out
@@ -332,9 +345,7 @@ class HelmetCamera:
         """The partners' suits and tethers (body frame, m) in crew ``role``'s view at ``when``."""
         if not self.use_people:
             return []
-        mine, _, _ = crew_state_body(
-            self.replay.scenario, self.placements, role, when, self.airlock
-        )
+        mine, _, _ = self.crew_state(role, when)
         out: list[ppl.Solid] = []
         for m, pos, module in self.partners_body(role, when):
             up = hull_normal_body(self.placements, module)
@@ -355,9 +366,7 @@ class HelmetCamera:
             intent, weight = self.look_schedule(role).turns(self.instants.seconds_of(when))[-1]
             if intent != "worksite" or weight < 0.5:
                 return False
-        _, _, activity = crew_state_body(
-            self.replay.scenario, self.placements, role, when, self.airlock
-        )
+        _, _, activity = self.crew_state(role, when)
         return activity == "work"
 
     def body_to_itrs_km(self, st: InstantStates, points_body_m: np.ndarray) -> np.ndarray:
