@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import queue
 import subprocess
 import tempfile
-import threading
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
@@ -14,50 +12,6 @@ import numpy as np
 from ..errors import EvasimRuntimeError
 from ..fileutil import replacing
 from .encoding import h264_output, raw_rgb_input
-
-
-class _Feeder:
-    """Writes frames to ffmpeg's stdin from a thread, FEED_AHEAD frames behind the caller: the
-    write of one frame (2.7 MB at 720p, which ffmpeg drains 64 kB at a time while it encodes)
-    then overlaps the rendering of the next instead of holding it up. The pipe breaking
-    (ffmpeg gone) is noted, not raised: the caller then reads ffmpeg's exit code and message."""
-
-    def __init__(self, stream):
-        self.stream = stream
-        self.queue: queue.Queue = queue.Queue(maxsize=FEED_AHEAD)
-        self.broken = False
-        self.error: BaseException | None = None
-        self.thread = threading.Thread(target=self._run, name="ffmpeg-feed", daemon=True)
-        self.thread.start()
-
-    def _run(self) -> None:
-        while (data := self.queue.get()) is not None:
-            if self.broken or self.error:
-                continue  # drain: the caller is told by put() and stops
-            try:
-                self.stream.write(data)
-            except BrokenPipeError:
-                self.broken = True
-            except BaseException as exc:  # handed to the caller by finish()
-                self.error = exc
-
-    def put(self, data: bytes) -> bool:
-        """Queue one frame's bytes; False once ffmpeg has stopped reading."""
-        if self.broken or self.error:
-            return False
-        self.queue.put(data)
-        return True
-
-    def finish(self, raise_error: bool = True) -> None:
-        """Wait until every queued frame is written (or dropped, the pipe broken); re-raise a
-        write's error (not a broken pipe) unless ``raise_error`` is False."""
-        self.queue.put(None)
-        self.thread.join()
-        if raise_error and self.error is not None:
-            raise self.error
-
-
-FEED_AHEAD = 2  # frames queued for the writer thread at most
 
 
 def ffmpeg_command(
@@ -111,22 +65,17 @@ def write_mp4(
             )
         except OSError as exc:
             raise EvasimRuntimeError(f"ffmpeg ({exe}): {exc.strerror}") from None
-        feeder = _Feeder(proc.stdin)
         try:
             for frame in frames:
-                if not feeder.put(np.ascontiguousarray(frame, dtype=np.uint8).tobytes()):
-                    break  # ffmpeg stopped reading
+                proc.stdin.write(np.ascontiguousarray(frame, dtype=np.uint8).tobytes())
                 if on_frame:
                     on_frame()
-            feeder.finish()
-            if not feeder.broken:
-                proc.stdin.close()
+            proc.stdin.close()
             code = proc.wait()
         except BrokenPipeError:
             code = proc.wait()
         except BaseException:
             proc.kill()
-            feeder.finish(raise_error=False)
             proc.wait()
             raise
         finally:
