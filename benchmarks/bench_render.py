@@ -516,6 +516,7 @@ def main() -> None:
     parser.add_argument("--camera-only", action="store_true", help="only lens, flare, look")
     parser.add_argument("--spacewalk-only", action="store_true", help="only the spacewalk")
     parser.add_argument("--instants", type=int, default=24, help="spacewalk instants")
+    parser.add_argument("--no-encode", action="store_true", help="spacewalk: rendering only")
     parser.add_argument("--scenes", default=None, help="comma-separated subset of the scenes")
     parser.add_argument("--table-only", action="store_true", help="only the scene table")
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
@@ -537,7 +538,8 @@ def main() -> None:
         return
     if args.spacewalk_only:
         replay = run_replay(load_scenario("vkd-49"))
-        out = {"spacewalk": [_spacewalk(replay, size, args.instants, args.frames)
+        out = {"spacewalk": [_spacewalk(replay, size, args.instants, args.frames,
+                                        encode=not args.no_encode)
                              for size in args.sizes.split(",")]}  # fmt: skip
         out["load_average_after"] = os.getloadavg()
         print(json.dumps(out, indent=2))
