@@ -42,6 +42,14 @@ hull scene through the action lens) and "auto" (the action lens with the auto lo
 and its flare in view, as `replay --video` renders) join the main table when this tree has
 them. ``--camera-only`` also gives "block_modes" (:func:`_block_modes`): the share of blocks
 traced pixel by pixel per lens, independent of the machine's load.
+
+Spacewalk ("spacewalk", :func:`_spacewalk`; ``--spacewalk-only [--instants 24] [--no-encode]``):
+EV1's camera in the video configuration issue 12 asks for (action lens, auto look, every effect)
+at instants spread from hatch open to hatch close, rendering alone and rendering + encoding.
+Every row also gives "minor_page_faults_per_frame" (memory taken back from the system each
+frame: what made session 19's 1080p figures low). ``--images-against DIR`` compares seven
+gallery-like 720p frames of this tree with another's (:func:`_image_diffs`); ``--scenes`` and
+``--table-only`` cut the main table short.
 """
 
 from __future__ import annotations
@@ -395,6 +403,67 @@ def _spacewalk(replay, size: str, instants: int, per_instant: int, encode: bool 
     return out
 
 
+def _gallery_like():
+    """Seven 720p scenes (look, UTC, lens) for the image comparison (:func:`_image_diffs`)."""
+    from evasim.render.lens import Lens
+
+    action = Lens(121.0, projection="action")
+
+    def at(h, m):
+        return datetime(2021, 9, 3, h, m, tzinfo=UTC)
+
+    return {
+        "hull": ("limb", at(15, 30), Lens(120.0)),
+        "action": ("limb", at(15, 30), action),
+        "auto_1540": ("auto", at(15, 40), action),
+        "auto_2140": ("auto", at(21, 40), action),
+        "worksite_night": ("worksite", at(16, 15), action),
+        "fisheye": ("limb", at(15, 30), Lens(150.0, fisheye=True)),
+        "partner": ("partner", at(15, 40), Lens(120.0)),
+    }
+
+
+def _snapshot(path: str) -> None:
+    """--snapshot PATH: EV1's 720p frames of :func:`_gallery_like` (image and ids) to ``path``
+    (.npz), rendered by the tree on the path."""
+    from evasim.render.frame import HelmetCamera
+    from evasim.replay import run_replay
+    from evasim.scenario import load_scenario
+
+    replay = run_replay(load_scenario("vkd-49"))
+    out = {}
+    for name, (look, when, lens) in _gallery_like().items():
+        f = HelmetCamera(replay, 1280, 720, lens, look=look).frame("EV1", when)
+        out[f"{name}_image"], out[f"{name}_ids"] = f.image, f.ids
+    np.savez_compressed(path, **out)
+
+
+def _image_diffs(other_src: str) -> dict:
+    """--images-against DIR: the frames of :func:`_gallery_like` rendered by this tree and by
+    the tree at DIR (a subprocess), compared: per scene the largest and mean absolute
+    difference (levels of 255, over all channels), the pixels that differ at all and by more
+    than 8 levels, and the pixels whose object id differs."""
+    out = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        paths = {"this": Path(tmp) / "this.npz", "other": Path(tmp) / "other.npz"}
+        _snapshot(str(paths["this"]))
+        env = dict(os.environ, PYTHONPATH=os.path.abspath(other_src))
+        subprocess.run([sys.executable, __file__, "--snapshot", str(paths["other"])], env=env,
+                       check=True)  # fmt: skip
+        a, b = np.load(paths["this"]), np.load(paths["other"])
+        for name in _gallery_like():
+            d = np.abs(a[f"{name}_image"].astype(int) - b[f"{name}_image"].astype(int))
+            per_pixel = d.max(axis=2)
+            out[name] = {
+                "max": int(d.max()),
+                "mean": round(float(d.mean()), 5),
+                "pixels_differing": int((per_pixel > 0).sum()),
+                "pixels_over_8": int((per_pixel > 8).sum()),
+                "ids_differing": int((a[f"{name}_ids"] != b[f"{name}_ids"]).sum()),
+            }
+    return out
+
+
 class _Baseline:
     """Another tree (its src/ folder first on the path) in a worker subprocess that renders
     a scene on request: its timings alternate with this tree's, so both see the same load."""
@@ -519,10 +588,18 @@ def main() -> None:
     parser.add_argument("--no-encode", action="store_true", help="spacewalk: rendering only")
     parser.add_argument("--scenes", default=None, help="comma-separated subset of the scenes")
     parser.add_argument("--table-only", action="store_true", help="only the scene table")
+    parser.add_argument("--images-against", default=None, help="compare frames with DIR/src")
+    parser.add_argument("--snapshot", default=None, help=argparse.SUPPRESS)
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
         _worker()
+        return
+    if args.snapshot:
+        _snapshot(args.snapshot)
+        return
+    if args.images_against:
+        print(json.dumps({"images": _image_diffs(args.images_against)}, indent=2))
         return
     if args.effects_only:
         replay = run_replay(load_scenario("vkd-49"))
