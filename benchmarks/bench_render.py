@@ -348,9 +348,13 @@ def _surfaces(replay, n):
     return out
 
 
-def _spacewalk(replay, size: str, instants: int, per_instant: int, encode: bool = True) -> dict:
-    """What rendering a whole spacewalk costs: EV1's helmet camera in the video configuration
-    asked for by issue 12 (the as-flown action lens, the ``auto`` look, every effect) at
+def _spacewalk(
+    replay, size: str, instants: int, per_instant: int, encode: bool = True, lens: str = "video"
+) -> dict:
+    """What rendering a whole spacewalk costs: EV1's helmet camera with the ``auto`` look and
+    every effect, through ``lens``: "video" = the lens `replay --video` and `render-video` use
+    (rectilinear 120 deg: VKD-49's lens is not published), "action" = the as-flown GoPro-class
+    action lens (121 deg), at
     ``instants`` moments spread evenly from hatch open to hatch close, ``per_instant``
     consecutive video frames (1/30 s apart, the exposure adapting) at each after one untimed
     frame. "fps" = frames / time over all instants; "fps_range" the slowest and fastest
@@ -367,7 +371,8 @@ def _spacewalk(replay, size: str, instants: int, per_instant: int, encode: bool 
     starts = [eva.hatch_open_utc + timedelta(seconds=span * (k + 0.5) / instants)
               for k in range(instants)]  # fmt: skip
     step = timedelta(seconds=1 / 30)
-    cam = HelmetCamera(replay, w, h, Lens(121.0, projection="action"), look="auto")
+    optics = Lens(121.0, projection="action") if lens == "action" else Lens(120.0)
+    cam = HelmetCamera(replay, w, h, optics, look="auto")
     per, cpu_total, wall_total = [], 0.0, 0.0
     station = []
     for start in starts:
@@ -384,6 +389,7 @@ def _spacewalk(replay, size: str, instants: int, per_instant: int, encode: bool 
     n = instants * per_instant
     out = {
         "size": size,
+        "lens": lens,
         "instants": instants,
         "frames_per_instant": per_instant,
         "first_utc": starts[0].strftime("%H:%M:%S"),
@@ -586,6 +592,7 @@ def main() -> None:
     parser.add_argument("--spacewalk-only", action="store_true", help="only the spacewalk")
     parser.add_argument("--instants", type=int, default=24, help="spacewalk instants")
     parser.add_argument("--no-encode", action="store_true", help="spacewalk: rendering only")
+    parser.add_argument("--lenses", default="video,action", help="spacewalk: video and/or action")
     parser.add_argument("--scenes", default=None, help="comma-separated subset of the scenes")
     parser.add_argument("--table-only", action="store_true", help="only the scene table")
     parser.add_argument("--images-against", default=None, help="compare frames with DIR/src")
@@ -616,7 +623,8 @@ def main() -> None:
     if args.spacewalk_only:
         replay = run_replay(load_scenario("vkd-49"))
         out = {"spacewalk": [_spacewalk(replay, size, args.instants, args.frames,
-                                        encode=not args.no_encode)
+                                        encode=not args.no_encode, lens=lens)
+                             for lens in args.lenses.split(",")
                              for size in args.sizes.split(",")]}  # fmt: skip
         out["load_average_after"] = os.getloadavg()
         print(json.dumps(out, indent=2))
@@ -685,7 +693,8 @@ def main() -> None:
     if args.table_only:
         print(json.dumps(results, indent=2))
         return
-    results["spacewalk"] = [_spacewalk(replay, size, args.instants, max(n // 4, 2))
+    results["spacewalk"] = [_spacewalk(replay, size, args.instants, max(n // 4, 2), lens=lens)
+                            for lens in args.lenses.split(",")
                             for size in args.sizes.split(",")]  # fmt: skip
     if "night_lights" in inspect.signature(HelmetCamera).parameters:
         results["effects"] = _effects(replay, n, cams.scenes)
