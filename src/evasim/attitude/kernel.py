@@ -49,10 +49,14 @@ from .quaternion import from_matrix_one, matrix_components, mul_components
     C_RS_MAXRATE,
     C_LOSS_T,
     C_LOSS_FRAC,
-) = range(13)
-N_CTRL = 13
+    C_SAMPLED,
+) = range(14)
+N_CTRL = 14
 # C_LOSS_T: time (s) from which only the fraction C_LOSS_FRAC of the CMGs' momentum capacity and
 # torque remains (a CMG lost); +inf: none lost.
+# C_SAMPLED: 0 continuous-time control (the control laws evaluated at every RK4 stage); 1 sampled
+# at the integrator's rate (computed at the start of each (sub)step and held over its stages:
+# see _rk4).
 # thruster row layout: pos(3) dir(3) force t_on t_off mdot
 N_THR = 10
 # aero: on, rho, speed, cd_area, cp(3)
@@ -60,6 +64,9 @@ N_AERO = 7
 SWITCH_TOLERANCE = 1e-6
 """A scheduled switch within this fraction of a step of the step's start or end is taken there
 (no sliver of a substep; at dt = 0.1 s, 0.1 microsecond)."""
+_NO_COMMAND = (0.0, 0.0, 0.0, 0.0, 0.0, 0.0)
+CONTROL_SAMPLING = ("continuous", "step")
+"""The control sampling options, in the order of their ``C_SAMPLED`` codes."""
 
 
 @njit(cache=True)
@@ -106,7 +113,7 @@ def pack(inertia, ctrl, q_ref, aero, n, gg_on):
         (inv[0, 0], inv[0, 1], inv[0, 2], inv[1, 0], inv[1, 1], inv[1, 2], inv[2, 0], inv[2, 1],
          inv[2, 2]),
         (ctrl[0], ctrl[1], ctrl[2], ctrl[3], ctrl[4], ctrl[5], ctrl[6], ctrl[7], ctrl[8],
-         ctrl[9], ctrl[10], ctrl[11], ctrl[12]),
+         ctrl[9], ctrl[10], ctrl[11], ctrl[12], ctrl[13]),
         (q_ref[0], q_ref[1], q_ref[2], q_ref[3]),
         (aero[0], aero[1], aero[2], aero[3], aero[4], aero[5], aero[6]),
         float(n),
@@ -189,10 +196,14 @@ def _modes(tm, cmg_active, thr, off_s, ctrl, rs, tau_const):
 
 
 @njit(cache=True, inline="always")
-def _deriv(s, ch, sh, modes, par):
+def _deriv(s, ch, sh, modes, par, held, use_held):
     """Time derivative of the body state ``s`` (10-tuple: q_ib, omega_b, h_cmg_b) as a
-    10-tuple. ``ch, sh``: cosine and sine of half the orbit angle ``n t`` at the stage's time;
-    ``modes``: the (sub)step's discrete modes (:func:`_modes`); ``par``: :func:`pack`."""
+    10-tuple, and the control commands it used as a 6-tuple: the CMG array's momentum rate
+    ``h'`` (N m, body axes, after the torque limit and the capacity projection) and the RS
+    thrusters' torque on the body (N m). ``ch, sh``: cosine and sine of half the orbit angle
+    ``n t`` at the stage's time; ``modes``: the (sub)step's discrete modes (:func:`_modes`);
+    ``par``: :func:`pack`. ``use_held``: take the commands from ``held`` (a sampled controller
+    holding them) instead of evaluating the control laws on ``s``."""
     cmg_ctl, share, tmax_rs, rs_mode, tx, ty, tz = modes
     inertia, inv, ctrl, q_ref, aero, n, gg_on = par
     q0, q1, q2, q3, w0, w1, w2, h0, h1, h2 = s
@@ -211,65 +222,69 @@ def _deriv(s, ch, sh, modes, par):
         tx += k * (b1 * j2 - b2 * j1)
         ty += k * (b2 * j0 - b0 * j2)
         tz += k * (b0 * j1 - b1 * j0)
-    ex, ey, ez, ux, uy, uz = 0.0, 0.0, 0.0, 0.0, 0.0, 0.0
-    if cmg_ctl or rs_mode == 1:
-        # LVLH: q_il = qz(th) * q_m0, q_m0 = (0.5, -0.5, -0.5, 0.5)
-        l0, l1, l2, l3 = mul_components(ch, 0.0, 0.0, sh, 0.5, -0.5, -0.5, 0.5)
-        a0, a1, a2, a3 = mul_components(l0, -l1, -l2, -l3, q0, q1, q2, q3)  # q_lb
-        e0, e1, e2, e3 = mul_components(q_ref[0], -q_ref[1], -q_ref[2], -q_ref[3], a0, a1, a2, a3)
-        sgn = 2.0 if e0 >= 0 else -2.0
-        ex, ey, ez = sgn * e1, sgn * e2, sgn * e3
-        # rate error: body rate minus LVLH rate (n about inertial +Z) in body axes
-        ux, uy, uz = w0 - n * r20, w1 - n * r21, w2 - n * r22
-    hd0, hd1, hd2 = 0.0, 0.0, 0.0
     cx = w1 * h2 - w2 * h1
     cy = w2 * h0 - w0 * h2
     cz = w0 * h1 - w1 * h0
-    if cmg_ctl:
-        kp, kd = ctrl[C_KP], ctrl[C_KD]
-        v0, v1, v2 = kp * ex + kd * ux, kp * ey + kd * uy, kp * ez + kd * uz
-        m0, m1, m2 = _clip3(
-            -(i00 * v0 + i01 * v1 + i02 * v2),
-            -(i10 * v0 + i11 * v1 + i12 * v2),
-            -(i20 * v0 + i21 * v1 + i22 * v2),
-            ctrl[C_TMAX] * share,
-        )
-        hd0, hd1, hd2 = -m0 - cx, -m1 - cy, -m2 - cz
-        hn = np.sqrt(h0 * h0 + h1 * h1 + h2 * h2)
-        if hn >= ctrl[C_CAP] * share * (1.0 - 1e-9):
-            along = (hd0 * h0 + hd1 * h1 + hd2 * h2) / hn
-            if along > 0:
-                hd0 -= along * h0 / hn
-                hd1 -= along * h1 / hn
-                hd2 -= along * h2 / hn
+    if use_held:
+        hd0, hd1, hd2, f0, f1, f2 = held
+    else:
+        hd0, hd1, hd2, f0, f1, f2 = 0.0, 0.0, 0.0, 0.0, 0.0, 0.0
+        ex, ey, ez, ux, uy, uz = 0.0, 0.0, 0.0, 0.0, 0.0, 0.0
+        if cmg_ctl or rs_mode == 1:
+            # LVLH: q_il = qz(th) * q_m0, q_m0 = (0.5, -0.5, -0.5, 0.5)
+            l0, l1, l2, l3 = mul_components(ch, 0.0, 0.0, sh, 0.5, -0.5, -0.5, 0.5)
+            a0, a1, a2, a3 = mul_components(l0, -l1, -l2, -l3, q0, q1, q2, q3)  # q_lb
+            e0, e1, e2, e3 = mul_components(
+                q_ref[0], -q_ref[1], -q_ref[2], -q_ref[3], a0, a1, a2, a3
+            )
+            sgn = 2.0 if e0 >= 0 else -2.0
+            ex, ey, ez = sgn * e1, sgn * e2, sgn * e3
+            # rate error: body rate minus LVLH rate (n about inertial +Z) in body axes
+            ux, uy, uz = w0 - n * r20, w1 - n * r21, w2 - n * r22
+        if cmg_ctl:
+            kp, kd = ctrl[C_KP], ctrl[C_KD]
+            v0, v1, v2 = kp * ex + kd * ux, kp * ey + kd * uy, kp * ez + kd * uz
+            m0, m1, m2 = _clip3(
+                -(i00 * v0 + i01 * v1 + i02 * v2),
+                -(i10 * v0 + i11 * v1 + i12 * v2),
+                -(i20 * v0 + i21 * v1 + i22 * v2),
+                ctrl[C_TMAX] * share,
+            )
+            hd0, hd1, hd2 = -m0 - cx, -m1 - cy, -m2 - cz
+            hn = np.sqrt(h0 * h0 + h1 * h1 + h2 * h2)
+            if hn >= ctrl[C_CAP] * share * (1.0 - 1e-9):
+                along = (hd0 * h0 + hd1 * h1 + hd2 * h2) / hn
+                if along > 0:
+                    hd0 -= along * h0 / hn
+                    hd1 -= along * h1 / hn
+                    hd2 -= along * h2 / hn
+        if rs_mode == 1:
+            kp, kd = ctrl[C_RS_KP], ctrl[C_RS_KD]
+            # rate-limited PD: track the rate command -kp/kd e, at most C_RS_MAXRATE
+            c0, c1, c2 = _clip3(
+                -kp / kd * ex,
+                -kp / kd * ey,
+                -kp / kd * ez,
+                ctrl[C_RS_MAXRATE] if ctrl[C_RS_MAXRATE] > 0 else -1.0,
+            )
+            v0, v1, v2 = kd * (ux - c0), kd * (uy - c1), kd * (uz - c2)
+            f0, f1, f2 = _clip3(
+                -(i00 * v0 + i01 * v1 + i02 * v2),
+                -(i10 * v0 + i11 * v1 + i12 * v2),
+                -(i20 * v0 + i21 * v1 + i22 * v2),
+                tmax_rs,
+            )
+        elif rs_mode == 2:
+            hn = np.sqrt(h0 * h0 + h1 * h1 + h2 * h2)
+            if hn > ctrl[C_DESAT] * ctrl[C_CAP]:
+                f0, f1, f2 = -(tmax_rs * h0 / hn), -(tmax_rs * h1 / hn), -(tmax_rs * h2 / hn)
     tx += -hd0 - cx
     ty += -hd1 - cy
     tz += -hd2 - cz
-    if rs_mode == 1:
-        kp, kd = ctrl[C_RS_KP], ctrl[C_RS_KD]
-        # rate-limited PD: track the rate command -kp/kd e, at most C_RS_MAXRATE
-        c0, c1, c2 = _clip3(
-            -kp / kd * ex,
-            -kp / kd * ey,
-            -kp / kd * ez,
-            ctrl[C_RS_MAXRATE] if ctrl[C_RS_MAXRATE] > 0 else -1.0,
-        )
-        v0, v1, v2 = kd * (ux - c0), kd * (uy - c1), kd * (uz - c2)
-        m0, m1, m2 = _clip3(
-            -(i00 * v0 + i01 * v1 + i02 * v2),
-            -(i10 * v0 + i11 * v1 + i12 * v2),
-            -(i20 * v0 + i21 * v1 + i22 * v2),
-            tmax_rs,
-        )
-        tx += m0
-        ty += m1
-        tz += m2
-    elif rs_mode == 2:
-        hn = np.sqrt(h0 * h0 + h1 * h1 + h2 * h2)
-        if hn > ctrl[C_DESAT] * ctrl[C_CAP]:
-            tx -= tmax_rs * h0 / hn
-            ty -= tmax_rs * h1 / hn
-            tz -= tmax_rs * h2 / hn
+    if rs_mode != 0:
+        tx += f0
+        ty += f1
+        tz += f2
     if aero[0] > 0:
         vb0 = -r00 * sn + r10 * c
         vb1 = -r01 * sn + r11 * c
@@ -298,7 +313,7 @@ def _deriv(s, ch, sh, modes, par):
         hd0,
         hd1,
         hd2,
-    )
+    ), (hd0, hd1, hd2, f0, f1, f2)
 
 
 @njit(cache=True)
@@ -315,7 +330,8 @@ def _rhs(
     modes = _modes(t, cmg_active, thr, off, ctrl, rs, tau_const)
     half = 0.5 * n * t
     s = (y[0], y[1], y[2], y[3], y[4], y[5], y[6], y[7], y[8], y[9])
-    d = _deriv(s, np.cos(half), np.sin(half), modes, pack(inertia, ctrl, q_ref, aero, n, gg_on))
+    par = pack(inertia, ctrl, q_ref, aero, n, gg_on)
+    d, _ = _deriv(s, np.cos(half), np.sin(half), modes, par, _NO_COMMAND, False)
     for i in range(10):
         dy[i] = d[i]
     for i in range(k):
@@ -330,11 +346,23 @@ def _rk4(a, b, s, trig, modes, par):
     site of :func:`_deriv`, so numba inlines it once (four copies would quadruple the compile
     time); the weighted sum k1 + 2 k2 + 2 k3 + k4 is accumulated in that order. Not inlined
     into its callers: one compiled copy serves them all (inlined, it ran ~20 % faster and
-    doubled the kernels' compile time)."""
+    doubled the kernels' compile time).
+
+    Control sampling (``C_SAMPLED``): continuous, the control laws are evaluated at every
+    stage; sampled, at the first stage only (the state at ``a``), and the two commands are held
+    over the other three: the CMG array's momentum rate ``h'`` in body axes (the PD torque after
+    the torque limit, minus ``w x h`` at ``a``, minus its outward part if the array is at
+    capacity at ``a``: what a digital controller sends to the array, as a wheel's motor torque)
+    and the RS thrusters' torque on the body. The body still gets ``-h' - w x h`` with each
+    stage's own ``w`` and ``h`` (momentum is exchanged, not created); gravity gradient, drag and
+    the thrusters keep each stage's state and time, and the gimbal stop still acts after the
+    step."""
     ca, sa, cm, sm, cb, sb = trig
     dt = b - a
     zero = (0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0)
     k, acc = zero, zero
+    sampled = par[2][C_SAMPLED] > 0
+    held = _NO_COMMAND
     for stage in range(4):
         if stage == 0:
             h, w, ch, sh = 0.0, 1.0, ca, sa
@@ -344,7 +372,9 @@ def _rk4(a, b, s, trig, modes, par):
             h, w, ch, sh = dt / 2, 2.0, cm, sm
         else:
             h, w, ch, sh = dt, 1.0, cb, sb
-        k = _deriv(_axpy(s, h, k), ch, sh, modes, par)
+        k, command = _deriv(_axpy(s, h, k), ch, sh, modes, par, held, sampled and stage > 0)
+        if stage == 0:
+            held = command
         acc = _axpy(acc, w, k)
     q0, q1, q2, q3, w0, w1, w2, h0, h1, h2 = _axpy(s, dt / 6, acc)
     qn = np.sqrt(q0**2 + q1**2 + q2**2 + q3**2)

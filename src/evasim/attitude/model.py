@@ -103,6 +103,18 @@ class AttitudeConfig:
     constant_torque_n_m: tuple[float, float, float] = (0.0, 0.0, 0.0)
     aero: AeroModel | None = None
     dt_s: float = 0.1
+    control_sampling: str = "continuous"
+    """How the CMG and RS control laws are sampled: ``"continuous"`` (evaluated at every RK4
+    stage: continuous-time control) or ``"step"`` (computed from the state at the start of each
+    integrator (sub)step and held over it, as a digital controller at the integrator's rate
+    with a zero-order hold; what is held: ``kernel._rk4``)."""
+
+    def __post_init__(self):
+        if self.control_sampling not in kernel.CONTROL_SAMPLING:
+            raise EvasimInputError(
+                f"control_sampling: expected one of {', '.join(kernel.CONTROL_SAMPLING)}, "
+                f"got {self.control_sampling!r}"
+            )
 
     def arrays(self):
         bw, rbw = self.control_bandwidth_rad_s, self.rs_bandwidth_rad_s
@@ -120,6 +132,7 @@ class AttitudeConfig:
         ctrl[kernel.C_RS_MAXRATE] = np.radians(self.rs_max_rate_deg_s)
         ctrl[kernel.C_LOSS_T] = self.cmg_loss_s
         ctrl[kernel.C_LOSS_FRAC] = self.cmg_share_after_loss
+        ctrl[kernel.C_SAMPLED] = kernel.CONTROL_SAMPLING.index(self.control_sampling)
         thr = (
             np.array([t.row() for t in self.thrusters])
             if self.thrusters
