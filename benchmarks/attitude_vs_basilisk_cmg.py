@@ -30,17 +30,21 @@ momentum) and the controller is handed ``h = Js (Omega + w)``: the continuous-ti
 identical for any ``Js``. The naive mapping (hub inertia = evasim's, ``h = Js Omega``) is run
 too, to show what the wheels' spin inertia costs when it is not accounted for.
 
-What differs: Basilisk's flight software runs once per task step and the wheel effector holds
-its torque command over the step (zero-order hold), where evasim re-evaluates the law at each
-RK4 stage. Measured three ways: Basilisk at finer task rates (the difference should shrink in
-proportion to the step); evasim's own right-hand side (``kernel._rhs``) integrated with the
-same hold (a diagnostic RK4 loop in this script, law evaluated once per step and ``h'`` held)
-against Basilisk at 0.1 s (should agree to round-off); evasim at 0.1 s against 0.0125 s (its
-own integration error). A case that saturates the array (3 deg initial error: the torque limit
-is reached at once and the momentum store from ~76 s to ~387 s) is reported the same way, and
-again with evasim's gimbal stop (momentum beyond capacity goes into the body after each RK4
-step, as in the kernel) applied to Basilisk's states by the module: Basilisk's wheels have no
-such stop, so without it they creep past the capacity under the held command.
+Control sampling: Basilisk's flight software runs once per task step and the wheel effector
+holds its torque command over the step (zero-order hold). evasim's ``control_sampling = "step"``
+does the same (the array's momentum-rate command ``h'`` computed at the start of each step and
+held over its RK4 stages): that is the shared case, and should agree with Basilisk at the same
+step to round-off. evasim's default, ``"continuous"``, re-evaluates the law at each RK4 stage
+(continuous-time control): against Basilisk the difference of semantics is measured at finer
+task rates (it should shrink in proportion to the step). Also reported: evasim's own
+right-hand side (``kernel._rhs``) integrated with the same hold by a diagnostic RK4 loop in this
+script (written before the kernel had the option; it should equal both), and evasim at 0.1 s
+against 0.0125 s (its own integration error). A case that saturates the array (3 deg initial
+error: the torque limit is reached at once and the momentum store from ~76 s to ~387 s) is
+reported the same way, and again with evasim's gimbal stop (momentum beyond capacity goes into
+the body after each RK4 step, as in the kernel) applied to Basilisk's states by the module:
+Basilisk's wheels have no such stop, so without it they creep past the capacity under the held
+command.
 
 Frames and conventions as in ``attitude_vs_basilisk.py`` (``sigma_BN`` from ``q_ib``; evasim's
 LVLH is the analytic circle, Basilisk's gravity gradient uses its integrated point-mass orbit).
@@ -83,7 +87,7 @@ FSW_DT_S = (0.1, 0.05, 0.025, 0.0125)
 RK4_STAGES = (0.0, 0.5, 0.5, 1.0)  # each stage's time (and step into the state) / dt
 
 
-def _config(dt_s: float = DT_S) -> AttitudeConfig:
+def _config(dt_s: float = DT_S, sampling: str = "continuous") -> AttitudeConfig:
     return AttitudeConfig(
         inertia_kg_m2=INERTIA,
         orbital_rate_rad_s=plain.N_RAD_S,
@@ -92,6 +96,7 @@ def _config(dt_s: float = DT_S) -> AttitudeConfig:
         q_ref_lvlh=tuple(torque_equilibrium_attitude(INERTIA)),
         constant_torque_n_m=TORQUE_N_M,
         dt_s=dt_s,
+        control_sampling=sampling,
     )
 
 
@@ -362,14 +367,17 @@ def _order(dts, values) -> float:
 
 
 def _by_step(cfg: AttitudeConfig, y0: np.ndarray, ev: dict, gimbal_stop: bool = False):
-    """Basilisk at each task step against evasim at the same step and at 0.1 s; returns the
-    rows, the observed orders and Basilisk's 0.1-s run."""
+    """Basilisk at each task step against evasim (continuous and step sampling) at the same step
+    and continuous at 0.1 s; returns the rows, the observed orders of the continuous difference
+    and Basilisk's 0.1-s run."""
     rows, bsk_01 = [], None
     for dt in FSW_DT_S:
         bsk = _basilisk_run(y0, cfg, dt, WHEEL_JS_KG_M2, gimbal_stop=gimbal_stop)
         same = _states(simulate(_config(dt), DURATION_S, OUT_DT_S, y0))
+        sampled = _states(simulate(_config(dt, "step"), DURATION_S, OUT_DT_S, y0))
         rows.append({
             "dt_s": dt,
+            "basilisk_vs_evasim_step_sampling_same_step": _difference(sampled, bsk),
             "basilisk_vs_evasim_same_step": _difference(same, bsk),
             "basilisk_vs_evasim_dt_0p1": _difference(ev, bsk),
             "basilisk_max_momentum_n_m_s": float(np.linalg.norm(bsk["h_n_m_s"], axis=1).max()),
@@ -407,7 +415,11 @@ def _compare(error_deg: float, saturating: bool) -> dict:
         result["basilisk_vs_evasim_by_step"] = rows
         result["convergence_order_same_step"] = orders
         held = _array_states(_evasim_with_hold(cfg, y0, DT_S))
+        step = _states(simulate(_config(DT_S, "step"), DURATION_S, OUT_DT_S, y0))
+        result["basilisk_vs_evasim_step_sampling_dt_0p1"] = _difference(step, bsk_01)
+        result["evasim_step_sampling_vs_continuous_dt_0p1"] = _difference(step, ev)
         result["evasim_rhs_with_held_law_vs_basilisk_dt_0p1"] = _difference(held, bsk_01)
+        result["evasim_rhs_with_held_law_vs_evasim_step_sampling"] = _difference(held, step)
         result["evasim_rhs_with_held_law_vs_evasim"] = _difference(held, ev)
         if saturating:
             rows, orders, bsk_01 = _by_step(cfg, y0, ev, gimbal_stop=True)
@@ -415,7 +427,11 @@ def _compare(error_deg: float, saturating: bool) -> dict:
             result["with_gimbal_stop_in_basilisk"] = {
                 "basilisk_vs_evasim_by_step": rows,
                 "convergence_order_same_step": orders,
+                "basilisk_vs_evasim_step_sampling_dt_0p1": _difference(step, bsk_01),
                 "evasim_rhs_with_held_law_and_stop_vs_basilisk_dt_0p1": _difference(held, bsk_01),
+                "evasim_rhs_with_held_law_and_stop_vs_evasim_step_sampling": _difference(
+                    held, step
+                ),
             }
         else:
             naive = {}
@@ -434,11 +450,15 @@ def _compare(error_deg: float, saturating: bool) -> dict:
 def _timing(cfg: AttitudeConfig, y0: np.ndarray) -> dict:
     """Single runs side by side, alternating, best of 3 each; Basilisk also without the law
     module (wheels with no command: its C++ dynamics alone)."""
-    ev, bsk, bsk_exec, bare = np.inf, np.inf, np.inf, np.inf
+    ev, ev_step, bsk, bsk_exec, bare = np.inf, np.inf, np.inf, np.inf, np.inf
+    cfg_step = _config(cfg.dt_s, "step")
     for _ in range(3):
         t = time.perf_counter()
         simulate(cfg, DURATION_S, OUT_DT_S, y0)
         ev = min(ev, time.perf_counter() - t)
+        t = time.perf_counter()
+        simulate(cfg_step, DURATION_S, OUT_DT_S, y0)
+        ev_step = min(ev_step, time.perf_counter() - t)
         t = time.perf_counter()
         out = _basilisk_run(y0, cfg, DT_S, WHEEL_JS_KG_M2)
         bsk = min(bsk, time.perf_counter() - t)
@@ -446,6 +466,7 @@ def _timing(cfg: AttitudeConfig, y0: np.ndarray) -> dict:
         bare = min(bare, _basilisk_run(y0, cfg, DT_S, WHEEL_JS_KG_M2, with_law=False)["execute_s"])
     return {
         "evasim": ev,
+        "evasim_step_sampling": ev_step,
         "basilisk": bsk,
         "basilisk_execute_only": bsk_exec,
         "basilisk_execute_without_law_module": bare,

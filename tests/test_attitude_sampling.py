@@ -225,3 +225,26 @@ def test_batched_kernels_equal_the_single_run_with_step_sampling():
 def test_an_unknown_sampling_is_an_input_error():
     with pytest.raises(EvasimInputError, match="control_sampling: expected one of continuous"):
         _config("zoh")
+
+
+def test_scenario_files_choose_the_sampling():
+    """``[attitude] control_sampling`` reaches the kernel's configuration; a bad value is one
+    line naming the field."""
+    from pathlib import Path
+
+    from evasim.attitude.setup import setup_from_scenario
+    from evasim.replay import choose_element_set
+    from evasim.scenario import parse_scenario
+
+    text = (
+        Path(__file__).parents[1] / "src/evasim/data/scenarios/nauka-2021-07-29.toml"
+    ).read_text()
+    assert "control_sampling" not in text
+    default = parse_scenario(text, "n.toml")
+    assert default.attitude.control_sampling == "continuous"
+    sc = parse_scenario(text.replace("dt_s = 0.1\n", 'dt_s = 0.1\ncontrol_sampling = "step"\n'),
+                        "n.toml")  # fmt: skip
+    assert setup_from_scenario(sc, choose_element_set(sc)).config.control_sampling == "step"
+    bad = text.replace("dt_s = 0.1\n", 'dt_s = 0.1\ncontrol_sampling = "zoh"\n')
+    with pytest.raises(EvasimInputError, match=r"attitude\.control_sampling"):
+        parse_scenario(bad, "n.toml")

@@ -248,6 +248,7 @@ class FigurePrior(_Model):
 
 class AttitudeSpec(_Model):
     dt_s: float = Field(0.1, gt=0.0, le=1.0)
+    control_sampling: Literal["continuous", "step"] = "continuous"  # evasim.attitude.model
     initial: Literal["tea", "lvlh"] = "tea"
     initial_rpy_deg: list[Degrees] = Field([0.0, 0.0, 0.0], min_length=3, max_length=3)
     gravity_gradient: bool = True

@@ -186,6 +186,7 @@ def setup_from_scenario(
         thrusters=tuple(thrusters),
         q_ref_lvlh=tuple(q_cmd),
         dt_s=spec.dt_s,
+        control_sampling=spec.control_sampling,
     )
     _check_spin_up(sc, config, inertia)
     return AttitudeSetup(config, t0, mass, q0, tuple(fit_keys))
