@@ -20,6 +20,11 @@ smooth terms (the orbit angle) keep each stage's own time. The state-dependent m
 taken out of control after saturating) changes between steps. Propellant drains at a constant
 rate while a thruster fires, so it is evaluated in closed form (:func:`propellant_used`).
 
+Control sampling (``ctrl[C_SAMPLED]``, ``AttitudeConfig.control_sampling``): by default the CMG
+and RS control laws are evaluated at every RK4 stage (continuous-time control); sampled, they
+are computed once at the start of each (sub)step and held over its stages, as a digital
+controller at the integrator's rate with a zero-order hold (:func:`_rk4` says what is held).
+
 Speed: the inner loop holds the body state and the parameters as tuples of scalars
 (:func:`pack`), so numba keeps them in registers and counts no array references per step (an
 atomic increment and decrement per array per step took about half the time before); the
