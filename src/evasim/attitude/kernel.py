@@ -227,13 +227,16 @@ def _deriv(s, ch, sh, modes, par, held, use_held):
         tx += k * (b1 * j2 - b2 * j1)
         ty += k * (b2 * j0 - b0 * j2)
         tz += k * (b0 * j1 - b1 * j0)
-    cx = w1 * h2 - w2 * h1
-    cy = w2 * h0 - w0 * h2
-    cz = w0 * h1 - w1 * h0
     if use_held:
         hd0, hd1, hd2, f0, f1, f2 = held
-    else:
-        hd0, hd1, hd2, f0, f1, f2 = 0.0, 0.0, 0.0, 0.0, 0.0, 0.0
+        tx += -hd0 - (w1 * h2 - w2 * h1)
+        ty += -hd1 - (w2 * h0 - w0 * h2)
+        tz += -hd2 - (w0 * h1 - w1 * h0)
+        tx += f0
+        ty += f1
+        tz += f2
+    else:  # the continuous law, in the order of the kernel before the option (bit-identical)
+        f0, f1, f2 = 0.0, 0.0, 0.0
         ex, ey, ez, ux, uy, uz = 0.0, 0.0, 0.0, 0.0, 0.0, 0.0
         if cmg_ctl or rs_mode == 1:
             # LVLH: q_il = qz(th) * q_m0, q_m0 = (0.5, -0.5, -0.5, 0.5)
@@ -246,6 +249,10 @@ def _deriv(s, ch, sh, modes, par, held, use_held):
             ex, ey, ez = sgn * e1, sgn * e2, sgn * e3
             # rate error: body rate minus LVLH rate (n about inertial +Z) in body axes
             ux, uy, uz = w0 - n * r20, w1 - n * r21, w2 - n * r22
+        hd0, hd1, hd2 = 0.0, 0.0, 0.0
+        cx = w1 * h2 - w2 * h1
+        cy = w2 * h0 - w0 * h2
+        cz = w0 * h1 - w1 * h0
         if cmg_ctl:
             kp, kd = ctrl[C_KP], ctrl[C_KD]
             v0, v1, v2 = kp * ex + kd * ux, kp * ey + kd * uy, kp * ez + kd * uz
@@ -263,6 +270,9 @@ def _deriv(s, ch, sh, modes, par, held, use_held):
                     hd0 -= along * h0 / hn
                     hd1 -= along * h1 / hn
                     hd2 -= along * h2 / hn
+        tx += -hd0 - cx
+        ty += -hd1 - cy
+        tz += -hd2 - cz
         if rs_mode == 1:
             kp, kd = ctrl[C_RS_KP], ctrl[C_RS_KD]
             # rate-limited PD: track the rate command -kp/kd e, at most C_RS_MAXRATE
@@ -279,17 +289,16 @@ def _deriv(s, ch, sh, modes, par, held, use_held):
                 -(i20 * v0 + i21 * v1 + i22 * v2),
                 tmax_rs,
             )
+            tx += f0
+            ty += f1
+            tz += f2
         elif rs_mode == 2:
             hn = np.sqrt(h0 * h0 + h1 * h1 + h2 * h2)
             if hn > ctrl[C_DESAT] * ctrl[C_CAP]:
                 f0, f1, f2 = -(tmax_rs * h0 / hn), -(tmax_rs * h1 / hn), -(tmax_rs * h2 / hn)
-    tx += -hd0 - cx
-    ty += -hd1 - cy
-    tz += -hd2 - cz
-    if rs_mode != 0:
-        tx += f0
-        ty += f1
-        tz += f2
+                tx += f0
+                ty += f1
+                tz += f2
     if aero[0] > 0:
         vb0 = -r00 * sn + r10 * c
         vb1 = -r01 * sn + r11 * c
