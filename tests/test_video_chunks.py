@@ -108,7 +108,7 @@ def test_a_chunk_starts_with_the_sequential_exposure(job):
     # the replay's second sunrise of the spacewalk (summary.json: 16:33:04.6 UTC)
     sunrise = sc.eva.hatch_open_utc.replace(hour=16, minute=33, second=4, microsecond=600000)
     seq = replace(job, start_utc=sunrise - timedelta(seconds=10), step_s=0.5, frames=40)
-    cam = _camera(seq, {})
+    cam, _ = _camera(seq, {})
     frames = list(cam.frames("EV1", [seq.time(i) for i in range(seq.frames)]))
     exposures = np.array([f.exposure for f in frames])
     assert exposures.max() / exposures.min() > 3  # the camera does adapt here

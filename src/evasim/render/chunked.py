@@ -97,10 +97,11 @@ class _Renderer:
     camera: object
 
 
-def _camera(job: VideoJob, cache: dict) -> object:
+def _camera(job: VideoJob, cache: dict) -> tuple[object, bool]:
+    """This process's camera for ``job`` and whether it was made just now."""
     hit = cache.get("camera")
     if hit is not None and hit.key == job.key:
-        return hit.camera
+        return hit.camera, False
     from ..replay import run_replay
     from ..sky import Sky
     from .frame import HelmetCamera
@@ -108,7 +109,7 @@ def _camera(job: VideoJob, cache: dict) -> object:
     replay = run_replay(job.scenario, Sky.load())
     camera = HelmetCamera(replay, job.width, job.height, look=job.look)
     cache["camera"] = _Renderer(job.key, camera)
-    return camera
+    return camera, True
 
 
 def _worker_cache() -> dict:
@@ -135,8 +136,11 @@ def render_chunk(
     cache: dict | None = None,
 ) -> dict:
     """Render and encode chunk ``k`` of crew member ``role`` into ``parts``; returns its file
-    name, frame count and render time. ``cache``: where the camera is kept between chunks (the
-    Dask worker's own by default)."""
+    name, frame count, render and encode time ("seconds", the exposure warm-up frames included)
+    and "setup_s": the time to make this process's camera for the job (the replay, textures,
+    star catalogue and the kernels' first load, with one untimed frame), 0 when it was kept from
+    an earlier chunk. ``cache``: where the camera is kept between chunks (the Dask worker's own
+    by default)."""
     import time
 
     from .video import write_mp4
@@ -145,8 +149,12 @@ def render_chunk(
         import numba
 
         numba.set_num_threads(max(1, min(threads, numba.config.NUMBA_NUM_THREADS)))
-    camera = _camera(job, _worker_cache() if cache is None else cache)
+    setup = time.perf_counter()
+    camera, fresh = _camera(job, _worker_cache() if cache is None else cache)
     a, b = job.chunk_range(k)
+    if fresh:  # load what a camera loads at its first frame (textures, stars, kernels) here
+        camera.frame(role, job.time(a))
+    setup_s = time.perf_counter() - setup
     started = time.perf_counter()
     state = None
     if a > 0:  # adapt the exposure through the seconds before the chunk
@@ -160,7 +168,8 @@ def render_chunk(
     path = parts / job.part_name(role, k)
     frames = (f.image for f in camera.frames(role, times, exposure_state=state))
     write_mp4(frames, path, job.fps, job.width, job.height, b_frames=False)
-    return {"name": path.name, "frames": b - a, "seconds": time.perf_counter() - started}
+    return {"name": path.name, "frames": b - a, "seconds": time.perf_counter() - started,
+            "setup_s": setup_s}  # fmt: skip
 
 
 def count_frames(path: Path) -> int:

@@ -94,6 +94,7 @@ def render_video(
         "scheduler": scheduler or ("this process" if local else "LocalCluster"),
         "wall_s": wall, "frames_rendered": frames,
         "frames_per_s_per_worker": frames / busy if busy else None,
+        "camera_setup_s": sum(r.get("setup_s", 0.0) for r in done),
         "frames_per_s_total": frames / wall if wall and frames else None,
         "start_utc": job.start_utc.isoformat(), "replay_s_per_frame": job.step_s,
     }  # fmt: skip
