@@ -39,3 +39,19 @@ def test_an_unreachable_scheduler_is_one_line():
     with pytest.raises(EvasimRuntimeError, match=r"^could not reach tcp://127\.0\.0\.1:9: "):
         run_tasks(abs, [(1,)], lambda *_: None, "a task", 0, scheduler="tcp://127.0.0.1:9",
                   connect_timeout_s=1.0)  # fmt: skip
+
+
+def test_calls_made_from_the_worker_count_and_failures_handed_on():
+    """``calls`` as a function of the cluster's workers; with ``on_error`` a failed task is
+    handed on and the others still deliver (the survey's error rows)."""
+    got, failed, asked = {}, {}, []
+
+    def calls(n_workers: int):
+        asked.append(n_workers)
+        return [(k,) for k in range(5 * n_workers)]
+
+    n = run_tasks(_fail_on_three, calls, lambda a, r: got.update({a: r}), "a square", 0,
+                  workers=2, on_error=lambda a, e: failed.update({a: str(e)}))  # fmt: skip
+    assert n == 2 and asked == [2]
+    assert failed == {(3,): "three is\nnot allowed"}
+    assert got == {(k,): k * k for k in range(10) if k != 3}

@@ -183,3 +183,20 @@ def test_batches_cover_every_job_once_nearly_evenly(n, count):
     assert [j for p in parts for j in p] == jobs
     assert len(parts) == min(n, count) and all(parts)
     assert max(map(len, parts)) - min(map(len, parts)) <= 1
+
+
+def test_survey_on_a_cluster_gives_the_rows_of_the_survey_in_process(catalog, sky):
+    """The survey's Dask path (one LocalCluster of 2 workers) against the same jobs here."""
+    from evasim.survey.parallel import survey_on_cluster
+
+    jobs = jobs_for(catalog, [catalog.spacewalk(n) for n in (240, 241, 242, 243, 244)])
+    done: list[int] = []
+    on = {row["number"]: row for row in survey_on_cluster(jobs, 2, on_done=done.append)}
+    here = {row["number"]: row for row in survey_batch(jobs, sky)}
+    assert sum(done) == len(jobs) and sorted(on) == sorted(here)
+    for number, row in here.items():
+        assert row.keys() == on[number].keys()
+        for key, value in row.items():
+            other = on[number][key]
+            same = value == other or (value != value and other != other)  # NaN
+            assert same, (number, key, value, other)

@@ -35,7 +35,7 @@ def _one_line(exc: BaseException) -> str:
 
 def run_tasks(
     fn: Callable[..., Any],
-    calls: Iterable[tuple],
+    calls: Iterable[tuple] | Callable[[int], Iterable[tuple]],
     on_result: Callable[[tuple, Any], None],
     what: str,
     retries: int,
@@ -43,41 +43,59 @@ def run_tasks(
     workers: int = 2,
     on_started: Callable[[int], None] | None = None,
     connect_timeout_s: float = 10.0,
+    on_error: Callable[[tuple, BaseException], None] | None = None,
+    start_method: str | None = None,
 ) -> int:
     """``fn(*args)`` for every ``args`` in ``calls``, one Dask task each; ``on_result(args,
-    result)`` as tasks complete. ``what`` names a task in error messages ("a Monte Carlo
-    task"). ``connect_timeout_s``: how long to try to reach ``scheduler``. Returns the number
-    of workers of the cluster."""
+    result)`` as tasks complete. ``calls`` may be a function of the cluster's worker count
+    (called once the cluster is reached: task sizes that depend on it). ``what`` names a task
+    in error messages ("a Monte Carlo task"). A task that fails after ``retries`` is one
+    runtime error line, or, with ``on_error``, handed to ``on_error(args, exc)`` while the
+    other tasks go on. ``connect_timeout_s``: how long to try to reach ``scheduler``.
+    ``start_method``: how LocalCluster workers start ("spawn", Dask's default, or "fork":
+    measurements only, see benchmarks/bench_survey.py). Returns the number of workers of
+    the cluster."""
+    import dask
     from dask.distributed import Client, LocalCluster, as_completed
 
+    if start_method not in (None, "spawn", "fork"):
+        raise ValueError(f"start_method: expected spawn or fork, got {start_method!r}")
+    method = {"distributed.worker.multiprocessing-method": start_method} if start_method else {}
     cluster = None
     try:
         if scheduler is None:
-            cluster = LocalCluster(
-                n_workers=workers,
-                threads_per_worker=1,
-                processes=True,
-                dashboard_address=None,
-                silence_logs=logging.ERROR,
-            )
+            with dask.config.set(method):
+                cluster = LocalCluster(
+                    n_workers=workers,
+                    threads_per_worker=1,
+                    processes=True,
+                    dashboard_address=None,
+                    silence_logs=logging.ERROR,
+                )
             client = Client(cluster)
         else:
             client = Client(scheduler, timeout=f"{connect_timeout_s}s")
     except Exception as exc:  # the machine or the network, not the input
+        if cluster is not None:
+            cluster.close()
         where = scheduler or f"a LocalCluster of {workers} worker(s)"
         raise EvasimRuntimeError(f"could not reach {where}: {_one_line(exc)}") from exc
     try:
         n_workers = max(1, len(client.scheduler_info().get("workers", {})) or workers)
         if on_started:
             on_started(n_workers)
-        futures = {client.submit(fn, *args, pure=False, retries=retries): args for args in calls}
+        items = calls(n_workers) if callable(calls) else calls
+        futures = {client.submit(fn, *args, pure=False, retries=retries): args for args in items}
         for future in as_completed(futures):
             try:
                 result = future.result()
             except Exception as exc:
-                raise EvasimRuntimeError(
-                    f"{what} failed after {retries} retries: {_one_line(exc)}"
-                ) from exc
+                if on_error is None:
+                    raise EvasimRuntimeError(
+                        f"{what} failed after {retries} retries: {_one_line(exc)}"
+                    ) from exc
+                on_error(futures[future], exc)
+                continue
             on_result(futures[future], result)
         return n_workers
     finally:

@@ -12,7 +12,7 @@ depend only on (seed, run index), so they are the same on any cluster.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 
 import numpy as np
 
@@ -52,34 +52,17 @@ def run_on_dask(
     """Run ``indices`` in chunks on Dask; returns the number of workers used."""
     from ..dask_tasks import run_tasks
 
-    cluster_workers = [workers]
-
-    def started(n_workers: int) -> None:
-        cluster_workers[0] = n_workers
-        if on_started:
-            on_started(n_workers)
-
-    def calls():  # read once the cluster is reached: the chunk size depends on its workers
-        size = chunk_size(len(indices), cluster_workers[0])
-        return ((job, part) for part in chunks(np.asarray(indices, np.int64), size))
+    def calls(n_workers: int):  # the chunk size depends on the cluster's workers
+        size = chunk_size(len(indices), n_workers)
+        return [(job, part) for part in chunks(np.asarray(indices, np.int64), size)]
 
     return run_tasks(
         _task,
-        _Lazy(calls),
+        calls,
         lambda args, result: on_chunk(result),
         "a Monte Carlo task",
         TASK_RETRIES,
         scheduler,
         workers,
-        started,
+        on_started,
     )
-
-
-class _Lazy:
-    """An iterable whose items are made when iteration starts."""
-
-    def __init__(self, make: Callable[[], Iterable]):
-        self.make = make
-
-    def __iter__(self):
-        return iter(self.make())

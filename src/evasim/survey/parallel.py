@@ -9,11 +9,9 @@ error row per spacewalk in it: the survey always returns one row per job.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 
 from ..dask_tasks import MAX_WORKERS, default_workers  # noqa: F401  (their home: light)
-from ..errors import EvasimRuntimeError
 from .compute import SurveyJob, base_row, survey_batch
 
 BATCHES_PER_WORKER = 3
@@ -59,44 +57,30 @@ def survey_on_cluster(
     (Unix: the workers inherit this process's imports and start in ~0.1 s, but forking a
     process that runs threads, as the cluster's event loop does, can deadlock in rare cases,
     so it is used for measurements only: see benchmarks/bench_survey.py)."""
-    import dask
-    import dask.distributed  # loads its config defaults before they are changed below
+    from ..dask_tasks import run_tasks
 
-    if start_method not in ("spawn", "fork"):
-        raise ValueError(f"start_method: expected spawn or fork, got {start_method!r}")
-    with dask.config.set({"distributed.worker.multiprocessing-method": start_method}):
-        return _run_on_cluster(jobs, workers, on_done, on_started)
-
-
-def _run_on_cluster(jobs, workers, on_done, on_started) -> list[dict]:
-    from dask.distributed import Client, LocalCluster, as_completed
-
-    done = on_done or (lambda _n: None)
-    parts = batches(jobs, workers * BATCHES_PER_WORKER)
     rows: list[dict] = []
-    try:
-        cluster = LocalCluster(
-            n_workers=workers,
-            threads_per_worker=1,
-            processes=True,
-            dashboard_address=None,
-            silence_logs=logging.ERROR,
-        )
-    except Exception as exc:  # a fault of the machine (ports, processes), not of the input
-        raise EvasimRuntimeError(
-            f"could not start a Dask cluster of {workers} worker(s): {type(exc).__name__}: {exc}"
-        ) from exc
-    with cluster, Client(cluster) as client:
-        if on_started:
-            on_started()
-        futures = {client.submit(survey_batch, part, pure=False): part for part in parts}
-        for future in as_completed(futures):
-            part = futures[future]
-            try:
-                rows.extend(future.result())
-            except Exception as exc:  # a whole batch lost: its rows say so
-                rows.extend(_failed_batch(part, exc))
-            done(len(part))
+    done = on_done or (lambda _n: None)
+
+    def finished(args: tuple, part_rows: list[dict]) -> None:
+        rows.extend(part_rows)
+        done(len(args[0]))
+
+    def failed(args: tuple, exc: BaseException) -> None:  # a whole batch lost: its rows say so
+        rows.extend(_failed_batch(args[0], exc))
+        done(len(args[0]))
+
+    run_tasks(
+        survey_batch,
+        lambda n_workers: [(part,) for part in batches(jobs, n_workers * BATCHES_PER_WORKER)],
+        finished,
+        "a survey batch",
+        0,
+        workers=workers,
+        on_started=(lambda _n: on_started()) if on_started else None,
+        on_error=failed,
+        start_method=start_method,
+    )
     return rows
 
 
