@@ -72,6 +72,12 @@ def test_outputs_and_ccsds_round_trip(nauka, tmp_path):
         assert column in table.column_names
     summary = json.loads((out / "summary.json").read_text())
     assert {"peak_rate_deg_s", "total_attitude_change_deg", "published"} <= set(summary)
+    sc = load_scenario("nauka-2021-07-29")
+    assert summary["integrator"] == {
+        "method": "RK4, split at scheduled switches (numba)",
+        "dt_s": sc.attitude.dt_s,
+        "control_sampling": sc.attitude.control_sampling,
+    }
     aem = read_aem(out / "attitude.aem")
     assert np.allclose(aem.quaternions, nauka.attitude.q_gcrs, atol=1e-15)
     oem = read_oem(out / "orbit.oem")

@@ -21,6 +21,12 @@ _MEANING = {
 }
 
 
+_SAMPLING = {
+    "continuous": "evaluated continuously (at every RK4 stage)",
+    "step": "sampled once per step and held (a digital controller)",
+}
+
+
 def render_attitude_report(replay: Replay) -> str:
     sc, s = replay.scenario, attitude_event_summary(replay)
     a = replay.attitude
@@ -131,7 +137,8 @@ bound that parameter (no number is given).</p></section>
 {escape(str(mp["center_of_mass_m"]))} m, body frame); gravity-gradient torque; CMG array
 {a.config.cmg_capacity_n_m_s:,.0f} N m s holding the torque-equilibrium attitude until saturated
 and taken out of control; Russian-segment thruster control as a torque-limited, rate-limited PD
-law; thrusters as forces at points of the 3-D layout. RK4 at {a.config.dt_s:g} s (numba).</p>
+law; thrusters as forces at points of the 3-D layout. RK4 at {a.config.dt_s:g} s, split at
+scheduled switches (numba); control law {_SAMPLING[a.config.control_sampling]}.</p>
 </section>
 <section><h2>Facts and sources</h2>
 {_table(["fact", "value", "source", "conf."], facts, raw=True)}</section>

@@ -126,6 +126,17 @@ def _attitude_hold_summary(replay: Replay) -> dict | None:
         "max_attitude_error_deg": round(float(np.max(a.error_deg)), 6),
         "max_h_cmg_n_m_s": round(float(np.max(a.h_cmg_norm)), 3),
         "cmg_capacity_n_m_s": a.config.cmg_capacity_n_m_s,
+        "integrator": integrator_summary(a.config),
+    }
+
+
+def integrator_summary(config) -> dict:
+    """How the attitude was integrated (``evasim.attitude.kernel``): the step and whether the
+    control law is evaluated continuously or sampled once per step and held."""
+    return {
+        "method": "RK4, split at scheduled switches (numba)",
+        "dt_s": config.dt_s,
+        "control_sampling": config.control_sampling,
     }
 
 
@@ -175,6 +186,7 @@ def attitude_event_summary(replay: Replay) -> dict:
         "error_deg_at": error_at,
         "control_regained_utc": regained,
         "max_h_cmg_n_m_s": round(f["max_h_cmg_n_m_s"], 3),
+        "integrator": integrator_summary(a.config),
         "published": {t.quantity: pub(t) for t in sc.attitude.targets},
         "fitted_parameters": fitted,
         "reconstruction": rec,
