@@ -17,7 +17,7 @@ import pytest
 from evasim.errors import EvasimInputError
 from evasim.scenario import MAX_SAMPLES, MAX_TASKS, load_scenario, parse_scenario
 from evasim.sky.tle import check_element_age, load_omm_json, load_tle_file, parse_tle_text
-from iss_2021_lines import L1, L2
+from iss_2021_lines import L1, L2, omm_record
 
 SRC = Path(__file__).parents[1] / "src"
 VKD49 = (SRC / "evasim/data/scenarios/vkd-49.toml").read_text()
@@ -196,19 +196,7 @@ def test_tle_out_of_its_columns_names_the_scenario_line():
 def test_omm_that_sgp4_cannot_propagate_is_refused_before_work(tmp_path):
     from evasim.replay import choose_element_set
 
-    record = {
-        "OBJECT_NAME": "ISS (ZARYA)",
-        "NORAD_CAT_ID": 25544,
-        "EPOCH": "2021-09-02T12:53:58.460352",
-        "MEAN_MOTION": 15.48587491,
-        "ECCENTRICITY": 0.0003041,
-        "INCLINATION": 51.6442,
-        "RA_OF_ASC_NODE": 320.2331,
-        "ARG_OF_PERICENTER": 346.4163,
-        "MEAN_ANOMALY": 145.5195,
-        "BSTAR": 0.9,  # drag that brings the station down within a day
-        "MEAN_MOTION_DOT": 0.00003969,
-    }
+    record = omm_record(BSTAR=0.9)  # drag that brings the station down within a day
     (tmp_path / "iss.json").write_text(json.dumps([record, {**record, "BSTAR": float("nan")}]))
     with pytest.raises(EvasimInputError, match=r"OMM BSTAR nan: expected a number in -1\.\.1"):
         load_omm_json(tmp_path / "iss.json")  # NaN is valid JSON for Python
@@ -252,19 +240,7 @@ def test_omm_nested_too_deeply_or_bad_epoch(tmp_path):
     deep.write_text("[" * 100_000 + "]" * 100_000)
     with pytest.raises(EvasimInputError, match=r"deep\.json: "):
         load_omm_json(deep)
-    record = {
-        "OBJECT_NAME": "ISS",
-        "EPOCH": "2021-09-02T12:53:58.460352",
-        "MEAN_MOTION": 15.48587491,
-        "ECCENTRICITY": 0.0003041,
-        "INCLINATION": 51.6442,
-        "RA_OF_ASC_NODE": 320.2331,
-        "ARG_OF_PERICENTER": 346.4163,
-        "MEAN_ANOMALY": 145.5195,
-        "NORAD_CAT_ID": 25544,
-        "BSTAR": 0.81292e-4,
-        "MEAN_MOTION_DOT": 0.00003969,
-    }
+    record = omm_record()
     parse_omm_record(record)
     for epoch in ("yesterday", "2021-02-30T00:00:00", 12):
         with pytest.raises(EvasimInputError, match=r"o\.json: "):
@@ -553,19 +529,7 @@ def test_elements_out_of_range_are_refused():
     with pytest.raises(EvasimInputError) as err:
         parse_tle_text(f"{L1}\n{line2}", source="x.tle")
     assert str(err.value).startswith("x.tle:2: TLE line 2: the inclination (columns 9-16, ")
-    record = {
-        "OBJECT_NAME": "ISS",
-        "EPOCH": "2021-09-02T12:53:58.460352",
-        "MEAN_MOTION": 15.48587491,
-        "ECCENTRICITY": 0.0003041,
-        "INCLINATION": 51.6442,
-        "RA_OF_ASC_NODE": 1e30,
-        "ARG_OF_PERICENTER": 346.4163,
-        "MEAN_ANOMALY": 145.5195,
-        "NORAD_CAT_ID": 25544,
-        "BSTAR": 0.81292e-4,
-        "MEAN_MOTION_DOT": 0.00003969,
-    }
+    record = omm_record(RA_OF_ASC_NODE=1e30)
     with pytest.raises(EvasimInputError) as err:
         parse_omm_record(record, source="o.json")
     assert str(err.value) == "o.json: OMM RA_OF_ASC_NODE 1e+30: expected a number in 0..360"
@@ -610,20 +574,7 @@ def test_fuzz_findings_are_input_errors(tmp_path):
     assert "sigma: input should be greater than or equal to" in _error(
         nauka.replace("sigma = 0.03", "sigma = 5e-324")
     )
-    record = {
-        "OBJECT_NAME": "ISS",
-        "EPOCH": "2021-09-02T12:53:58.460352",
-        "MEAN_MOTION": 15.48587491,
-        "ECCENTRICITY": 0.0003041,
-        "INCLINATION": 51.6442,
-        "RA_OF_ASC_NODE": 320.2331,
-        "ARG_OF_PERICENTER": 346.4163,
-        "MEAN_ANOMALY": 145.5195,
-        "NORAD_CAT_ID": 25544,
-        "BSTAR": 0.81292e-4,
-        "MEAN_MOTION_DOT": 0.00003969,
-        "ELEMENT_SET_NO": -1e308,
-    }
+    record = omm_record(ELEMENT_SET_NO=-1e308)
     with pytest.raises(EvasimInputError, match=r"^o\.json: OMM ELEMENT_SET_NO -1e\+308: "):
         parse_omm_record(record, source="o.json")
 

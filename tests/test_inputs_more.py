@@ -14,6 +14,7 @@ import pytest
 
 from evasim.cli import main
 from evasim.errors import EvasimInputError
+from iss_2021_lines import omm_record
 
 
 def run(args: list[str], cwd: Path) -> tuple[int, str, str]:
@@ -184,20 +185,7 @@ def test_tle_name_line_that_ccsds_cannot_hold_is_refused_naming_the_line():
 def test_omm_json_object_name_with_edge_spaces_is_trimmed():
     from evasim.sky.tle import parse_omm_record
 
-    record = {
-        "OBJECT_NAME": "  ISS (ZARYA) ",
-        "OBJECT_ID": "1998-067A",
-        "EPOCH": "2021-09-02T12:53:58.460352",
-        "MEAN_MOTION": 15.48587491,
-        "ECCENTRICITY": 0.0003041,
-        "INCLINATION": 51.6442,
-        "RA_OF_ASC_NODE": 320.2331,
-        "ARG_OF_PERICENTER": 346.4163,
-        "MEAN_ANOMALY": 145.5195,
-        "NORAD_CAT_ID": 25544,
-        "BSTAR": 8.1292e-05,
-        "MEAN_MOTION_DOT": 3.969e-05,
-    }
+    record = omm_record(OBJECT_NAME="  ISS (ZARYA) ")
     assert parse_omm_record(record).name == "ISS (ZARYA)"
     with pytest.raises(EvasimInputError, match="OMM OBJECT_ID '1998-0\\\\x017A': expected"):
         parse_omm_record({**record, "OBJECT_ID": "1998-0\x017A"}, source="x.json")

@@ -13,6 +13,7 @@ import pytest
 
 from evasim.outputs import write_products
 from evasim.report import render_report
+from iss_2021_lines import omm_record
 
 
 def test_hatch_opens_in_darkness_then_sunrise_within_30_min(vkd49):
@@ -133,20 +134,7 @@ def test_far_element_set_is_refused_unless_allowed_and_omm_file_works(tmp_path, 
     assert late.summary()["warnings"] == late.warnings
     assert html.escape(f"WARNING: {late.warnings[0]}", quote=False) in render_report(late)
 
-    es = api.replay(load_scenario("vkd-49"), sky).element_set
-    record = {
-        "OBJECT_NAME": "ISS (ZARYA)",
-        "NORAD_CAT_ID": 25544,
-        "EPOCH": es.epoch_utc.strftime("%Y-%m-%dT%H:%M:%S.%f"),
-        "MEAN_MOTION": 15.48587491,
-        "ECCENTRICITY": 0.0003041,
-        "INCLINATION": 51.6442,
-        "RA_OF_ASC_NODE": 320.2331,
-        "ARG_OF_PERICENTER": 346.4163,
-        "MEAN_ANOMALY": 145.5195,
-        "BSTAR": 0.81292e-4,
-        "MEAN_MOTION_DOT": 0.00003969,
-    }
+    record = omm_record()  # the element set the bundled replay chooses
     (tmp_path / "iss.json").write_text(json.dumps([record]))
     base = (Path(__file__).parents[1] / "src/evasim/data/scenarios/vkd-49.toml").read_text()
     omm_text = base.replace('source = "bundled"', 'source = "omm"\nomm_file = "iss.json"')

@@ -9,7 +9,7 @@ import pytest
 
 from evasim.errors import EvasimInputError
 from evasim.sky.tle import bundled_set, nearest, parse_omm_record, parse_tle_text, tle_checksum
-from iss_2021_lines import L1, L2
+from iss_2021_lines import L1, L2, omm_record
 
 
 def test_bundled_set_checksums_and_epochs():
@@ -46,21 +46,7 @@ def test_line2_without_line1():
 def test_omm_record_propagates_like_the_tle():
     """The OMM path (sgp4.omm) and the TLE path give the same orbit to within a metre."""
     tle = parse_tle_text(f"{L1}\n{L2}")[0]
-    record = {
-        "OBJECT_NAME": "ISS (ZARYA)",
-        "OBJECT_ID": "1998-067A",
-        "NORAD_CAT_ID": 25544,
-        "EPOCH": tle.epoch_utc.strftime("%Y-%m-%dT%H:%M:%S.%f"),
-        "MEAN_MOTION": 15.48587491,
-        "ECCENTRICITY": 0.0003041,
-        "INCLINATION": 51.6442,
-        "RA_OF_ASC_NODE": 320.2331,
-        "ARG_OF_PERICENTER": 346.4163,
-        "MEAN_ANOMALY": 145.5195,
-        "BSTAR": 0.81292e-4,
-        "MEAN_MOTION_DOT": 0.00003969,
-        "MEAN_MOTION_DDOT": 0,
-    }
+    record = omm_record(MEAN_MOTION_DDOT=0)
     omm = parse_omm_record(record)
     jd = np.full(5, 2459461.0)
     fr = np.linspace(0.1, 0.6, 5)
