@@ -535,23 +535,6 @@ def cli_args(rng: random.Random, files: dict[str, bytes]) -> list[str]:
             return "d"
         return rng.choice(["missing.toml", "", "-", "/dev/null", "VKD-49", "vkd-49.toml", "\x01"])
 
-    def destination() -> str:
-        pick = rng.randrange(6)
-        if pick == 0:
-            files["taken"] = b"a file"
-            return "taken"
-        if pick == 1:
-            files["mine/thesis.tex"] = b"keep me"
-            return "mine"
-        if pick == 2:
-            files["old/summary.json"] = b"{}"
-            files["old/report.html"] = b"<html>"
-            return "old"
-        if pick == 3:
-            files["taken"] = b"a file"
-            return "taken/sub"
-        return rng.choice(["out", "a/b/c", "", ".", "out/"])
-
     command = rng.choices(
         ["replay", "render", "station", "fit", "scenarios", "junk"], [45, 20, 20, 5, 3, 7]
     )[0]
@@ -564,7 +547,7 @@ def cli_args(rng: random.Random, files: dict[str, bytes]) -> list[str]:
     if command == "replay":
         argv.append(scenario())
         options = {
-            "--out": destination,
+            "--out": lambda: _destination(rng, files),
             "--video-span": val,
             "--fps": val,
             "--video-speed": val,
@@ -977,6 +960,7 @@ def _destination(rng: random.Random, files: dict[str, bytes]) -> str:
         return "mine"
     if pick == 2:
         files["old/summary.json"] = b"{}"
+        files["old/report.html"] = b"<html>"
         return "old"
     if pick == 3:
         files["taken"] = b"a file"
