@@ -178,7 +178,7 @@ class HelmetCamera:
         self.placements = {p.name: p for p in placements}
         self.com_body_m = mass_properties(config, placements=placements).center_of_mass_m
         self.instants = Instants.from_replay(replay)
-        solids = station_solids(placements) if station else []
+        solids = station_solids(placements, config.utc) if station else []
         self._static = StationSet.of(
             [p.name for p in solids],
             [ppl.Solid(p.centre_m, p.rotation, p.size_m, 0 if p.shape == "cylinder" else 1,
@@ -716,14 +716,19 @@ def _glyph(ch: str, size: int) -> np.ndarray:
     return np.asarray(img, np.float32) / 255.0
 
 
-def station_solids(placements) -> list:
+def station_solids(placements, utc: datetime | None = None) -> list:
     """The layout's solids the camera draws (every placement with a length), plus each solar
     array wing's mast: a cylinder (:data:`MAST_DIAMETER_M`, est) along the wing's centre line
     between its two blankets (STS-120 press kit: two blankets on either side of a telescoping
-    mast). iROSA blankets roll out without a central mast and get none."""
+    mast). iROSA blankets roll out without a central mast and get none. With ``utc``, also the
+    radiators and dish antennas on the station then (:func:`.radiators.radiators_at` of
+    :mod:`evasim.station`)."""
     from ..station.layout import Placement
+    from ..station.radiators import radiators_at
 
     out = [p for p in placements if p.size_m[0] > 0]
+    if utc is not None:
+        out += radiators_at(utc, placements)
     for p in placements:
         if p.kind == "array" and "iROSA" not in p.name and p.size_m[0] > 0:
             out.append(

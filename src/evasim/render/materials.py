@@ -124,9 +124,13 @@ def material_table() -> np.ndarray:
 
 def material_for(name: str, kind: str) -> str:
     """The material of the layout's solid ``name`` of ``kind`` (module, truss, vehicle, array,
-    and the drawing-only kinds mast, handrail_rs, handrail_us, boom)."""
+    and the drawing-only kinds mast, handrail_rs, handrail_us, boom, radiator, antenna)."""
     if kind == "array":
         return "irosa_front" if "iROSA" in name else "array_front"
+    if kind == "radiator":  # evasim.station.radiators
+        return "radiator_rs" if "RTOd" in name else "radiator"
+    if kind == "antenna":
+        return "boom"
     if kind in ("truss", "mast", "handrail_rs", "handrail_us", "boom"):
         return kind
     if any(s in name for s in RS_WHITE_MODULES):
