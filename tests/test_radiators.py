@@ -40,7 +40,8 @@ def test_rows_carry_sources_marks_and_the_published_figures():
 
 
 def test_elements_appear_only_from_their_installation():
-    """P1's radiators from the 2003-01-15 spacewalk that deployed them (hatch close 19:41 UTC);
+    """P1's centre radiator from the 2003-01-15 spacewalk that deployed it (hatch close 19:41
+    UTC), the outer radiators from STS-120 (2007-10-26);
     the RTOd radiator stowed on Rassvet until the 2023-04-19 spacewalk, stowed on Nauka until
     it was deployed ~45 min into the 2023-05-12 one (three panels)."""
     before, after = (
@@ -48,8 +49,10 @@ def test_elements_appear_only_from_their_installation():
         _names(datetime(2003, 1, 15, 20, 0, tzinfo=UTC)),
     )
     assert not any(n.startswith("P1 HRS") for n in before)
-    assert sum(n.startswith("P1 HRS") for n in after) == 3
-    assert sum(n.startswith("S1 HRS") for n in before) == 3
+    assert [n for n in after if n.startswith("P1 HRS")] == ["P1 HRS radiator 2"]  # the centre
+    assert [n for n in before if n.startswith("S1 HRS")] == ["S1 HRS radiator 2"]
+    late = _names(datetime(2007, 10, 27, tzinfo=UTC))  # the outer ones from STS-120 (L)
+    assert sum(n.startswith(("S1 HRS", "P1 HRS")) for n in late) == 6
     hosts = {}
     for when in ("2021-09-03T15:30", "2023-04-19T09:00", "2023-04-19T10:00", "2023-05-12T17:00"):
         utc = datetime.fromisoformat(when).replace(tzinfo=UTC)
