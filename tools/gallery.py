@@ -19,8 +19,8 @@ FRAMES = [
     # (file, crew, UTC, options, what it shows)
     ("01_egress_night.jpg", "novitskiy", "2021-09-03T14:43:00Z", ["--look", "worksite"],
      "hatch egress at Poisk, orbital night, helmet lamps on the hull"),
-    ("02_sunrise.jpg", "novitskiy", "2021-09-03T15:00:40Z", ["--look", "limb"],
-     "orbital sunrise ahead over the limb, the Sun's flare"),
+    ("02_sunrise.jpg", "novitskiy", "2021-09-03T18:06:30Z", ["--look", "free:-28,14"],
+     "orbital sunrise: the Sun on the limb, its bloom, the twilight band"),
     ("03_worksite.jpg", "novitskiy", "2021-09-03T15:30:00Z", ["--look", "worksite"],
      "worksite close-up on MRM-2, the wearer's gloves"),
     ("04_partner.jpg", "novitskiy", "2021-09-03T15:40:00Z", ["--look", "partner"],
