@@ -1,65 +1,162 @@
-"""Distributed helmet-camera video, side by side in one run: the same frames rendered and
-encoded in this process (one numba thread: one core's worth) and in chunks on a Dask
-LocalCluster of 1 and 2 workers. Prints JSON: frames/s per worker (chunk render + encode time
-only: each worker's camera set-up, the replay, textures and the kernels' first load, is given
-apart as camera_setup_s) and overall (wall time, including the cluster's start, the set-up and
-the join).
+"""Distributed helmet-camera video against local renders, in one run. Prints JSON.
 
-    .venv/bin/python benchmarks/bench_video_dask.py [--frames 240 --size 1280x720 --chunk 60]
+For each N in ``--workers``:
+
+- ``dask_N``: the job on a Dask LocalCluster of N single-threaded workers
+  (``render_video(job, workers=N)``);
+- ``local_same_load_N``: N plain processes (no Dask), started together, each rendering 1/N of
+  the chunks (k = i mod N) through the same code path (``render_chunk``) with its own camera:
+  local renders that share the cores as the N workers do.
+
+and once ``local_alone``: the whole job in this process (``render_video(local=True)``, one
+numba thread; its ffmpeg encoder is a separate process, so it has the second core to itself).
+
+Per worker/process: frames/s = frames / (chunk render + encode seconds); each worker's camera
+set-up (the replay, textures, the kernels' first load) is given apart as ``camera_setup_s``.
+CPU per frame (ms): ``render`` (the rendering thread, exposure warm-up frames included),
+``worker_other`` (the worker process's other threads: Dask's event loop, ...), ``encoder``
+(ffmpeg, the worker's child). ``outside_cpu_s``: the rest of the machine's busy CPU during the
+run (/proc/stat), less the set-up: the processes' start (imports), the nannies, the scheduler
+and client in this process (``client_scheduler_cpu_s`` for Dask), the join, other users of
+the machine. Ratios: per-worker frames/s over ``local_alone`` and over
+``local_same_load`` with the same N.
+
+    OPENBLAS_NUM_THREADS=1 .venv/bin/python benchmarks/bench_video_dask.py \\
+        [--frames 480 --size 1280x720 --chunk 60 --workers 1,2,3,4 --encoder-threads 1]
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import multiprocessing
 import os
 import platform
 import tempfile
 import time
+from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
+
+
+def _busy_cpu_s() -> float:
+    """The machine's busy CPU seconds so far (all cores; /proc/stat, not idle or iowait)."""
+    with open("/proc/stat") as f:
+        v = [int(x) for x in f.readline().split()[1:]]
+    return (sum(v[:8]) - v[3] - v[4]) / os.sysconf("SC_CLK_TCK")
+
+
+def _job(frames: int, size: str, chunk: int, threads: int | None):
+    from evasim.render.chunked import VideoJob
+    from evasim.scenario import load_scenario
+
+    width, height = (int(x) for x in size.split("x"))
+    sc = load_scenario("vkd-49")
+    start = sc.eva.hatch_open_utc + timedelta(minutes=49)
+    return VideoJob(sc, ("EV1",), start, 1 / 30, frames, 30.0, width, height, "limb", chunk,
+                    threads)  # fmt: skip
+
+
+def _share(job, i: int, n: int, parts: str, queue) -> None:
+    """Process i of n: chunks k = i mod n, one camera (as a Dask worker keeps one)."""
+    from evasim.render.chunked import render_chunk
+
+    cache: dict = {}
+    results = [render_chunk(job, "EV1", k, Path(parts), 1, cache)
+               for k in range(i, job.chunks, n)]  # fmt: skip
+    queue.put(results)
+
+
+def _summary(results: list[dict], busy_cpu_s: float) -> dict:
+    frames = sum(r["frames"] for r in results)
+    render = sum(r["render_cpu_s"] for r in results)
+    proc = sum(r["process_cpu_s"] for r in results)
+    enc = sum(r["encoder_cpu_s"] for r in results)
+    setup = sum(r["setup_cpu_s"] for r in results)
+    return {
+        "fps_per_worker": frames / sum(r["seconds"] for r in results),
+        "camera_setup_s": sum(r["setup_s"] for r in results),
+        "camera_setup_cpu_s": setup,
+        "cpu_ms_per_frame": {
+            "render": 1e3 * render / frames,
+            "worker_other": 1e3 * (proc - render) / frames,
+            "encoder": 1e3 * enc / frames,
+        },
+        "outside_cpu_s": busy_cpu_s - proc - enc - setup,
+    }
+
+
+def local_same_load(job, n: int, tmp: Path) -> dict:
+    ctx = multiprocessing.get_context("spawn")
+    queue = ctx.Queue()
+    parts = tmp / f"same{n}"
+    parts.mkdir()
+    busy, t = _busy_cpu_s(), time.perf_counter()
+    procs = [ctx.Process(target=_share, args=(job, i, n, str(parts), queue)) for i in range(n)]
+    for p in procs:
+        p.start()
+    per_process = [queue.get() for _ in procs]
+    for p in procs:
+        p.join()
+    wall, busy = time.perf_counter() - t, _busy_cpu_s() - busy
+    out = _summary([r for rs in per_process for r in rs], busy)
+    out["fps_per_process_each"] = [sum(r["frames"] for r in rs) / sum(r["seconds"] for r in rs)
+                                   for rs in per_process]  # fmt: skip
+    return {"wall_s": wall, "fps_total": job.frames / wall, **out}
+
+
+def dask_run(job, n: int, tmp: Path) -> dict:
+    from evasim.render.distribute import render_video
+
+    results: list[dict] = []
+    busy, t, own = _busy_cpu_s(), time.perf_counter(), time.process_time()
+    rec = render_video(job, tmp / f"dask{n}", on_chunk=results.append, workers=n)
+    wall, busy = time.perf_counter() - t, _busy_cpu_s() - busy
+    return {"wall_s": wall, "fps_total": job.frames / wall, "workers": rec["workers"],
+            **_summary(results, busy),
+            "client_scheduler_cpu_s": time.process_time() - own}  # fmt: skip
 
 
 def main() -> None:
     import numba
 
-    from evasim.render.chunked import VideoJob
     from evasim.render.distribute import render_video
-    from evasim.scenario import load_scenario
 
     ap = argparse.ArgumentParser()
-    ap.add_argument("--frames", type=int, default=240)
+    ap.add_argument("--frames", type=int, default=480)
     ap.add_argument("--size", default="1280x720")
     ap.add_argument("--chunk", type=int, default=60)
+    ap.add_argument("--workers", default="1,2,3,4")
+    ap.add_argument("--encoder-threads", default="1", help="x264 threads, or auto")
+    ap.add_argument("--no-local-alone", action="store_true")
     args = ap.parse_args()
-    width, height = (int(x) for x in args.size.split("x"))
-    sc = load_scenario("vkd-49")
-    start = sc.eva.hatch_open_utc + timedelta(minutes=49)
-    job = VideoJob(sc, ("EV1",), start, 1 / 30, args.frames, 30.0, width, height, "limb",
-                   args.chunk)  # fmt: skip
+    threads = None if args.encoder_threads == "auto" else int(args.encoder_threads)
+    counts = [int(x) for x in args.workers.split(",")]
+    job = _job(args.frames, args.size, args.chunk, threads)
     out = {"machine": platform.processor() or platform.machine(), "cores": os.cpu_count(),
-           "frames": args.frames, "size": args.size, "chunk_frames": args.chunk}  # fmt: skip
+           "frames": args.frames, "size": args.size, "chunk_frames": args.chunk,
+           "encoder_threads": args.encoder_threads}  # fmt: skip
     with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
         numba.set_num_threads(1)
-        warm = VideoJob(sc, ("EV1",), start, 1 / 30, 4, 30.0, 64, 36, "limb", 4)
-        render_video(warm, Path(tmp) / "warm", local=True)  # compile, caches
-        t = time.perf_counter()
-        rec = render_video(job, Path(tmp) / "local", local=True)
-        out["local_1_thread"] = {"wall_s": time.perf_counter() - t,
-                                 "fps_per_worker": rec["frames_per_s_per_worker"]}  # fmt: skip
-        for workers in (1, 2):
-            t = time.perf_counter()
-            rec = render_video(job, Path(tmp) / f"dask{workers}", workers=workers)
-            wall = time.perf_counter() - t
-            out[f"dask_{workers}_workers"] = {"wall_s": wall,
-                                              "fps_per_worker": rec["frames_per_s_per_worker"],
-                                              "camera_setup_s": rec["camera_setup_s"],
-                                              "fps_total": args.frames / wall}  # fmt: skip
-    loc = out["local_1_thread"]["fps_per_worker"]
-    out["per_worker_vs_local"] = out["dask_2_workers"]["fps_per_worker"] / loc
-    out["speedup_1_to_2_workers_wall"] = (
-        out["dask_1_workers"]["wall_s"] / out["dask_2_workers"]["wall_s"]
-    )
+        warm = replace(job, frames=4, width=64, height=36, chunk_frames=4)
+        render_video(warm, tmp / "warm", local=True)  # compile, caches
+        if not args.no_local_alone:
+            results: list[dict] = []
+            busy, t = _busy_cpu_s(), time.perf_counter()
+            render_video(job, tmp / "local", on_chunk=results.append, local=True)
+            wall, busy = time.perf_counter() - t, _busy_cpu_s() - busy
+            out["local_alone"] = {"wall_s": wall, **_summary(results, busy)}
+        for n in counts:
+            out[f"dask_{n}"] = dask_run(job, n, tmp)
+            out[f"local_same_load_{n}"] = local_same_load(job, n, tmp)
+            d, s = out[f"dask_{n}"], out[f"local_same_load_{n}"]
+            ratios = {"per_worker_vs_local_same_load": d["fps_per_worker"] / s["fps_per_worker"]}
+            if "local_alone" in out:
+                ratios["per_worker_vs_local_alone"] = (
+                    d["fps_per_worker"] / out["local_alone"]["fps_per_worker"]
+                )
+            out[f"ratios_{n}"] = ratios
     print(json.dumps(out, indent=2))
 
 

@@ -39,6 +39,11 @@ WARMUP_FRAMES = 6
 """Frames over those seconds (the exposure relaxes exactly over any spacing: the cost per
 chunk is these few frames, whatever the frame rate)."""
 DEFAULT_CHUNK_FRAMES = 300
+ENCODER_THREADS = 1
+"""x264 threads per chunk's encoder. One: each chunk's encoder is one of many running at once
+(a worker per core, each with its encoder), where x264's own choice (1.5 threads per core, ~16
+ffmpeg threads in all on two cores) only adds switching; and a fixed number makes a chunk's
+stream the same on any worker, whatever its cores (x264's output depends on its threads)."""
 MAX_FRAMES = 1_000_000
 """Frames per camera (a whole 7 h 54 min spacewalk at 30 fps is 853,200)."""
 
@@ -57,6 +62,7 @@ class VideoJob:
     height: int
     look: str
     chunk_frames: int = DEFAULT_CHUNK_FRAMES
+    encoder_threads: int | None = ENCODER_THREADS
 
     @property
     def chunks(self) -> int:
@@ -80,7 +86,7 @@ class VideoJob:
         h = hashlib.sha256()
         for part in (__version__, text, self.roles, self.start_utc.isoformat(), self.step_s,
                      self.frames, self.fps, self.width, self.height, self.look,
-                     self.chunk_frames):  # fmt: skip
+                     self.chunk_frames, self.encoder_threads):  # fmt: skip
             h.update(repr(part).encode())
         return h.hexdigest()[:16]
 
@@ -139,8 +145,10 @@ def render_chunk(
     name, frame count, render and encode time ("seconds", the exposure warm-up frames included)
     and "setup_s": the time to make this process's camera for the job (the replay, textures,
     star catalogue and the kernels' first load, with one untimed frame), 0 when it was kept from
-    an earlier chunk. ``cache``: where the camera is kept between chunks (the Dask worker's own
-    by default)."""
+    an earlier chunk. CPU seconds: "setup_cpu_s" and "render_cpu_s" (this thread),
+    "process_cpu_s" (all of this process's threads while rendering: on a Dask worker also its
+    event loop), "encoder_cpu_s" (the ffmpeg encoder, a child process). ``cache``: where the
+    camera is kept between chunks (the Dask worker's own by default)."""
     import time
 
     from .video import write_mp4
@@ -149,13 +157,14 @@ def render_chunk(
         import numba
 
         numba.set_num_threads(max(1, min(threads, numba.config.NUMBA_NUM_THREADS)))
-    setup = time.perf_counter()
+    setup, setup_cpu = time.perf_counter(), time.thread_time()
     camera, fresh = _camera(job, _worker_cache() if cache is None else cache)
     a, b = job.chunk_range(k)
     if fresh:  # load what a camera loads at its first frame (textures, stars, kernels) here
         camera.frame(role, job.time(a))
-    setup_s = time.perf_counter() - setup
+    setup_s, setup_cpu_s = time.perf_counter() - setup, time.thread_time() - setup_cpu
     started = time.perf_counter()
+    cpu0, thread0, child0 = time.process_time(), time.thread_time(), _children_cpu_s()
     state = None
     if a > 0:  # adapt the exposure through the seconds before the chunk
         first = job.time(a)
@@ -167,9 +176,22 @@ def render_chunk(
     times = [job.time(i) for i in range(a, b)]
     path = parts / job.part_name(role, k)
     frames = (f.image for f in camera.frames(role, times, exposure_state=state))
-    write_mp4(frames, path, job.fps, job.width, job.height, b_frames=False)
+    write_mp4(frames, path, job.fps, job.width, job.height, b_frames=False,
+              threads=job.encoder_threads)  # fmt: skip
     return {"name": path.name, "frames": b - a, "seconds": time.perf_counter() - started,
-            "setup_s": setup_s}  # fmt: skip
+            "setup_s": setup_s, "setup_cpu_s": setup_cpu_s,
+            "render_cpu_s": time.thread_time() - thread0,
+            "process_cpu_s": time.process_time() - cpu0,
+            "encoder_cpu_s": _children_cpu_s() - child0}  # fmt: skip
+
+
+def _children_cpu_s() -> float:
+    """CPU seconds (user + system) of this process's finished children: the chunk's ffmpeg
+    encoder once it has been waited for."""
+    import resource
+
+    ru = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return ru.ru_utime + ru.ru_stime
 
 
 def count_frames(path: Path) -> int:

@@ -26,18 +26,27 @@ def raw_rgb_input(width: int, height: int, fps: float) -> list[str]:
 
 
 def h264_output(
-    width: int, height: int, *, crf: int | None = None, live: bool = False, b_frames: bool = True
+    width: int,
+    height: int,
+    *,
+    crf: int | None = None,
+    live: bool = False,
+    b_frames: bool = True,
+    threads: int | None = None,
 ) -> list[str]:
     """H.264 in yuv420p (which needs even sides: odd ones are scaled up by one pixel).
 
     ``crf`` sets constant quality (file output); ``live`` tunes for low latency (broadcast);
     ``b_frames`` False for pieces that are joined later without re-encoding (with B-frames each
-    piece's decoding times start before zero and the joined stream's timing is off)."""
+    piece's decoding times start before zero and the joined stream's timing is off);
+    ``threads`` the encoder's threads (None: x264's own choice from the machine's cores; a
+    fixed number also makes the stream the same on any machine)."""
     even = []
     if width % 2 or height % 2:
         even = ["-vf", f"scale={width + width % 2}:{height + height % 2}"]
     quality = ["-crf", str(crf)] if crf is not None else []
     tune = ["-tune", "zerolatency"] if live else []
     bf = [] if b_frames else ["-bf", "0"]
-    return [*even, "-c:v", "libx264", *quality, "-preset", "veryfast", *tune, *bf,
+    th = [] if threads is None else ["-threads", str(threads)]
+    return [*even, "-c:v", "libx264", *quality, "-preset", "veryfast", *tune, *bf, *th,
             "-pix_fmt", "yuv420p"]  # fmt: skip

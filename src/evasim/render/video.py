@@ -15,9 +15,17 @@ from .encoding import h264_output, raw_rgb_input
 
 
 def ffmpeg_command(
-    exe: str, path: Path, fps: float, width: int, height: int, crf: int, b_frames: bool = True
+    exe: str,
+    path: Path,
+    fps: float,
+    width: int,
+    height: int,
+    crf: int,
+    b_frames: bool = True,
+    threads: int | None = None,
 ) -> list:
-    """ffmpeg reading raw RGB frames on stdin and writing H.264 (yuv420p: even sides) MP4."""
+    """ffmpeg reading raw RGB frames on stdin and writing H.264 (yuv420p: even sides) MP4
+    (``threads``: the encoder's, None for x264's own choice)."""
     return [
         exe,
         "-y",
@@ -25,7 +33,7 @@ def ffmpeg_command(
         "-v",
         "error",
         *raw_rgb_input(width, height, fps),
-        *h264_output(width, height, crf=crf, b_frames=b_frames),
+        *h264_output(width, height, crf=crf, b_frames=b_frames, threads=threads),
         "-movflags",
         "+faststart",
         "-f",
@@ -43,8 +51,10 @@ def write_mp4(
     on_frame: Callable[[], None] | None = None,
     crf: int = 20,
     b_frames: bool = True,
+    threads: int | None = None,
 ) -> Path:
-    """Encode ``frames`` (H, W, 3 uint8) to ``path`` atomically (temp file, then rename).
+    """Encode ``frames`` (H, W, 3 uint8) to ``path`` atomically (temp file, then rename);
+    ``threads``: the encoder's threads (None: x264's own choice from the cores).
 
     ffmpeg failing (missing, crashing, disk full) raises EvasimRuntimeError with its last
     error line, and nothing is left at ``path``."""
@@ -58,7 +68,7 @@ def write_mp4(
     with replacing(path) as tmp, tempfile.TemporaryFile() as log:
         try:
             proc = subprocess.Popen(
-                ffmpeg_command(exe, tmp, fps, width, height, crf, b_frames),
+                ffmpeg_command(exe, tmp, fps, width, height, crf, b_frames, threads),
                 stdin=subprocess.PIPE,
                 stdout=subprocess.DEVNULL,
                 stderr=log,
