@@ -57,6 +57,7 @@ def run_tasks(
     connect_timeout_s: float = 10.0,
     on_error: Callable[[tuple, BaseException], None] | None = None,
     start_method: str | None = None,
+    local_config: dict[str, Any] | None = None,
 ) -> int:
     """``fn(*args)`` for every ``args`` in ``calls``, one Dask task each; ``on_result(args,
     result)`` as tasks complete. ``calls`` may be a function of the cluster's worker count
@@ -65,15 +66,16 @@ def run_tasks(
     runtime error line, or, with ``on_error``, handed to ``on_error(args, exc)`` while the
     other tasks go on. ``connect_timeout_s``: how long to try to reach ``scheduler``.
     ``start_method``: how LocalCluster workers start ("spawn", Dask's default, or "fork":
-    measurements only, see benchmarks/bench_survey.py). Returns the number of workers of
-    the cluster."""
+    measurements only, see benchmarks/bench_survey.py). ``local_config``: more Dask settings
+    for the LocalCluster (over :data:`QUIET_LOCAL_CLUSTER`; a cluster at ``scheduler`` keeps
+    its own). Returns the number of workers of the cluster."""
     import dask
     from dask.distributed import Client, LocalCluster, as_completed
 
     if start_method not in (None, "spawn", "fork"):
         raise ValueError(f"start_method: expected spawn or fork, got {start_method!r}")
     method = {"distributed.worker.multiprocessing-method": start_method} if start_method else {}
-    settings = {**QUIET_LOCAL_CLUSTER, **method}
+    settings = {**QUIET_LOCAL_CLUSTER, **method, **(local_config or {})}
     cluster = None
     try:
         if scheduler is None:

@@ -17,6 +17,15 @@ from pathlib import Path
 from .chunked import VideoJob, concat, missing_chunks, parts_folder, render_chunk, write_manifest
 
 TASK_RETRIES = 2
+WORKER_CONFIG: dict = {
+    # Dask's nannies start workers with MALLOC_TRIM_THRESHOLD_=65536, which also fixes glibc's
+    # mmap threshold at 128 KiB: every frame-sized array is then a fresh mmap, ~3,800 page
+    # faults and ~10 ms of system CPU per 720p frame (measured: BENCHMARKS.md, session 21).
+    # None: the variable is not set, and glibc keeps and reuses the frames' memory.
+    "distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None,
+}
+"""Dask settings for the LocalCluster's video workers, over
+:data:`evasim.dask_tasks.QUIET_LOCAL_CLUSTER` (which already turns the workers' profiler off)."""
 
 
 def render_parts(
@@ -44,6 +53,7 @@ def render_parts(
         TASK_RETRIES,
         scheduler,
         workers,
+        local_config=WORKER_CONFIG,
     )
 
 
