@@ -18,12 +18,13 @@ CPU per frame (ms): ``render`` (the rendering thread, exposure warm-up frames in
 (ffmpeg, the worker's child). ``outside_cpu_s``: the rest of the machine's busy CPU during the
 run (/proc/stat), less the set-up: the processes' start (imports), the nannies, the scheduler
 and client in this process (``client_scheduler_cpu_s`` for Dask), the join, other users of
-the machine. Ratios: per-worker frames/s over ``local_alone`` and over
-``local_same_load`` with the same N.
+the machine. Ratios: per-worker frames/s over ``local_alone`` and over ``local_same_load``
+with the same N, from the medians of ``--rounds`` repeats (the order of the runs alternates;
+this VM's run-to-run spread is ~15 %).
 
     OPENBLAS_NUM_THREADS=1 .venv/bin/python benchmarks/bench_video_dask.py \\
-        [--frames 480 --size 1280x720 --chunk 60 --workers 1,2,3,4 --encoder-threads 1|auto
-         --no-local-alone --dask-defaults]
+        [--frames 480 --size 1280x720 --chunk 60 --workers 1,2,3,4 --rounds 1
+         --encoder-threads 1|auto --no-local-alone --dask-defaults]
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ import json
 import multiprocessing
 import os
 import platform
+import statistics
 import tempfile
 import time
 from dataclasses import replace
@@ -91,7 +93,7 @@ def local_same_load(job, n: int, tmp: Path) -> dict:
     ctx = multiprocessing.get_context("spawn")
     queue = ctx.Queue()
     parts = tmp / f"same{n}"
-    parts.mkdir()
+    parts.mkdir(exist_ok=True)
     busy, t = _busy_cpu_s(), time.perf_counter()
     procs = [ctx.Process(target=_share, args=(job, i, n, str(parts), queue)) for i in range(n)]
     for p in procs:
@@ -135,6 +137,7 @@ def main() -> None:
     ap.add_argument("--workers", default="1,2,3,4")
     ap.add_argument("--encoder-threads", default="1", help="x264 threads, or auto")
     ap.add_argument("--no-local-alone", action="store_true")
+    ap.add_argument("--rounds", type=int, default=1, help="repeat all; medians are reported")
     ap.add_argument(
         "--dask-defaults",
         action="store_true",
@@ -158,22 +161,32 @@ def main() -> None:
         numba.set_num_threads(1)
         warm = replace(job, frames=4, width=64, height=36, chunk_frames=4)
         render_video(warm, tmp / "warm", local=True)  # compile, caches
-        if not args.no_local_alone:
-            results: list[dict] = []
-            busy, t = _busy_cpu_s(), time.perf_counter()
-            render_video(job, tmp / "local", on_chunk=results.append, local=True)
-            wall, busy = time.perf_counter() - t, _busy_cpu_s() - busy
-            out["local_alone"] = {"wall_s": wall, **_summary(results, busy)}
-        for n in counts:
-            out[f"dask_{n}"] = dask_run(job, n, tmp)
-            out[f"local_same_load_{n}"] = local_same_load(job, n, tmp)
-            d, s = out[f"dask_{n}"], out[f"local_same_load_{n}"]
-            ratios = {"per_worker_vs_local_same_load": d["fps_per_worker"] / s["fps_per_worker"]}
-            if "local_alone" in out:
-                ratios["per_worker_vs_local_alone"] = (
-                    d["fps_per_worker"] / out["local_alone"]["fps_per_worker"]
+        runs: dict[str, list[dict]] = {}
+        for r in range(args.rounds):
+            if not args.no_local_alone:
+                results: list[dict] = []
+                busy, t = _busy_cpu_s(), time.perf_counter()
+                render_video(job, tmp / "local", on_chunk=results.append, local=True)
+                wall, busy = time.perf_counter() - t, _busy_cpu_s() - busy
+                runs.setdefault("local_alone", []).append(
+                    {"wall_s": wall, "fps_total": job.frames / wall, **_summary(results, busy)}
                 )
-            out[f"ratios_{n}"] = ratios
+            for n in counts:  # the order alternates from round to round
+                for kind in ("dask", "local_same_load")[:: 1 if r % 2 == 0 else -1]:
+                    run = dask_run if kind == "dask" else local_same_load
+                    runs.setdefault(f"{kind}_{n}", []).append(run(job, n, tmp))
+    median = {k: {m: statistics.median(x[m] for x in v) for m in ("fps_per_worker", "fps_total")}
+              for k, v in runs.items()}  # fmt: skip
+    out["median_of_rounds"] = median
+    for n in counts:
+        d = median[f"dask_{n}"]["fps_per_worker"]
+        ratios = {
+            "per_worker_vs_local_same_load": d / median[f"local_same_load_{n}"]["fps_per_worker"]
+        }
+        if "local_alone" in median:
+            ratios["per_worker_vs_local_alone"] = d / median["local_alone"]["fps_per_worker"]
+        out[f"ratios_{n}"] = ratios
+    out["runs"] = runs
     print(json.dumps(out, indent=2))
 
 

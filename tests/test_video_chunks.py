@@ -53,6 +53,8 @@ def test_chunks_join_into_the_sequential_video(job, tmp_path):
     mse = ((chunked.astype(float) - whole.astype(float)) ** 2).mean(axis=(1, 2, 3))
     psnr = 10 * np.log10(255.0**2 / np.maximum(mse, 1e-12))
     assert psnr.min() > 32.0, psnr  # two encodings of one picture at crf 20: ~34-37 dB
+    # x264 writes its settings into the stream: every chunk's encoder ran one thread
+    assert (tmp_path / "chunked" / "helmet_ev1.mp4").read_bytes().count(b" threads=1 ") == 3
     assert not parts_folder(tmp_path / "chunked", job).exists()  # cleaned after success
 
 
