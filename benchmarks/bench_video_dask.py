@@ -24,7 +24,7 @@ this VM's run-to-run spread is ~15 %).
 
     OPENBLAS_NUM_THREADS=1 .venv/bin/python benchmarks/bench_video_dask.py \\
         [--frames 480 --size 1280x720 --chunk 60 --workers 1,2,3,4 --rounds 1
-         --encoder-threads 1|auto --no-local-alone --dask-defaults]
+         --encoder-threads 1|auto --no-local-alone --dask-defaults --before-after]
 """
 
 from __future__ import annotations
@@ -125,6 +125,33 @@ def dask_run(job, n: int, tmp: Path) -> dict:
             "client_scheduler_cpu_s": time.process_time() - own}  # fmt: skip
 
 
+def before_after(job, counts: list[int], rounds: int, tmp: Path) -> dict:
+    """Dask runs alternating "before" (Dask's own worker settings, x264's own thread count, as
+    before session 21) and "after" (``WORKER_CONFIG``, ``job.encoder_threads``)."""
+    import evasim.render.distribute as distribute
+
+    after_config = dict(distribute.WORKER_CONFIG)
+    out: dict = {}
+    try:
+        for n in counts:
+            runs: dict[str, list[dict]] = {"before": [], "after": []}
+            for r in range(rounds):
+                for name in ("before", "after")[:: 1 if r % 2 == 0 else -1]:
+                    distribute.WORKER_CONFIG = {} if name == "before" else after_config
+                    j = replace(job, encoder_threads=None) if name == "before" else job
+                    runs[name].append(dask_run(j, n, tmp))
+            out[f"dask_{n}"] = {
+                name: {"fps_per_worker": [x["fps_per_worker"] for x in xs],
+                       "median_cpu_ms_per_frame": {
+                           k: statistics.median(x["cpu_ms_per_frame"][k] for x in xs)
+                           for k in ("render", "worker_other", "encoder")}}
+                for name, xs in runs.items()
+            }  # fmt: skip
+    finally:
+        distribute.WORKER_CONFIG = after_config
+    return out
+
+
 def main() -> None:
     import numba
 
@@ -138,6 +165,11 @@ def main() -> None:
     ap.add_argument("--encoder-threads", default="1", help="x264 threads, or auto")
     ap.add_argument("--no-local-alone", action="store_true")
     ap.add_argument("--rounds", type=int, default=1, help="repeat all; medians are reported")
+    ap.add_argument(
+        "--before-after",
+        action="store_true",
+        help="only Dask runs, alternating the settings before and after session 21",
+    )
     ap.add_argument(
         "--dask-defaults",
         action="store_true",
@@ -161,6 +193,10 @@ def main() -> None:
         numba.set_num_threads(1)
         warm = replace(job, frames=4, width=64, height=36, chunk_frames=4)
         render_video(warm, tmp / "warm", local=True)  # compile, caches
+        if args.before_after:
+            out["before_after"] = before_after(job, counts, args.rounds, tmp)
+            print(json.dumps(out, indent=2))
+            return
         runs: dict[str, list[dict]] = {}
         for r in range(args.rounds):
             if not args.no_local_alone:
