@@ -40,10 +40,10 @@ WARMUP_FRAMES = 6
 chunk is these few frames, whatever the frame rate)."""
 DEFAULT_CHUNK_FRAMES = 300
 ENCODER_THREADS = 1
-"""x264 threads per chunk's encoder. One: each chunk's encoder is one of many running at once
-(a worker per core, each with its encoder), where x264's own choice (1.5 threads per core, ~16
-ffmpeg threads in all on two cores) only adds switching; and a fixed number makes a chunk's
-stream the same on any worker, whatever its cores (x264's output depends on its threads)."""
+"""x264 threads per chunk's encoder. x264's output depends on its thread count, and its own
+choice is 1.5 per core (3 on two cores), so a fixed number makes a chunk the same bytes on any
+worker, whatever its cores. One: a worker per core runs its encoder beside it anyway (measured
+on two cores with two workers: no speed difference against x264's own choice, BENCHMARKS.md)."""
 MAX_FRAMES = 1_000_000
 """Frames per camera (a whole 7 h 54 min spacewalk at 30 fps is 853,200)."""
 
