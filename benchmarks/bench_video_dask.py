@@ -126,8 +126,8 @@ def dask_run(job, n: int, tmp: Path) -> dict:
 
 
 def before_after(job, counts: list[int], rounds: int, tmp: Path) -> dict:
-    """Dask runs alternating "before" (Dask's own worker settings, x264's own thread count, as
-    before session 21) and "after" (``WORKER_CONFIG``, ``job.encoder_threads``)."""
+    """Dask runs alternating "before" (no ``WORKER_CONFIG``: Dask's MALLOC_TRIM_THRESHOLD_;
+    x264's own thread count) and "after" (``WORKER_CONFIG``, ``job.encoder_threads``)."""
     import evasim.render.distribute as distribute
 
     after_config = dict(distribute.WORKER_CONFIG)
@@ -173,7 +173,7 @@ def main() -> None:
     ap.add_argument(
         "--dask-defaults",
         action="store_true",
-        help="Dask's own worker settings (as before session 21), not WORKER_CONFIG",
+        help="no WORKER_CONFIG (Dask's MALLOC_TRIM_THRESHOLD_ in the workers)",
     )
     args = ap.parse_args()
     if args.dask_defaults:
