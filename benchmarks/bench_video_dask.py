@@ -79,6 +79,7 @@ def _summary(results: list[dict], busy_cpu_s: float) -> dict:
     return {
         "fps_per_worker": frames / sum(r["seconds"] for r in results),
         "camera_setup_s": sum(r["setup_s"] for r in results),
+        "render_page_faults_per_frame": sum(r["render_page_faults"] for r in results) / frames,
         "camera_setup_cpu_s": setup,
         "cpu_ms_per_frame": {
             "render": 1e3 * render / frames,
@@ -142,6 +143,8 @@ def before_after(job, counts: list[int], rounds: int, tmp: Path) -> dict:
                     runs[name].append(dask_run(j, n, tmp))
             out[f"dask_{n}"] = {
                 name: {"fps_per_worker": [x["fps_per_worker"] for x in xs],
+                       "median_page_faults_per_frame": statistics.median(
+                           x["render_page_faults_per_frame"] for x in xs),
                        "median_cpu_ms_per_frame": {
                            k: statistics.median(x["cpu_ms_per_frame"][k] for x in xs)
                            for k in ("render", "worker_other", "encoder")}}

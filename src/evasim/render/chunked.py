@@ -147,7 +147,8 @@ def render_chunk(
     star catalogue and the kernels' first load, with one untimed frame), 0 when it was kept from
     an earlier chunk. CPU seconds: "setup_cpu_s" and "render_cpu_s" (this thread),
     "process_cpu_s" (all of this process's threads while rendering: on a Dask worker also its
-    event loop), "encoder_cpu_s" (the ffmpeg encoder, a child process). ``cache``: where the
+    event loop), "encoder_cpu_s" (the ffmpeg encoder, a child process); "render_page_faults"
+    (this thread's minor page faults: fresh memory mapped in). ``cache``: where the
     camera is kept between chunks (the Dask worker's own by default)."""
     import time
 
@@ -165,6 +166,7 @@ def render_chunk(
     setup_s, setup_cpu_s = time.perf_counter() - setup, time.thread_time() - setup_cpu
     started = time.perf_counter()
     cpu0, thread0, child0 = time.process_time(), time.thread_time(), _children_cpu_s()
+    faults0 = _thread_page_faults()
     state = None
     if a > 0:  # adapt the exposure through the seconds before the chunk
         first = job.time(a)
@@ -182,7 +184,15 @@ def render_chunk(
             "setup_s": setup_s, "setup_cpu_s": setup_cpu_s,
             "render_cpu_s": time.thread_time() - thread0,
             "process_cpu_s": time.process_time() - cpu0,
-            "encoder_cpu_s": _children_cpu_s() - child0}  # fmt: skip
+            "encoder_cpu_s": _children_cpu_s() - child0,
+            "render_page_faults": _thread_page_faults() - faults0}  # fmt: skip
+
+
+def _thread_page_faults() -> int:
+    """Minor page faults of this thread so far (fresh memory being mapped in)."""
+    import resource
+
+    return resource.getrusage(getattr(resource, "RUSAGE_THREAD", resource.RUSAGE_SELF)).ru_minflt
 
 
 def _children_cpu_s() -> float:
