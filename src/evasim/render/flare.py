@@ -109,19 +109,40 @@ def _composite(radiance, exposure, flare, veil, image):
                 image[y, x, ch] = table[min(i, n)]
 
 
-def _upsampled(img: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
-    """Bilinear resampling of ``img`` (h, w, 3) to ``shape`` (pixel centres aligned)."""
-    h, w = img.shape[:2]
-    fy = np.clip((np.arange(shape[0]) + 0.5) * h / shape[0] - 0.5, 0, h - 1)
-    fx = np.clip((np.arange(shape[1]) + 0.5) * w / shape[1] - 0.5, 0, w - 1)
-    y0, x0 = fy.astype(int), fx.astype(int)
-    y1, x1 = np.minimum(y0 + 1, h - 1), np.minimum(x0 + 1, w - 1)
-    ay, ax = (fy - y0)[:, None, None], (fx - x0)[None, :, None]
-    # along x on the small image's rows first, then along y: the same sums as interpolating
-    # each output row's two source rows, a third of the work
-    across = img[:, x0] + (img[:, x1] - img[:, x0]) * ax
-    top, bottom = across[y0], across[y1]
-    return top + (bottom - top) * ay
+@njit(cache=True, parallel=True, error_model="numpy")
+def _upsampled(img, out):
+    """Bilinear resampling of ``img`` (h, w, 3) to ``out``'s shape (pixel centres aligned,
+    float64 sums stored as float32): along x on the small image's two rows, then along y."""
+    h, w = img.shape[0], img.shape[1]
+    oh, ow = out.shape[0], out.shape[1]
+    for y in prange(oh):
+        fy = min(max((y + 0.5) * h / oh - 0.5, 0.0), h - 1.0)
+        y0 = int(fy)
+        y1 = min(y0 + 1, h - 1)
+        ay = fy - y0
+        for x in range(ow):
+            fx = min(max((x + 0.5) * w / ow - 0.5, 0.0), w - 1.0)
+            x0 = int(fx)
+            x1 = min(x0 + 1, w - 1)
+            ax = fx - x0
+            for ch in range(3):
+                top = img[y0, x0, ch] + (img[y0, x1, ch] - img[y0, x0, ch]) * ax
+                bottom = img[y1, x0, ch] + (img[y1, x1, ch] - img[y1, x0, ch]) * ax
+                out[y, x, ch] = top + (bottom - top) * ay
+
+
+@njit(cache=True, error_model="numpy")
+def _block_means(img, d, out):
+    """``out`` (h, w, 3): the means of ``img`` over d x d pixels (its first h d x w d)."""
+    inv = 1.0 / (d * d)
+    for j in range(out.shape[0]):
+        for i in range(out.shape[1]):
+            for ch in range(3):
+                acc = 0.0
+                for y in range(j * d, (j + 1) * d):
+                    for x in range(i * d, (i + 1) * d):
+                        acc += img[y, x, ch]
+                out[j, i, ch] = acc * inv
 
 
 def _add_ghosts(flare: np.ndarray, width: int, sun_xy, total: float) -> None:
@@ -151,19 +172,25 @@ def apply(
     exposure: float,
     sun_xy: tuple[float, float] | None,
     corner_radiance: np.ndarray,
+    toned: bool = True,
 ) -> bool:
     """Add the flare to ``image`` (H, W, 3 uint8, re-toned in place from ``radiance``, H, W, 3
     linear) at ``exposure``. ``sun_xy``: the Sun's centre on the image (pixels, continuous) if
     it is in view, else None; ``corner_radiance``: the block-corner samples (one pixel in 16),
-    a cheap first look for highlights. Returns whether anything was added (False: ``image``
-    untouched)."""
+    a cheap first look for highlights. ``toned`` False: ``image`` holds nothing yet (the
+    renderer left the tone mapping to this re-toning pass, which runs whenever the Sun is in
+    view): it is toned here even when no flare is added. Returns whether anything was added
+    (False: ``image`` untouched, or only toned)."""
     height, width = radiance.shape[:2]
-    if sun_xy is None and not np.any(corner_radiance * exposure > WHITE_POINT):
+    if sun_xy is None and toned and not np.any(corner_radiance * exposure > WHITE_POINT):
         return False
     hh, ww = -(-height // DOWN), -(-width // DOWN)
     excess = np.empty((hh, ww, 3), np.float32)
     total = _excess(radiance, np.float32(exposure), np.float32(WHITE_POINT), DOWN, excess)
     if total <= 0.0:
+        if not toned:
+            _composite(radiance, float(exposure), np.zeros((1, 1, 3), np.float32),
+                       np.float32(0.0), image)  # fmt: skip
         return False
     narrow = gaussian_filter(
         excess, (BLOOM_SIGMA_NARROW * width / DOWN,) * 2 + (0,), mode="constant", truncate=3.0
@@ -173,14 +200,14 @@ def apply(
         excess_wide = np.broadcast_to(excess.mean(axis=(0, 1)), (DOWN_WIDE, DOWN_WIDE, 3))
     else:
         excess_wide = excess
-    coarse = excess_wide[: h2 * DOWN_WIDE, : w2 * DOWN_WIDE]
-    coarse = coarse.reshape(h2, DOWN_WIDE, w2, DOWN_WIDE, 3).mean(axis=(1, 3))
+    coarse = np.empty((h2, w2, 3), np.float32)
+    _block_means(np.ascontiguousarray(excess_wide), DOWN_WIDE, coarse)
     sigma_wide = BLOOM_SIGMA_WIDE * width / (DOWN * DOWN_WIDE)
     wide = gaussian_filter(coarse, (sigma_wide,) * 2 + (0,), mode="constant", truncate=3.0)
     flare = narrow * np.float32(BLOOM_FRACTION * (1.0 - BLOOM_WIDE_SHARE))
-    flare += _upsampled(wide, (hh, ww)).astype(np.float32) * np.float32(
-        BLOOM_FRACTION * BLOOM_WIDE_SHARE
-    )
+    wide_up = np.empty((hh, ww, 3), np.float32)
+    _upsampled(np.ascontiguousarray(wide), wide_up)
+    flare += wide_up * np.float32(BLOOM_FRACTION * BLOOM_WIDE_SHARE)
     if sun_xy is not None:
         _add_ghosts(flare, width, sun_xy, total)
     veil = VEIL_FRACTION * total / (width * height)

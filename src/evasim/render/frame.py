@@ -550,10 +550,15 @@ class HelmetCamera:
         radiance = np.empty((self.height, self.width, 3), np.float32)  # the kernel writes all
         ids = np.empty((self.height, self.width), np.uint8)
         image = np.empty((self.height, self.width, 3), np.uint8)
-        raycast.fill_blocks(*scene, samples, adaptive, exposure, radiance, ids, image)
+        sun_xy = self._sun_xy(pose, sun, focal) if self.use_flare and sun_frac > 0 else None
+        # with the Sun in view the flare re-tones every pixel: the renderer's tone pass is
+        # left to it (flare.apply tones the image even when it adds nothing)
+        toned = sun_xy is None
+        raycast.fill_blocks(*scene, samples, adaptive, exposure, radiance, ids,
+                            image if toned else np.empty((0, 0, 3), np.uint8))  # fmt: skip
         drawn = self._draw_stars(radiance, ids, image, pose, r_ig, focal, exposure)
         if self.use_flare and sun_frac > 0:
-            flare.apply(radiance, image, exposure, self._sun_xy(pose, sun, focal), samples[4])
+            flare.apply(radiance, image, exposure, sun_xy, samples[4], toned=toned)
         if self.overlay:
             self._overlay(image, role, when, st)
         state = ExposureState(exposure, when)

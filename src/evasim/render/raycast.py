@@ -189,10 +189,11 @@ def _trace(px, py, geom, view, sun, sun_frac, earth, solids, tl):
     spec, u, v, w)``:
     radiance, object id (-1 outside a fisheye's circle), the station solid and face hit (-1 if
     none), the hit's depth along the camera axis (km, station hits), whether a station hit is in
-    a station shadow, whether a sky ray is far from the Sun and above the airglow layer (so the
-    sky is smooth there), the Earth hit point (ITRS km), and for a station hit the light on the
-    surface (:func:`.solids.shade_solid`: diffuse, specular), its surface coordinates (m) and the
-    pixel's footprint there (m) (:mod:`.materials`). ``view`` = (unit zenith x, y, z at
+    a station shadow (False on a face turned from the Sun, which no shadow changes: no shadow
+    ray is cast there), whether a sky ray is far from the Sun and above the airglow layer (so
+    the sky is smooth there), the Earth hit point (ITRS km), and for a station hit the light on
+    the surface (:func:`.solids.shade_solid`: diffuse, specular), its surface coordinates (m)
+    and the pixel's footprint there (m) (:mod:`.materials`). ``view`` = (unit zenith x, y, z at
     the camera, its radius (km), the cosine of the Sun's zenith angle there); ``tl`` = the
     tile's (candidates, their near distances, their number); ``geom`` = (width, height, lens,
     focal, camera position (ITRS km), camera rotation, the radial lens's ray table
@@ -226,10 +227,12 @@ def _trace(px, py, geom, view, sun, sun_frac, earth, solids, tl):
     )
     if bp >= 0:
         shadowed = False
-        if sun_frac > 0:
-            s0, s1, s2 = n0, n1, n2
-            if s0 * dx + s1 * dy + s2 * dz > 0:
-                s0, s1, s2 = -s0, -s1, -s2
+        s0, s1, s2 = n0, n1, n2
+        if s0 * dx + s1 * dy + s2 * dz > 0:
+            s0, s1, s2 = -s0, -s1, -s2
+        # a face turned from the Sun gets no sunlight either way: no shadow ray (and the
+        # flag stays False, so such a face's blocks interpolate across station shadows)
+        if sun_frac > 0 and s0 * sun[0] + s1 * sun[1] + s2 * sun[2] > 0:
             shadowed = in_shadow(
                 ox + best * dx + s0 * 1e-6,
                 oy + best * dy + s1 * 1e-6,
@@ -594,6 +597,12 @@ def _patterned(j, i, samples, solids):
     return pattern_visible(mtab, m, w)
 
 
+@njit(cache=True, inline="always")
+def _corners(a, j, i, k):
+    """Item k of block (j, i)'s four corners in the (gh, gw, n) array ``a``."""
+    return a[j, i, k], a[j, i + 1, k], a[j + 1, i, k], a[j + 1, i + 1, k]
+
+
 @njit(cache=True, inline="always", fastmath=True, error_model="numpy")
 def _solid_block(j, i, x0, y0, x_end, y_end, samples, solids, exposure, out, ids, image):
     """Fill a smooth block on one face of one solid: the light on the surface, its coordinates
@@ -610,30 +619,34 @@ def _solid_block(j, i, x0, y0, x_end, y_end, samples, solids, exposure, out, ids
     n_tab = table.shape[0] - 1
     scale = n_tab / TONE_SQRT_MAX
     inv = 1.0 / BLOCK
+    # the four corners' light, specular, u, v and footprint, read once (the writes to out and
+    # image below could alias s_mat for all the compiler knows: it would reload them per pixel)
+    lt00, lt01, lt10, lt11 = _corners(s_mat, j, i, 0)
+    sp00, sp01, sp10, sp11 = _corners(s_mat, j, i, 1)
+    u00, u01, u10, u11 = _corners(s_mat, j, i, 2)
+    v00, v01, v10, v11 = _corners(s_mat, j, i, 3)
+    f00, f01, f10, f11 = _corners(s_mat, j, i, 4)
     for y in range(y0, y_end):
         fy = (y - y0) * inv
         for x in range(x0, x_end):
             fx = (x - x0) * inv
             w00, w01 = (1.0 - fx) * (1.0 - fy), fx * (1.0 - fy)
             w10, w11 = (1.0 - fx) * fy, fx * fy
-            lt = (w00 * s_mat[j, i, 0] + w01 * s_mat[j, i + 1, 0] + w10 * s_mat[j + 1, i, 0]
-                  + w11 * s_mat[j + 1, i + 1, 0])  # fmt: skip
-            sp = (w00 * s_mat[j, i, 1] + w01 * s_mat[j, i + 1, 1] + w10 * s_mat[j + 1, i, 1]
-                  + w11 * s_mat[j + 1, i + 1, 1])  # fmt: skip
-            u = (w00 * s_mat[j, i, 2] + w01 * s_mat[j, i + 1, 2] + w10 * s_mat[j + 1, i, 2]
-                 + w11 * s_mat[j + 1, i + 1, 2])  # fmt: skip
-            v = (w00 * s_mat[j, i, 3] + w01 * s_mat[j, i + 1, 3] + w10 * s_mat[j + 1, i, 3]
-                 + w11 * s_mat[j + 1, i + 1, 3])  # fmt: skip
-            w = (w00 * s_mat[j, i, 4] + w01 * s_mat[j, i + 1, 4] + w10 * s_mat[j + 1, i, 4]
-                 + w11 * s_mat[j + 1, i + 1, 4])  # fmt: skip
+            lt = w00 * lt00 + w01 * lt01 + w10 * lt10 + w11 * lt11
+            sp = w00 * sp00 + w01 * sp01 + w10 * sp10 + w11 * sp11
+            u = w00 * u00 + w01 * u01 + w10 * u10 + w11 * u11
+            v = w00 * v00 + w01 * v01 + w10 * v10 + w11 * v11
+            w = w00 * f00 + w01 * f01 + w10 * f10 + w11 * f11
             ar, ag, ab = surface_albedo(mtab, m, u, v, w, c0, c1, c2)
-            out[y, x, 0] = ar * lt + sp
-            out[y, x, 1] = ag * lt + sp
-            out[y, x, 2] = ab * lt + sp
+            r = np.float32(ar * lt + sp)
+            g = np.float32(ag * lt + sp)
+            b = np.float32(ab * lt + sp)
+            out[y, x, 0], out[y, x, 1], out[y, x, 2] = r, g, b
             ids[y, x] = ident
             if tone:
-                for ch in range(3):
-                    image[y, x, ch] = _tone(out[y, x, ch], exposure, table, scale, n_tab)
+                image[y, x, 0] = _tone(r, exposure, table, scale, n_tab)
+                image[y, x, 1] = _tone(g, exposure, table, scale, n_tab)
+                image[y, x, 2] = _tone(b, exposure, table, scale, n_tab)
 
 
 @njit(cache=True, inline="always", fastmath=True, error_model="numpy")
