@@ -1,4 +1,5 @@
-"""The ffmpeg arguments every evasim encoder shares: raw RGB frames on stdin, H.264 out.
+"""The ffmpeg arguments every evasim encoder shares: raw RGB (or YUV 4:2:0) frames on stdin,
+H.264 out.
 
 One place for the input description and the H.264 settings, so the MP4 writer
 (:mod:`evasim.render.video`) and the live HLS encoder (:mod:`evasim.broadcast.hls`) cannot drift.
@@ -7,14 +8,17 @@ One place for the input description and the H.264 settings, so the MP4 writer
 from __future__ import annotations
 
 
-def raw_rgb_input(width: int, height: int, fps: float) -> list[str]:
+def raw_rgb_input(width: int, height: int, fps: float, pix_fmt: str = "rgb24") -> list[str]:
     """Arguments that make ffmpeg read packed 8-bit RGB frames of ``width`` x ``height`` at
-    ``fps`` frames per second from stdin."""
+    ``fps`` frames per second from stdin; ``pix_fmt`` ``yuv420p``: planar YUV 4:2:0 frames
+    instead (:mod:`.yuv`, even sides only)."""
+    if pix_fmt not in ("rgb24", "yuv420p"):
+        raise ValueError(f"pix_fmt {pix_fmt!r}: expected rgb24 or yuv420p")
     return [
         "-f",
         "rawvideo",
         "-pix_fmt",
-        "rgb24",
+        pix_fmt,
         "-s",
         f"{width}x{height}",
         "-r",
