@@ -105,6 +105,29 @@ def test_flare_changes_nothing_without_a_bright_source(vkd49):
     assert np.array_equal(frames[0].image, frames[1].image)
 
 
+def test_flare_tones_an_untoned_image_as_the_renderer_would(sun_frames):
+    """With the Sun in view the renderer leaves the tone pass to the flare (``toned=False``):
+    the flare over an image holding anything gives the image it gives over the toned one, and
+    with nothing above the white point it still tones every pixel, as the renderer's curve
+    does (within the one level its float32 arithmetic can round differently)."""
+    from evasim.render import flare
+
+    off = sun_frames[False]
+    corners = off.radiance[::4, ::4]
+    sun_xy = (200.0, 60.0)
+    toned = off.image.copy()
+    assert flare.apply(off.radiance, toned, off.exposure, sun_xy, corners)
+    garbage = np.full_like(off.image, 77)
+    assert flare.apply(off.radiance, garbage, off.exposure, sun_xy, corners, toned=False)
+    assert np.array_equal(garbage, toned)
+    dim = off.exposure * 1e-4  # nothing above the white point: no flare, only the tone pass
+    garbage = np.full_like(off.image, 77)
+    assert not flare.apply(off.radiance, garbage, dim, sun_xy, corners, toned=False)
+    expected = raycast.tone_values(off.radiance, dim).astype(int)
+    assert np.abs(garbage.astype(int) - expected).max() <= 1
+    assert np.mean(garbage.astype(int) != expected) < 1e-3
+
+
 @pytest.fixture(scope="module")
 def auto_cam(vkd49):
     return HelmetCamera(vkd49, 64, 36, Lens(120.0), look="auto", overlay=False)
