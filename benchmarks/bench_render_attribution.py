@@ -229,6 +229,8 @@ def _pass2(cam, when, n):
         raycast.fill_blocks = original
     args = scene["args"]
     head, exposure, out, ids, image = args[:11], args[12], args[13], args[14], args[15]
+    if image.shape[0] == 0:  # the Sun in view: the flare tones (the masked copy always does)
+        image = np.empty(out.shape, np.uint8)
     masks = {"decide_only": (0, 0, 0, 0)} | {
         k: tuple(int(i == m) for i in range(4)) for m, k in enumerate(KINDS)
     }
