@@ -20,7 +20,7 @@ FRAMES = [
     ("01_egress_night.jpg", "novitskiy", "2021-09-03T14:43:00Z", ["--look", "worksite"],
      "hatch egress at Poisk, orbital night, helmet lamps on the hull"),
     ("02_sunrise.jpg", "novitskiy", "2021-09-03T18:06:30Z", ["--look", "free:-28,14"],
-     "orbital sunrise: the Sun on the limb, its bloom, the twilight band"),
+     "orbital sunrise behind the truss radiators, the twilight band"),
     ("03_worksite.jpg", "novitskiy", "2021-09-03T15:30:00Z", ["--look", "worksite"],
      "worksite close-up on MRM-2, the wearer's gloves"),
     ("04_partner.jpg", "novitskiy", "2021-09-03T15:40:00Z", ["--look", "partner"],
