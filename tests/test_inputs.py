@@ -18,6 +18,8 @@ from evasim.errors import EvasimInputError
 from evasim.scenario import MAX_SAMPLES, MAX_TASKS, load_scenario, parse_scenario
 from evasim.sky.tle import check_element_age, load_omm_json, load_tle_file, parse_tle_text
 from iss_2021_lines import L1, L2, omm_record
+from scenario_errors import line_of as _line_of
+from scenario_errors import scenario_error as _error
 
 SRC = Path(__file__).parents[1] / "src"
 VKD49 = (SRC / "evasim/data/scenarios/vkd-49.toml").read_text()
@@ -43,18 +45,6 @@ def one_line(result: subprocess.CompletedProcess, code: int = 2) -> str:
     assert len(lines) == 1, result.stderr
     assert lines[0].startswith("error: ")
     return lines[0].removeprefix("error: ")
-
-
-def _error(text: str) -> str:
-    with pytest.raises(EvasimInputError) as err:
-        parse_scenario(text, "user.toml")
-    message = str(err.value)
-    assert "\n" not in message
-    return message
-
-
-def _line_of(text: str, needle: str) -> int:
-    return next(i for i, line in enumerate(text.splitlines(), 1) if needle in line)
 
 
 # ------------------------------------------------------------------ scenario validation

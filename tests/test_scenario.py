@@ -11,6 +11,8 @@ from hypothesis import strategies as st
 
 from evasim.errors import EvasimInputError
 from evasim.scenario import BUILTIN_SCENARIOS, load_scenario, parse_scenario
+from scenario_errors import line_of as _line_of
+from scenario_errors import scenario_error as _error
 
 VKD49 = (Path(__file__).parents[1] / "src/evasim/data/scenarios/vkd-49.toml").read_text()
 
@@ -32,18 +34,6 @@ def test_vkd49_published_hatch_times():
     assert sc.eva.hatch_close_utc.isoformat() == "2021-09-03T22:35:00+00:00"
     last = max(sc.task_window(t)[1] for t in sc.tasks)
     assert last == sc.eva.hatch_close_utc
-
-
-def _error(text: str) -> str:
-    with pytest.raises(EvasimInputError) as err:
-        parse_scenario(text, "user.toml")
-    message = str(err.value)
-    assert "\n" not in message
-    return message
-
-
-def _line_of(text: str, needle: str) -> int:
-    return next(i for i, line in enumerate(text.splitlines(), 1) if needle in line)
 
 
 def test_unknown_field_names_line_and_allowed_fields():
