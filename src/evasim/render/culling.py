@@ -392,17 +392,35 @@ def _tube_samples(e, c, half_len, rho, focal, lens, pts, w_half, h_half):
     if d_min <= rho * 1.000001 + 1e-12:
         return 0, 0.0
     alpha = np.arcsin(rho / d_min)
-    na = np.sqrt(ax * ax + ay * ay + az * az)
-    nb = np.sqrt(bx * bx + by * by + bz * bz)
-    cos_ab = (ax * bx + ay * by + az * bz) / (na * nb)
-    span = np.arccos(max(min(cos_ab, 1.0), -1.0))  # angle the axis subtends
-    cos_alpha = -(ax * ex + ay * ey + az * ez) / (na * length)  # at A, camera to B
-    angle_a = np.arccos(max(min(cos_alpha, 1.0), -1.0))
+    na, span, angle_a = _arc_angles(ax, ay, az, bx, by, bz, ex, ey, ez, length)
     theta_hi = _arc_max_theta(ax, ay, az, bx, by, bz) + alpha  # bounds theta on the tube
     if theta_hi >= np.pi - WRAP_RAD:
         return 0, 0.0
     scale = focal * _lens_scale(theta_hi, lens)
     k_n = min(FISHEYE_EDGE_SAMPLES, max(2, int(span * scale / TUBE_SAMPLE_PX) + 2))
+    _sample_arc(ax, ay, az, ex, ey, ez, na, length, span, angle_a, k_n, lens, focal, pts, 0,
+                w_half, h_half)  # fmt: skip
+    return k_n, scale * (alpha + 0.5 * span / (k_n - 1)) * 1.0001
+
+
+@njit(cache=True, inline="always")
+def _arc_angles(ax, ay, az, bx, by, bz, ex, ey, ez, length):
+    """``(na, span, angle_a)`` of the segment from A to B (camera frame; E = B - A, ``length``
+    = abs(E)): abs(A), the angle the segment subtends at the camera, and the angle at A between
+    the camera and B (radians)."""
+    na = np.sqrt(ax * ax + ay * ay + az * az)
+    nb = np.sqrt(bx * bx + by * by + bz * bz)
+    cos_ab = (ax * bx + ay * by + az * bz) / (na * nb)
+    span = np.arccos(max(min(cos_ab, 1.0), -1.0))
+    cos_alpha = -(ax * ex + ay * ey + az * ez) / (na * length)
+    return na, span, np.arccos(max(min(cos_alpha, 1.0), -1.0))
+
+
+@njit(cache=True, inline="always")
+def _sample_arc(ax, ay, az, ex, ey, ez, na, length, span, angle_a, k_n, lens, focal, pts, start,
+                w_half, h_half):  # fmt: skip
+    """The images of ``k_n`` points of the segment from A (along E) evenly spaced in the angle
+    it subtends at the camera (:func:`_arc_angles`), into ``pts[start:start + k_n]`` (pixels)."""
     for k in range(k_n):
         psi = span * k / (k_n - 1)
         # law of sines in (camera, A, P): |AP| = |A| sin(psi) / sin(angle_a + psi)
@@ -412,9 +430,8 @@ def _tube_samples(e, c, half_len, rho, focal, lens, pts, w_half, h_half):
         r_xy = np.sqrt(x * x + y * y)
         theta = np.arctan2(r_xy, z)
         s = radius_px(theta, lens, focal) / r_xy if r_xy > 0 else 0.0
-        pts[k, 0] = w_half + x * s
-        pts[k, 1] = h_half + y * s
-    return k_n, scale * (alpha + 0.5 * span / (k_n - 1)) * 1.0001
+        pts[start + k, 0] = w_half + x * s
+        pts[start + k, 1] = h_half + y * s
 
 
 @njit(cache=True)
@@ -440,28 +457,14 @@ def _edge_samples(u, c, half, kind, focal, lens, verts, pts, w_half, h_half):
         bx, by, bz = verts[ib, 0], verts[ib, 1], verts[ib, 2]
         ex, ey, ez = bx - ax, by - ay, bz - az
         length = np.sqrt(ex * ex + ey * ey + ez * ez)
-        na = np.sqrt(ax * ax + ay * ay + az * az)
-        nb = np.sqrt(bx * bx + by * by + bz * bz)
-        cos_ab = (ax * bx + ay * by + az * bz) / (na * nb)
-        span = np.arccos(max(min(cos_ab, 1.0), -1.0))  # angle the edge subtends
-        cos_alpha = -(ax * ex + ay * ey + az * ez) / (na * length)  # at A, camera to B
-        alpha = np.arccos(max(min(cos_alpha, 1.0), -1.0))
+        na, span, alpha = _arc_angles(ax, ay, az, bx, by, bz, ex, ey, ez, length)
         theta_hi = _arc_max_theta(ax, ay, az, bx, by, bz)
         if theta_hi >= np.pi - WRAP_RAD:
             return 0, 0.0
         scale = focal * _lens_scale(theta_hi, lens)
         k_n = min(FISHEYE_EDGE_SAMPLES, max(2, int(span * scale / (2.0 * FISHEYE_MARGIN_PX)) + 2))
         grow = max(grow, scale * 0.5 * span / (k_n - 1) * 1.0001 - FISHEYE_MARGIN_PX)
-        for k in range(k_n):
-            psi = span * k / (k_n - 1)
-            # law of sines in (camera, A, P): |AP| = |A| sin(psi) / sin(alpha + psi)
-            sn = np.sin(alpha + psi)
-            f = 1.0 if (k == k_n - 1 or sn <= 1e-12) else min(na * np.sin(psi) / sn / length, 1.0)
-            x, y, z = ax + f * ex, ay + f * ey, az + f * ez
-            rho = np.sqrt(x * x + y * y)
-            theta = np.arctan2(rho, z)
-            s = radius_px(theta, lens, focal) / rho if rho > 0 else 0.0
-            pts[m, 0] = w_half + x * s
-            pts[m, 1] = h_half + y * s
-            m += 1
+        _sample_arc(ax, ay, az, ex, ey, ez, na, length, span, alpha, k_n, lens, focal, pts, m,
+                    w_half, h_half)  # fmt: skip
+        m += k_n
     return m, grow
