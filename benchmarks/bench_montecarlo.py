@@ -1,26 +1,58 @@
-"""Monte Carlo speed, side by side in one run: the bare batched kernel in this process (all
-cores, numba threads) against the same runs on a Dask LocalCluster of 1 and of 2 workers,
-each cluster started and closed inside its timing as `evasim montecarlo` does. Prints JSON:
-seconds, runs per second, Dask overhead and the 1 -> 2 worker speed-up; with ``--rounds N``
-the bare kernel and the 2-worker cluster alternate N times (medians, and each round's ratio).
+"""Monte Carlo speed, side by side in one run: the bare batched kernel in this process with 2
+numba threads and with 1 (the machine's own 1 -> 2 ceiling) against the same runs on a Dask
+LocalCluster of 2 and of 1 workers, each cluster started and closed inside its timing as
+`evasim montecarlo` does. Prints JSON.
 
-    .venv/bin/python benchmarks/bench_montecarlo.py [--runs 10000] [--rounds 3]
+    OPENBLAS_NUM_THREADS=1 .venv/bin/python benchmarks/bench_montecarlo.py --runs 10000 \
+        --rounds 1 --record mc.jsonl     # again and again: each call adds rounds to the file
+
+Robust to the machine's drift (this VM's speed for the same work varies by 10-15 % within
+minutes): each round times the four set-ups back to back in an order that rotates from round
+to round (bare 2 threads, Dask 2 workers, Dask 1 worker, bare 1 thread, then starting one
+later...), and the estimates are the per-round paired ratios with their median, and the ratio
+of the minima. ``--record FILE`` appends each round to FILE (JSON lines) and summarises every
+round in it, so that rounds can be taken in separate calls (each under the machine's CPU lock).
+
+Each Dask run is split, from the tasks' own clocks (:class:`evasim.montecarlo.runs.ChunkTiming`:
+wall times, process CPU time, kernel load), into what adds up exactly to its difference with the
+bare kernel at the same number of cores:
+
+- ``start_s``: the LocalCluster up (scheduler, worker processes spawned and registered);
+- ``close_s``: from the last result to ``run()`` returning (cluster closed, table sorted);
+- ``first_task_s``: from the cluster up to a worker's first chunk starting (the client's first
+  submissions, the worker unpickling the job: importing evasim), mean over the workers;
+- ``kernel_load_s``: loading the compiled kernel from numba's cache in each worker (mean);
+- ``between_tasks_s``: a worker's idle time between its chunks (scheduling; mean);
+- ``tail_s``: a worker's idle time after its last chunk, up to the last result (imbalance: one
+  worker still busy while the other waits; mean);
+- ``waiting_s``: wall minus CPU inside the chunks (the worker waiting for a core that another
+  process, the scheduler in this one, took; mean);
+- ``cpu_difference_s``: (workers' CPU on the runs - the bare kernel's CPU on the same runs) /
+  cores: the same work costing more or less CPU (the VM's speed; or the work not being the
+  same, which the results' equality rules out);
+- ``bare_idle_s``: minus the bare kernel's own idle share (its wall time minus its CPU / cores:
+  the serial draws before the parallel kernel, and numba's halves not ending together).
 """
 
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import os
 import platform
 import statistics
 import time
+from pathlib import Path
 
-import dask
+import numba
 import numpy as np
 
 from evasim.montecarlo import prepare, run
 from evasim.montecarlo.runs import run_chunk
+
+SETUPS = ("bare_2", "dask_2", "dask_1", "bare_1")
+"""The four set-ups of a round: bare kernel with N numba threads, Dask LocalCluster of N."""
 
 
 def _same(bare, res) -> bool:
@@ -31,10 +63,180 @@ def _same(bare, res) -> bool:
     )
 
 
-def _timed(fn) -> tuple[float, object]:
-    t = time.perf_counter()
-    res = fn()
-    return time.perf_counter() - t, res
+def _children_cpu_s() -> float:
+    t = os.times()
+    return t.children_user + t.children_system
+
+
+def _bare(job, runs: int, threads: int):
+    numba.set_num_threads(threads)
+    chunks = []
+    t0 = time.time()
+    res = run(job, runs, local=True, on_chunk=chunks.append)
+    wall = time.time() - t0
+    numba.set_num_threads(numba.config.NUMBA_NUM_THREADS)
+    (c,) = chunks
+    cpu = c.timing.cpu_s
+    return res, {"wall_s": wall, "cpu_s": cpu, "chunk_wall_s": c.timing.ended_unix_s -
+                 c.timing.started_unix_s, "idle_s": wall - cpu / threads}  # fmt: skip
+
+
+def _dask(job, runs: int, workers: int):
+    import psutil
+
+    marks: dict[str, float] = {}
+    chunks: list[dict] = []
+    procs: dict[int, dict] = {}
+
+    def started(n: int) -> None:
+        marks["started"] = time.time()
+
+    def on_chunk(c) -> None:
+        now = time.time()
+        t = c.timing
+        chunks.append({"pid": t.pid, "start": t.started_unix_s, "end": t.ended_unix_s,
+                       "cpu_s": t.cpu_s, "load_s": t.kernel_load_s, "runs": len(c.indices),
+                       "arrived": now})  # fmt: skip
+        try:  # the worker's whole CPU so far (its start, imports, event loop)
+            p = psutil.Process(t.pid)
+            ct = p.cpu_times()
+            procs[t.pid] = {"cpu_s": ct.user + ct.system}
+        except psutil.Error:
+            pass
+
+    cpu_main0, cpu_children0 = time.process_time(), _children_cpu_s()
+    t0 = time.time()
+    res = run(job, runs, workers=workers, on_chunk=on_chunk, on_started=started)
+    t_end = time.time()
+    m = {"wall_s": t_end - t0, "main_process_cpu_s": time.process_time() - cpu_main0,
+         "worker_processes_cpu_s": _children_cpu_s() - cpu_children0,
+         "start_s": marks["started"] - t0, "chunks": len(chunks),
+         "chunk_runs": sorted({c["runs"] for c in chunks})}  # fmt: skip
+    last = max(c["arrived"] for c in chunks)
+    m["close_s"] = t_end - last
+    m["tasks_s"] = last - marks["started"]
+    per = []
+    for pid in sorted({c["pid"] for c in chunks}):
+        mine = sorted((c for c in chunks if c["pid"] == pid), key=lambda c: c["start"])
+        load = sum(c["load_s"] for c in mine)
+        walls = sum(c["end"] - c["start"] for c in mine) - load
+        cpu = sum(c["cpu_s"] for c in mine) - load
+        gaps = sum(b["start"] - a["end"] for a, b in itertools.pairwise(mine))
+        w = {"first_task_s": mine[0]["start"] - marks["started"], "kernel_load_s": load,
+             "between_tasks_s": gaps, "tail_s": last - mine[-1]["end"],
+             "waiting_s": walls - cpu, "compute_cpu_s": cpu, "chunks": len(mine),
+             "runs": sum(c["runs"] for c in mine)}  # fmt: skip
+        if pid in procs:
+            w["process_cpu_outside_chunks_s"] = procs[pid]["cpu_s"] - sum(c["cpu_s"] for c in mine)
+        per.append(w)
+    m["per_worker"] = per
+    for key in ("first_task_s", "kernel_load_s", "between_tasks_s", "tail_s", "waiting_s"):
+        m[key] = sum(w[key] for w in per) / workers  # a worker with no chunk adds nothing
+    m["compute_cpu_s"] = sum(w["compute_cpu_s"] for w in per)
+    return res, m
+
+
+def _split(dask: dict, bare: dict, cores: int) -> dict:
+    """Dask's wall time minus the bare kernel's, in parts that add up to it exactly."""
+    parts = {k: dask[k] for k in ("start_s", "close_s", "first_task_s", "kernel_load_s",
+                                  "between_tasks_s", "tail_s", "waiting_s")}  # fmt: skip
+    parts["cpu_difference_s"] = (dask["compute_cpu_s"] - bare["cpu_s"]) / cores
+    parts["bare_idle_s"] = -bare["idle_s"]
+    parts["total_s"] = dask["wall_s"] - bare["wall_s"]
+    parts["unaccounted_s"] = parts["total_s"] - sum(v for k, v in parts.items() if k != "total_s")
+    return parts
+
+
+def _round(job, runs: int, rotation: int) -> dict:
+    order = SETUPS[rotation % 4 :] + SETUPS[: rotation % 4]
+    got, res = {}, {}
+    for setup in order:
+        kind, n = setup.split("_")
+        fn = _bare if kind == "bare" else _dask
+        res[setup], got[setup] = fn(job, runs, int(n))
+    rnd = {"order": list(order), "utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+           "load_before": os.getloadavg(), **got}  # fmt: skip
+    rnd["same_as_bare"] = all(_same(res["bare_2"], res[s]) for s in SETUPS[1:])
+    for n in (2, 1):
+        rnd[f"split_{n}"] = _split(got[f"dask_{n}"], got[f"bare_{n}"], n)
+    return rnd
+
+
+def _summary(rounds: list[dict]) -> dict:
+    med = statistics.median
+    wall = {s: [r[s]["wall_s"] for r in rounds] for s in SETUPS}
+    same = all(r["same_as_bare"] for r in rounds)
+    out = {"rounds": len(rounds), "wall_s": wall, "same_as_bare": same}
+
+    def ratios(a: str, b: str) -> list[float]:
+        return [x / y for x, y in zip(wall[a], wall[b], strict=True)]
+
+    paired = {
+        "dask_overhead_2": [r - 1 for r in ratios("dask_2", "bare_2")],
+        "dask_overhead_1": [r - 1 for r in ratios("dask_1", "bare_1")],
+        "speedup_dask_1_to_2": ratios("dask_1", "dask_2"),
+        "speedup_bare_1_to_2_threads": ratios("bare_1", "bare_2"),
+    }
+    out["per_round"] = paired
+    out["median_of_paired"] = {k: med(v) for k, v in paired.items()}
+    mn = {s: min(v) for s, v in wall.items()}
+    out["ratio_of_minima"] = {
+        "dask_overhead_2": mn["dask_2"] / mn["bare_2"] - 1,
+        "dask_overhead_1": mn["dask_1"] / mn["bare_1"] - 1,
+        "speedup_dask_1_to_2": mn["dask_1"] / mn["dask_2"],
+        "speedup_bare_1_to_2_threads": mn["bare_1"] / mn["bare_2"],
+    }
+    # the same ratios on CPU (what the work cost, free of idle time): the VM's drift shows here
+    cpu = {s: [r[s]["cpu_s"] if s.startswith("bare") else r[s]["compute_cpu_s"] for r in rounds]
+           for s in SETUPS}  # fmt: skip
+    out["cpu_s"] = cpu
+    out["cpu_spread"] = {s: max(v) / min(v) - 1 for s, v in cpu.items()}
+    for n in (2, 1):
+        keys = rounds[0][f"split_{n}"].keys()
+        out[f"split_{n}_median_s"] = {k: med(r[f"split_{n}"][k] for r in rounds) for k in keys}
+        out[f"split_{n}_share_of_bare_median"] = {
+            k: med(r[f"split_{n}"][k] / r[f"bare_{n}"]["wall_s"] for r in rounds) for k in keys
+        }
+        # Dask's own share: all but the CPU difference (the VM) and the bare kernel's idle time
+        own = [sum(v for k, v in r[f"split_{n}"].items() if k not in
+                   ("cpu_difference_s", "bare_idle_s", "total_s", "unaccounted_s"))
+               / r[f"bare_{n}"]["wall_s"] for r in rounds]  # fmt: skip
+        out[f"dask_own_share_{n}"] = {"per_round": own, "median": med(own)}
+    return out
+
+
+def _equal_chunks(runs: int, workers: int) -> list[int]:
+    """The chunk sizes before guided ones: about 4 equal tasks per worker, 25..2,000 runs."""
+    per = int(min(2000, max(25, -(-runs // max(1, workers * 4)))))
+    return [min(per, runs - i) for i in range(0, runs, per)]
+
+
+def _chunking_ab(job, runs: int, rounds: int) -> dict:
+    """Dask on 2 workers with guided chunks against equal chunks, alternating: wall, the
+    workers' idle tail and the rest of the split (the bare kernel is not run: its terms are
+    left out, the difference between the two is what the chunking changes)."""
+    from evasim.montecarlo import cluster
+
+    guided = cluster.chunk_sizes
+    got: dict[str, list[dict]] = {"guided": [], "equal": []}
+    for r in range(rounds):
+        for name in ("guided", "equal") if r % 2 == 0 else ("equal", "guided"):
+            cluster.chunk_sizes = guided if name == "guided" else _equal_chunks
+            try:
+                _, m = _dask(job, runs, 2)
+            finally:
+                cluster.chunk_sizes = guided
+            got[name].append({k: m[k] for k in ("wall_s", "tail_s", "start_s", "close_s",
+                              "kernel_load_s", "between_tasks_s", "waiting_s", "compute_cpu_s",
+                              "chunks")})  # fmt: skip
+    med = statistics.median
+    out = {"runs": runs, "rounds": rounds, "per_round": got}
+    for key in ("wall_s", "tail_s", "compute_cpu_s"):
+        out[f"median_{key}"] = {k: med(x[key] for x in v) for k, v in got.items()}
+    out["median_paired_wall_ratio_guided_to_equal"] = med(
+        g["wall_s"] / e["wall_s"] for g, e in zip(got["guided"], got["equal"], strict=True)
+    )
+    return out
 
 
 def main() -> None:
@@ -42,79 +244,33 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=2000)
     ap.add_argument("--scenario", default="nauka-2021-07-29")
     ap.add_argument("--dt-s", type=float, default=None, help="integrator step (scenario's)")
-    ap.add_argument(
-        "--rounds",
-        type=int,
-        default=1,
-        help="alternations of bare kernel / 2 workers (medians, each round's ratio)",
-    )
-    ap.add_argument(
-        "--one-worker-rounds",
-        type=int,
-        default=1,
-        help="rounds that also time 1 worker (the 1 -> 2 speed-up)",
-    )
-    args = ap.parse_args()  # fmt: skip
+    ap.add_argument("--rounds", type=int, default=1, help="rounds in this call")
+    ap.add_argument("--record", type=Path, default=None,
+                    help="JSON lines file: add this call's rounds, summarise all")  # fmt: skip
+    ap.add_argument("--chunking-ab", action="store_true",
+                    help="only Dask 2 workers, guided against equal chunks, alternating")  # fmt: skip
+    args = ap.parse_args()
     job = prepare(args.scenario, args.scenario, dt_s=args.dt_s)
     run_chunk(job, np.arange(2))  # compile (cached on disk for the workers too)
+    if args.chunking_ab:
+        print(json.dumps(_chunking_ab(job, args.runs, args.rounds), indent=1))
+        return
+    rounds = []
+    if args.record and args.record.exists():
+        rounds = [json.loads(line) for line in args.record.read_text().splitlines() if line]
+        if any(r["runs"] != args.runs or r["dt_s"] != job.config.dt_s for r in rounds):
+            raise SystemExit(f"{args.record}: holds rounds of another --runs or --dt-s")
+    for _ in range(args.rounds):
+        rnd = {"runs": args.runs, "dt_s": job.config.dt_s, **_round(job, args.runs, len(rounds))}
+        rounds.append(rnd)
+        if args.record:
+            with args.record.open("a") as f:
+                f.write(json.dumps(rnd) + "\n")
     out = {"machine": platform.processor() or platform.machine(), "cores": os.cpu_count(),
-           "runs": args.runs, "scenario": args.scenario, "rounds": args.rounds,
-           "steps_per_run": job.steps, "dt_s": job.config.dt_s}  # fmt: skip
-    bare_s, two_s, one_s, same = [], [], [], []
-    bare = None
-    # alternating in one run, so that the machine's drift (this VM's speed varies ~15 % over
-    # an hour) falls on both alike; each round's pair gives one overhead ratio
-    for r in range(args.rounds):
-        t, bare = _timed(lambda: run(job, args.runs, local=True))
-        bare_s.append(t)
-        t, res = _timed(lambda: run(job, args.runs, workers=2))
-        two_s.append(t)
-        same.append(_same(bare, res))
-        if r < args.one_worker_rounds:
-            t, res = _timed(lambda: run(job, args.runs, workers=1))
-            one_s.append(t)
-            same.append(_same(bare, res))
-    med = statistics.median
-    out["bare_kernel_s"] = med(bare_s)
-    out["dask_2_workers_s"] = med(two_s)
-    out["dask_1_workers_s"] = med(one_s)
-    out["per_round"] = {"bare_kernel_s": bare_s, "dask_2_workers_s": two_s,
-                        "dask_1_workers_s": one_s}  # fmt: skip
-    ratios = [b / a - 1 for a, b in zip(bare_s, two_s, strict=True)]
-    out["dask_overhead_per_round"] = ratios
-    out["dask_same_as_bare"] = all(same)
-    # the cluster's start (worker processes importing evasim) is part of the wall time above;
-    # measure it alone so the overhead on the work itself can be told apart
-    from dask.distributed import Client, LocalCluster
-
-    from evasim.dask_tasks import QUIET_LOCAL_CLUSTER
-
-    t = time.perf_counter()
-    with dask.config.set(QUIET_LOCAL_CLUSTER):
-        with LocalCluster(n_workers=2, threads_per_worker=1, dashboard_address=None) as c:
-            with Client(c):
-                pass
-    out["cluster_start_stop_s"] = time.perf_counter() - t
-    # a running cluster reached with --scheduler (the cluster use case): its workers have
-    # imported evasim and loaded the kernels once (a 4-run job); what is left is Dask's cost
-    # per task and the chunks' balance
-    with LocalCluster(n_workers=2, threads_per_worker=1, dashboard_address=None) as c:
-        run(job, 4, scheduler=c.scheduler_address)
-        t, res = _timed(lambda: run(job, args.runs, scheduler=c.scheduler_address))
-        out["dask_2_workers_running_cluster_s"] = t
-        out["dask_running_cluster_same_as_bare"] = _same(bare, res)
-    out["dask_overhead_running_cluster"] = (
-        out["dask_2_workers_running_cluster_s"] / out["bare_kernel_s"] - 1
-    )
-    out["ms_per_run_bare"] = 1e3 * out["bare_kernel_s"] / args.runs
-    out["dask_overhead_vs_bare"] = out["dask_2_workers_s"] / out["bare_kernel_s"] - 1
-    out["dask_overhead_median_of_rounds"] = med(ratios)
-    out["dask_overhead_excluding_start"] = (
-        out["dask_2_workers_s"] - out["cluster_start_stop_s"]
-    ) / out["bare_kernel_s"] - 1
-    out["speedup_1_to_2_workers"] = out["dask_1_workers_s"] / out["dask_2_workers_s"]
-    out["projected_10000_runs_s"] = out["dask_2_workers_s"] / args.runs * 10000
-    print(json.dumps(out, indent=2))
+           "runs": args.runs, "scenario": args.scenario, "steps_per_run": job.steps,
+           "dt_s": job.config.dt_s, "numba_threading_layer": numba.threading_layer(),
+           **_summary(rounds), "last_round": rounds[-1]}  # fmt: skip
+    print(json.dumps(out, indent=1))
 
 
 if __name__ == "__main__":

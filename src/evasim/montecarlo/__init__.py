@@ -109,8 +109,11 @@ def run(
     local: bool = False,
     on_chunk: Callable[[ChunkResult], None] | None = None,
     scenario_name: str = "",
+    on_started: Callable[[int], None] | None = None,
 ) -> MonteCarloResults:
-    """Runs 0..runs-1 on Dask (``local=True``: in this process, the batched kernel alone)."""
+    """Runs 0..runs-1 on Dask (``local=True``: in this process, the batched kernel alone).
+    ``on_chunk(chunk)`` as each chunk completes; ``on_started(workers)`` once the cluster is
+    reached (not called with ``local=True``)."""
     from ..dask_tasks import default_workers
 
     check_runs(runs)
@@ -129,7 +132,12 @@ def run(
         from .cluster import run_on_dask
 
         run_on_dask(
-            job, indices, collect, scheduler=scheduler, workers=workers or default_workers()
+            job,
+            indices,
+            collect,
+            scheduler=scheduler,
+            workers=workers or default_workers(),
+            on_started=on_started,
         )
     return MonteCarloResults.from_tables(
         tables, labels=labels, criteria=criteria, seed=job.dispersions.seed, scenario=scenario_name
