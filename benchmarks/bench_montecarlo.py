@@ -248,7 +248,7 @@ def main() -> None:
     ap.add_argument("--record", type=Path, default=None,
                     help="JSON lines file: add this call's rounds, summarise all")  # fmt: skip
     ap.add_argument("--chunking-ab", action="store_true",
-                    help="only Dask 2 workers, guided against equal chunks, alternating")  # fmt: skip
+                    help="Dask 2 workers only: guided against equal chunks")  # fmt: skip
     args = ap.parse_args()
     job = prepare(args.scenario, args.scenario, dt_s=args.dt_s)
     run_chunk(job, np.arange(2))  # compile (cached on disk for the workers too)
