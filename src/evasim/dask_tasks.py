@@ -24,13 +24,20 @@ QUIET_LOCAL_CLUSTER = {
     "distributed.worker.profile.enabled": False,
     "distributed.scheduler.work-stealing": False,
     "distributed.client.heartbeat": "10s",
+    "distributed.admin.tick.interval": "1s",
+    "distributed.admin.system-monitor.interval": "5s",
+    "distributed.worker.memory.monitor-interval": "500ms",
 }
 """Dask settings for the LocalCluster evasim starts (not for a cluster reached by address,
-whose settings are its own). Its scheduler runs in this process and shares the cores with
-the workers: the workers' statistical profiler (it feeds the dashboard, which is off), work
-stealing (the scheduler already queues tasks and hands them out as workers free up) and the
-client's frequent heartbeat cost CPU that the work needs. Measured: the main process's CPU during a
-3,000-run Monte Carlo 0.67 -> 0.44 s (BENCHMARKS.md, session 21)."""
+whose settings are its own). Its scheduler and the workers' nannies run in this process and
+share the cores with the workers: the workers' statistical profiler (it feeds the dashboard,
+which is off), work stealing (the scheduler already queues tasks and hands them out as workers
+free up), the client's frequent heartbeat, every server's event-loop watchdog tick (every 20 ms
+by default), system monitor (psutil readings for the dashboard, every 0.5 s) and the nannies'
+memory check (every 0.1 s) cost CPU that the work needs. Measured (BENCHMARKS.md): the main
+process's CPU during a 3,000-run Monte Carlo 0.67 -> 0.44 s (session 21, the first three); an
+idle 2-worker cluster's background CPU ~30 -> ~7 ms/s in this process and ~17 -> 2.5 ms/s in
+each worker (the last three)."""
 
 
 def default_workers() -> int:
