@@ -205,10 +205,17 @@ def _summary(rounds: list[dict]) -> dict:
     return out
 
 
-def _equal_chunks(runs: int, workers: int) -> list[int]:
-    """The chunk sizes before guided ones: about 4 equal tasks per worker, 25..2,000 runs."""
-    per = int(min(2000, max(25, -(-runs // max(1, workers * 4)))))
-    return [min(per, runs - i) for i in range(0, runs, per)]
+def _guided_chunks(indices: np.ndarray, size: int) -> list[np.ndarray]:
+    """In place of :func:`evasim.montecarlo.cluster.chunks` on 2 workers: guided sizes, each
+    chunk 1 / (4 x 2) of the runs left, 25..2,000 (the alternative tried in session 22)."""
+    out, at, left = [], 0, len(indices)
+    while left > 0:
+        n = min(left, 2000, max(25, -(-left // 8)))
+        if left - n < 25 and left <= 2000:  # no sliver of a last chunk
+            n = left
+        out.append(indices[at : at + n])
+        at, left = at + n, left - n
+    return out
 
 
 def _chunking_ab(job, runs: int, rounds: int) -> dict:
@@ -217,15 +224,15 @@ def _chunking_ab(job, runs: int, rounds: int) -> dict:
     left out, the difference between the two is what the chunking changes)."""
     from evasim.montecarlo import cluster
 
-    guided = cluster.chunk_sizes
+    equal = cluster.chunks
     got: dict[str, list[dict]] = {"guided": [], "equal": []}
     for r in range(rounds):
         for name in ("guided", "equal") if r % 2 == 0 else ("equal", "guided"):
-            cluster.chunk_sizes = guided if name == "guided" else _equal_chunks
+            cluster.chunks = _guided_chunks if name == "guided" else equal
             try:
                 _, m = _dask(job, runs, 2)
             finally:
-                cluster.chunk_sizes = guided
+                cluster.chunks = equal
             got[name].append({k: m[k] for k in ("wall_s", "tail_s", "start_s", "close_s",
                               "kernel_load_s", "between_tasks_s", "waiting_s", "compute_cpu_s",
                               "chunks")})  # fmt: skip
