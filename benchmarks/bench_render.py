@@ -45,7 +45,9 @@ traced pixel by pixel per lens, independent of the machine's load.
 
 Spacewalk ("spacewalk", :func:`_spacewalk`; ``--spacewalk-only [--instants 24] [--no-encode]``):
 EV1's camera in the video configuration issue 12 asks for (action lens, auto look, every effect)
-at instants spread from hatch open to hatch close, rendering alone and rendering + encoding.
+at instants spread from hatch open to hatch close, rendering alone and rendering + encoding;
+with ``--baseline-src DIR`` rendering alone, this tree and DIR's alternating at every instant
+(:func:`_spacewalk_ab`: the least CPU per frame at each instant, the steadiest A/B measure).
 Every row also gives "minor_page_faults_per_frame" (memory taken back from the system each
 frame: what made session 19's 1080p figures low). ``--images-against DIR`` compares seven
 gallery-like 720p frames of this tree with another's (:func:`_image_diffs`); ``--scenes`` and
@@ -218,7 +220,8 @@ def _block_modes(replay) -> dict:
                     continue
                 tile = (y0 // raycast.TILE) * tiles_x + x0 // raycast.TILE
                 tl = raycast._tile_list(samples, tile)
-                out[raycast._block_mode(j, i, x0, y0, geom, samples, solids, tl, tlat, tlon)] += 1
+                out[raycast._block_mode(j, i, x0, y0, geom, samples, solids, tl, tlat, tlon, sun,
+                                        sun_frac)] += 1  # fmt: skip
         return out
 
     found = {}
@@ -367,10 +370,7 @@ def _spacewalk(
     from evasim.render.video import write_mp4
 
     w, h = (int(x) for x in size.split("x"))
-    eva = replay.scenario.eva
-    span = (eva.hatch_close_utc - eva.hatch_open_utc).total_seconds()
-    starts = [eva.hatch_open_utc + timedelta(seconds=span * (k + 0.5) / instants)
-              for k in range(instants)]  # fmt: skip
+    starts = _spacewalk_starts(replay, instants)
     step = timedelta(seconds=1 / 30)
     optics = Lens(121.0, projection="action") if lens == "action" else Lens(120.0)
     cam = HelmetCamera(replay, w, h, optics, look="auto")
@@ -419,6 +419,84 @@ def _spacewalk(
             )
             out["encoder_cpu_ms"] = round(enc / len(times) * 1e3, 1)
     return out
+
+
+def _spacewalk_starts(replay, instants: int) -> list:
+    """The moments :func:`_spacewalk` renders: ``instants`` spread evenly from hatch open to
+    hatch close."""
+    eva = replay.scenario.eva
+    span = (eva.hatch_close_utc - eva.hatch_open_utc).total_seconds()
+    return [eva.hatch_open_utc + timedelta(seconds=span * (k + 0.5) / instants)
+            for k in range(instants)]  # fmt: skip
+
+
+class _SpacewalkCameras:
+    """One auto-look camera per (lens, size) of :func:`_spacewalk`, made on first use."""
+
+    def __init__(self, replay):
+        self.replay, self.cams = replay, {}
+
+    def instant(self, lens: str, size: str, start: datetime, n: int) -> dict:
+        """An untimed frame at ``start``, then ``n`` video frames 1/30 s apart, each timed:
+        wall and CPU seconds (all threads) per frame."""
+        from evasim.render.frame import HelmetCamera
+        from evasim.render.lens import Lens
+
+        if (lens, size) not in self.cams:
+            w, h = (int(x) for x in size.split("x"))
+            optics = Lens(121.0, projection="action") if lens == "action" else Lens(120.0)
+            self.cams[lens, size] = HelmetCamera(self.replay, w, h, optics, look="auto")
+        cam = self.cams[lens, size]
+        state = cam.frame("EV1", start).exposure_state
+        wall, cpu = [], []
+        for k in range(n):
+            t, c = time.perf_counter(), time.process_time()
+            state = cam.frame("EV1", start + timedelta(seconds=(k + 1) / 30), exposure_state=state
+                              ).exposure_state  # fmt: skip
+            wall.append(time.perf_counter() - t)
+            cpu.append(time.process_time() - c)
+        return {"wall": wall, "cpu": cpu}
+
+
+def _spacewalk_ab(replay, base, sizes, lenses, instants: int, n: int) -> list:
+    """--spacewalk-only --baseline-src DIR: :func:`_spacewalk`'s instants (rendering alone)
+    through this tree and the baseline's worker, alternating at every instant (which tree goes
+    first alternates too), so that both see the same load. Per (size, lens): "cpu_ms_min" the
+    mean over instants of the least CPU time (all threads) of the instant's frames (the least
+    disturbed by other jobs: the steadiest measure on a shared machine), "fps" frames over wall
+    time, for both trees, and their ratios."""
+    cams = _SpacewalkCameras(replay)
+    starts = _spacewalk_starts(replay, instants)
+    rows = []
+    for size in sizes:
+        for lens in lenses:
+            got: dict = {"new": [], "base": []}
+            for k, start in enumerate(starts):
+                order = ("new", "base") if k % 2 == 0 else ("base", "new")
+                for tree in order:
+                    if tree == "new":
+                        got[tree].append(cams.instant(lens, size, start, n))
+                    else:
+                        got[tree].append(base.spacewalk_instant(lens, size, start, n))
+            row = {"size": size, "lens": lens, "instants": instants, "frames_per_instant": n}
+            for tree, runs in got.items():
+                prefix = "" if tree == "new" else "baseline_"
+                row[prefix + "cpu_ms_min"] = round(
+                    float(np.mean([min(r["cpu"]) for r in runs])) * 1e3, 1
+                )
+                row[prefix + "fps"] = round(
+                    instants * n / float(sum(sum(r["wall"]) for r in runs)), 1
+                )
+                row[prefix + "fps_range"] = [
+                    round(n / max(sum(r["wall"]) for r in runs), 1),
+                    round(n / min(sum(r["wall"]) for r in runs), 1),
+                ]
+            row["cpu_ratio_new_over_baseline"] = round(
+                row["cpu_ms_min"] / row["baseline_cpu_ms_min"], 3
+            )
+            row["fps_ratio_new_over_baseline"] = round(row["fps"] / row["baseline_fps"], 3)
+            rows.append(row)
+    return rows
 
 
 def _gallery_like():
@@ -508,6 +586,11 @@ class _Baseline:
         out = self._ask({"scene": scene, "size": size, "n": n})
         return out["s"], out["cpu_s"], out["minflt"]
 
+    def spacewalk_instant(self, lens: str, size: str, start: datetime, n: int) -> dict:
+        """:meth:`_SpacewalkCameras.instant` in the baseline's tree."""
+        req = {"spacewalk_lens": lens, "size": size, "utc": start.isoformat(), "n": n}
+        return self._ask(req)
+
     def close(self) -> None:
         self.proc.stdin.close()
         self.proc.wait()
@@ -569,10 +652,15 @@ def _worker() -> None:
     from evasim.replay import run_replay
     from evasim.scenario import load_scenario
 
-    cams = _Cameras(run_replay(load_scenario("vkd-49")))
+    replay = run_replay(load_scenario("vkd-49"))
+    cams = _Cameras(replay)
+    walks = _SpacewalkCameras(replay)
     for line in sys.stdin:
         req = json.loads(line)
-        if "hello" in req:
+        if "spacewalk_lens" in req:
+            start = datetime.fromisoformat(req["utc"])
+            out = walks.instant(req["spacewalk_lens"], req["size"], start, req["n"])
+        elif "hello" in req:
             out = {
                 "tree": os.path.dirname(inspect.getfile(HelmetCamera)),
                 "scenes": list(cams.scenes),
@@ -631,6 +719,16 @@ def main() -> None:
     if args.people_only:
         replay = run_replay(load_scenario("vkd-49"))
         print(json.dumps({"people": _people(replay, args.frames)}, indent=2))
+        return
+    if args.spacewalk_only and args.baseline_src:
+        replay = run_replay(load_scenario("vkd-49"))
+        base = _Baseline(args.baseline_src)
+        out = {"spacewalk_ab": _spacewalk_ab(replay, base, args.sizes.split(","),
+                                             args.lenses.split(","), args.instants, args.frames),
+               "baseline_tree": base.tree}  # fmt: skip
+        base.close()
+        out["load_average_after"] = os.getloadavg()
+        print(json.dumps(out, indent=2))
         return
     if args.spacewalk_only:
         replay = run_replay(load_scenario("vkd-49"))

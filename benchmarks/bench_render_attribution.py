@@ -79,7 +79,8 @@ def _masked_row(j, geom, view, sun, sun_frac, earth, solids, samples, mask, expo
         x0 = i * BLOCK
         x_end = min(x0 + BLOCK, width)
         tl = _tile_list(samples, tile_row + x0 // TILE)
-        mode = _block_mode(j, i, x0, y0, geom, samples, solids, tl, texel_lat_km, texel_lon_km)
+        mode = _block_mode(j, i, x0, y0, geom, samples, solids, tl, texel_lat_km, texel_lon_km,
+                           sun, sun_frac)  # fmt: skip
         kind = 3
         if mode == 1:
             kind = 1 if s_prim[j, i] >= 0 and _patterned(j, i, samples, solids) else 0

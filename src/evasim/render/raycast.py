@@ -48,7 +48,7 @@ from .shading import (
     earth_t,
     shade_sky_or_earth,
 )
-from .solids import hit_solid, in_shadow, nearest_solid, shade_solid, surface_uv
+from .solids import blocks_sun, hit_solid, in_shadow, nearest_solid, shade_solid, surface_uv
 
 __all__ = [
     "ID_EARTH",
@@ -344,14 +344,16 @@ def _behind_at_corners(q, x0, y0, geom, solids, z_max):
 
 
 @njit(cache=True, inline="always", fastmath=True, error_model="numpy")
-def _block_clear(x0, y0, geom, solids, tl, skip, z_max):
+def _block_clear(x0, y0, geom, solids, tl, skip, z_max, sun, lit):
     """True when no candidate solid other than ``skip`` can be seen, nearer than the camera
     depth ``z_max`` (km), in the block whose corner rays pass through pixel centres x0 + 0.5 ..
     x0 + BLOCK + 0.5 (and the same in y).
 
     A solid is ruled out by its screen rectangle, by its least depth, by a separating axis
     between the block and the solid's convex hull on the screen, or (station blocks) by lying
-    behind the seen face at all four corners through one face of its own.
+    behind the seen face at all four corners through one face of its own; one these
+    conservative bounds cannot rule out is probed at every pixel of the block
+    (:func:`_probe_clear`: its image and, on a sunlit face, its shadow).
     """
     halves, kinds, rects, frames, hulls, n_hull = (
         solids[2], solids[3], solids[6], solids[7], solids[8], solids[9]
@@ -378,7 +380,55 @@ def _block_clear(x0, y0, geom, solids, tl, skip, z_max):
             continue
         if skip >= 0 and _behind_at_corners(p, x0, y0, geom, solids, z_max):
             continue
+        if _probe_clear(p, x0, y0, geom, solids, skip, sun, lit):
+            continue
         return False
+    return True
+
+
+@njit(cache=True, inline="always", fastmath=True, error_model="numpy")
+def _probe_clear(p, x0, y0, geom, solids, skip, sun, lit):
+    """True when solid p changes none of the block's pixels from (x0, y0) (the corner sample
+    at (x0, y0) excepted): each pixel's ray, as :func:`_trace` casts it, passes outside p's
+    screen rectangle, misses p, or (``skip`` >= 0, a station block) meets p only behind solid
+    ``skip``; and, when the corners saw ``skip`` ``lit`` by the Sun, p casts no shadow on
+    ``skip`` where the pixel's ray meets it (the thin shadow a handrail casts beside itself).
+
+    Exact where the bounds of :func:`_block_clear` are conservative: most blocks they cannot
+    prove clear are clear (a solid's margin reaching over the block), and this costs a ray and
+    two or three solid tests per pixel where tracing costs the whole candidate list, a shadow
+    ray through the shadow grid and the shading."""
+    cam = geom[4]
+    centres, rots, halves, kinds, rects = solids[0], solids[1], solids[2], solids[3], solids[6]
+    ox, oy, oz = cam[0], cam[1], cam[2]
+    for e in range(1, BLOCK * BLOCK):
+        x, y = x0 + e % BLOCK, y0 + e // BLOCK
+        sx, sy = x + 0.5, y + 0.5
+        on_rect = not (sx < rects[p, 0] or sx > rects[p, 2] or sy < rects[p, 1] or sy > rects[p, 3])
+        if not (on_rect or lit):
+            continue
+        dx, dy, dz, _, ok = _world_ray(x, y, geom)
+        if not ok:
+            return False
+        t = -1.0
+        if on_rect:
+            t = hit_solid(ox, oy, oz, dx, dy, dz, centres[p], rots[p], halves[p], kinds[p])[0]
+            if t > 0 and skip < 0:
+                return False
+        if skip < 0 or not (t > 0 or lit):
+            continue
+        t_skip, n0, n1, n2, _ = hit_solid(ox, oy, oz, dx, dy, dz, centres[skip], rots[skip],
+                                          halves[skip], kinds[skip])  # fmt: skip
+        if t_skip <= 0 or (t > 0 and t < t_skip):
+            return False
+        if lit:  # as _trace casts the shadow ray (from the face turned to the camera)
+            if n0 * dx + n1 * dy + n2 * dz > 0:
+                n0, n1, n2 = -n0, -n1, -n2
+            if n0 * sun[0] + n1 * sun[1] + n2 * sun[2] > 0 and blocks_sun(
+                ox + t_skip * dx + n0 * 1e-6, oy + t_skip * dy + n1 * 1e-6,
+                oz + t_skip * dz + n2 * 1e-6, p, sun, centres, rots, halves, kinds, solids[5],
+            ):  # fmt: skip
+                return False
     return True
 
 
@@ -538,7 +588,7 @@ def trace_corners(width, height, lens, focal, cam, rot, sun, sun_frac, earth, so
 
 
 @njit(cache=True, inline="always", fastmath=True, error_model="numpy")
-def _block_mode(j, i, x0, y0, geom, samples, solids, tl, texel_lat_km, texel_lon_km):
+def _block_mode(j, i, x0, y0, geom, samples, solids, tl, texel_lat_km, texel_lon_km, sun, sun_frac):
     """0: trace per pixel, 1: interpolate the corners, 2: Earth shaded per 2 x 2 pixels."""
     s_id, s_prim, s_face, s_depth, s_shadow, s_smooth, s_g, s_mat = samples[5:13]
     c = s_id[j, i]
@@ -567,7 +617,8 @@ def _block_mode(j, i, x0, y0, geom, samples, solids, tl, texel_lat_km, texel_lon
             if abs(s_mat[jj, ii, 3] - s_mat[j, i, 3]) > jump:
                 return 0
             z_max = max(z_max, s_depth[jj, ii])
-    if not _block_clear(x0, y0, geom, solids, tl, skip, z_max):
+    lit = skip >= 0 and sun_frac > 0 and not s_shadow[j, i]
+    if not _block_clear(x0, y0, geom, solids, tl, skip, z_max, sun, lit):
         return 0
     if c == ID_EARTH:
         foot = max(
@@ -700,7 +751,8 @@ def _block_row(
         tl = _tile_list(samples, tile)
         mode = 0
         if adaptive:
-            mode = _block_mode(j, i, x0, y0, geom, samples, solids, tl, texel_lat_km, texel_lon_km)
+            mode = _block_mode(j, i, x0, y0, geom, samples, solids, tl, texel_lat_km, texel_lon_km,
+                               sun, sun_frac)  # fmt: skip
         if mode == 1 and s_prim[j, i] >= 0 and _patterned(j, i, samples, solids):
             _solid_block(j, i, x0, y0, x_end, y_end, samples, solids, exposure, out, ids, image)
             continue

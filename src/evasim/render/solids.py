@@ -127,7 +127,9 @@ def _sphere_misses(hx, hy, hz, sun, cx, cy, cz, r):
 
 
 @njit(cache=True, inline="always", fastmath=True, error_model="numpy")
-def _blocks_sun(hx, hy, hz, q, sun, centres, rots, halves, kinds, radii):
+def blocks_sun(hx, hy, hz, q, sun, centres, rots, halves, kinds, radii):
+    """Does solid q block the Sun (unit vector ``sun``) from point h (its bounding sphere
+    first, then exactly)?"""
     if _sphere_misses(hx, hy, hz, sun, centres[q, 0], centres[q, 1], centres[q, 2], radii[q]):
         return False
     ts, _, _, _, _ = hit_solid(
@@ -149,7 +151,7 @@ def in_shadow(hx, hy, hz, bp, sun, centres, rots, halves, kinds, radii, grid):
         return False
     for k in range(cell_start[c], cell_start[c + 1]):
         q = items[k]
-        if q != bp and _blocks_sun(hx, hy, hz, q, sun, centres, rots, halves, kinds, radii):
+        if q != bp and blocks_sun(hx, hy, hz, q, sun, centres, rots, halves, kinds, radii):
             return True
     return False
 
