@@ -222,11 +222,11 @@ def test_radial_bounds_of_thin_solids_contain_them_and_stay_tight(lens_code):
     """Handrail-like solids (thin cylinders and bars, bounded as tubes round their axis) and
     thick ones (bounded by their sampled polytope edges) at random places around the camera,
     seen through the equidistant fisheye (360 deg) and the action lens: every sampled surface
-    point falls inside the rectangle and some slice's polygon (squares grown by the ray
-    caster's margin); a thin solid's rectangle is no wider than its points' extent plus its
+    point imaging on the screen or near it falls inside the rectangle and some slice's polygon
+    (squares grown by the ray caster's margin); a thin solid's rectangle is no wider than its points' extent plus its
     own image width and a few pixels (the tube's margin is not loose)."""
     rng = np.random.default_rng(7)
-    n = 60
+    n = 100
     frames = np.zeros((n, 4, 3))
     halves = np.zeros((n, 3))
     kinds = rng.integers(0, 2, n)
@@ -250,7 +250,7 @@ def test_radial_bounds_of_thin_solids_contain_them_and_stay_tight(lens_code):
     culling.fisheye_bounds(frames, halves, kinds, focal, 640.0, 360.0, rects, hulls, n_hull,
                            lens_code)  # fmt: skip
     pad = culling.FISHEYE_MARGIN_PX
-    bounded = 0
+    bounded = seen = 0
     for s in range(n):
         local = _surface_points(halves[s], kinds[s], 600, rng)
         c = frames[s, 0] + local @ frames[s, 1:]
@@ -259,6 +259,12 @@ def test_radial_bounds_of_thin_solids_contain_them_and_stay_tight(lens_code):
         r_img = theta if lens_code == 1 else theta + 0.056 * theta**3  # written out here
         x = 640 + c[:, 0] / rho * focal * r_img
         y = 360 + c[:, 1] / rho * focal * r_img
+        # bounds hold for what images on the screen or near it (culling.SCREEN_REACH_PX)
+        near = (x > -50) & (x < 1330) & (y > -50) & (y < 770)
+        if not near.any():
+            continue
+        seen += 1
+        x, y, theta = x[near], y[near], theta[near]
         assert (x >= rects[s, 0]).all() and (x <= rects[s, 2]).all()
         assert (y >= rects[s, 1]).all() and (y <= rects[s, 3]).all()
         if n_hull[s].max() < 3:
@@ -268,9 +274,50 @@ def test_radial_bounds_of_thin_solids_contain_them_and_stay_tight(lens_code):
             sq = (px - pad, py - pad, px + pad, py + pad)
             misses = [culling.square_misses_dop(*sq, hulls[s, k], n_hull[s, k]) for k in range(4)]
             assert not all(misses)
-        if s % 5 and theta.max() < np.radians(120):  # a thin one, not near the lens's edge
+        if s % 5 and near.all() and theta.max() < np.radians(120):  # thin, not at the lens edge
             width_px = 2 * halves[s, 1:].max() * np.sqrt(2) / np.linalg.norm(frames[s, 0])
             slack = 2 * width_px * focal * 1.7 + 12
             assert rects[s, 2] - rects[s, 0] <= np.ptp(x) + slack
             assert rects[s, 3] - rects[s, 1] <= np.ptp(y) + slack
-    assert bounded > n // 2
+    assert seen > n // 3 and bounded > seen * 3 // 4
+
+
+@pytest.mark.parametrize("lens_code", [1, 2])
+def test_radial_bounds_leave_out_only_what_images_off_the_screen(lens_code):
+    """The radial lenses' bounds skip a slice whose bounding sphere images wholly beyond the
+    screen (culling._sphere_off_screen): for random spheres around the camera, whenever one is
+    judged off the screen, none of its sampled points (written-out projection) images within
+    SCREEN_REACH_PX of the screen; spheres just beyond the screen's edge are judged off (the
+    test is not vacuous), and a solid all of whose slices are off gets an empty rectangle."""
+    rng = np.random.default_rng(11)
+    focal = 640 / (np.radians(60.5) + (0.056 * np.radians(60.5) ** 3 if lens_code == 2 else 0))
+    reach = culling.SCREEN_REACH_PX
+    off = 0
+    for _ in range(3000):
+        d = rng.normal(size=3)
+        c = d / np.linalg.norm(d) * rng.uniform(2e-3, 40e-3)
+        radius = rng.uniform(0.05e-3, 3e-3)
+        if not culling._sphere_off_screen(c, radius, focal, lens_code, 640.0, 360.0):
+            continue
+        off += 1
+        p = rng.normal(size=(400, 3))
+        p = c + p / np.linalg.norm(p, axis=1)[:, None] * radius * rng.uniform(0, 1, (400, 1))
+        rho = np.hypot(p[:, 0], p[:, 1])
+        theta = np.arctan2(rho, p[:, 2])
+        r_img = focal * (theta if lens_code == 1 else theta + 0.056 * theta**3)
+        x, y = p[:, 0] / rho * r_img, p[:, 1] / rho * r_img
+        assert not ((np.abs(x) <= 640 + reach) & (np.abs(y) <= 360 + reach)).any()
+    assert off > 1000
+    # a sphere 3 m off beyond the right edge is off; one reaching over the edge is not
+    edge = np.radians(60.5)
+    beyond = np.array([np.sin(edge + 0.3), 0.0, np.cos(edge + 0.3)]) * 10e-3
+    assert culling._sphere_off_screen(beyond, 0.5e-3, focal, lens_code, 640.0, 360.0)
+    assert not culling._sphere_off_screen(beyond, 4e-3, focal, lens_code, 640.0, 360.0)
+    frames = np.zeros((1, 4, 3))
+    frames[0, 0], frames[0, 1:] = beyond, np.eye(3)
+    rects, n_hull = np.zeros((1, 4)), np.zeros((1, culling.FISHEYE_SLICES), np.int64)
+    hulls = np.zeros((1, culling.FISHEYE_SLICES, culling.DOP_SIDES + 1, 2))
+    culling.fisheye_bounds(frames, np.full((1, 3), 0.2e-3), np.array([1]), focal, 640.0, 360.0,
+                           rects, hulls, n_hull, lens_code)  # fmt: skip
+    assert rects[0, 0] > rects[0, 2] and rects[0, 1] > rects[0, 3]
+    assert culling.square_misses_dop(-1e6, -1e6, 1e6, 1e6, hulls[0, 0], n_hull[0, 0])

@@ -257,7 +257,11 @@ def fisheye_bounds(frames, halves, kinds, focal, w_half, h_half, rects, hulls, n
     testing squares grown by FISHEYE_MARGIN_PX against it (and by growing the rectangles as
     much). The convex hull of a slice's image contains the (not always convex)
     image itself. A slice around the camera or behind it on the backward axis (its image may
-    wrap round the lens circle) has no hull and gives the solid the whole screen. A thin slice
+    wrap round the lens circle) has no hull and gives the solid the whole screen. A slice
+    whose bounding sphere images wholly off the screen (more than SCREEN_REACH_PX beyond it,
+    :func:`_sphere_off_screen`) is not sampled: its polygon is empty (every block misses it)
+    and it adds nothing to the rectangle (a solid with every slice off the screen gets an
+    empty one and is no tile's candidate). A thin slice
     (a handrail's, a mast's: its cross-section's circumradius at most TUBE_MAX_RATIO of its
     half length) is bounded instead, far more cheaply, as a tube round its axis
     (:func:`_tube_samples`). ``hulls`` (n, FISHEYE_SLICES, DOP_SIDES + 1, 2), ``n_hull`` (n,
@@ -293,6 +297,11 @@ def fisheye_bounds(frames, halves, kinds, focal, w_half, h_half, rects, hulls, n
             else:
                 rho = np.sqrt(sub_half[0] ** 2 + sub_half[1] ** 2 + sub_half[2] ** 2
                               - sub_half[axis] ** 2)  # fmt: skip
+            if _sphere_off_screen(sub_c, np.sqrt(sub_half[axis] ** 2 + rho * rho), focal, lens,
+                                  w_half, h_half):  # fmt: skip
+                _empty_dop(hulls[s, sl])  # no ray the ray caster casts can meet this slice
+                n_hull[s, sl] = DOP_SIDES
+                continue
             grow = 0.0
             if rho <= TUBE_MAX_RATIO * sub_half[axis]:
                 m, grow = _tube_samples(u[axis], sub_c, sub_half[axis], rho, focal, lens, pts,
@@ -321,6 +330,60 @@ def fisheye_bounds(frames, halves, kinds, focal, w_half, h_half, rects, hulls, n
         else:
             rects[s, 0], rects[s, 1] = x0 - m_px, y0 - m_px
             rects[s, 2], rects[s, 3] = x1 + m_px, y1 + m_px
+
+
+SCREEN_REACH_PX = 64.0
+"""Radial lenses' bounds are made for what images within this many pixels of the screen's
+edges (the ray caster casts rays at most BLOCK + 1 pixels beyond them); a slice imaging
+wholly farther off is left out (:func:`_sphere_off_screen`)."""
+
+
+@njit(cache=True, inline="always", fastmath=True, error_model="numpy")
+def _sphere_off_screen(c, radius, focal, lens, w_half, h_half):
+    """True when the sphere (centre ``c`` in the camera frame, ``radius``, km) images wholly
+    more than SCREEN_REACH_PX beyond the screen through the radial lens: its directions lie
+    within alpha = asin(radius / distance) of the centre's (theta_c off the axis, azimuth
+    phi_c), so at image radii between those of theta_c -/+ alpha and, when that cap holds
+    neither the lens axis nor its backward axis, at azimuths within asin(sin alpha / sin
+    theta_c) of phi_c: a sector of an annulus, whose bounding box is tested against the
+    screen. False whenever that cannot be shown (the camera inside the sphere, the cap
+    reaching round to the backward axis)."""
+    d = np.sqrt(c[0] * c[0] + c[1] * c[1] + c[2] * c[2])
+    if d <= radius * 1.000001 + 1e-12:
+        return False
+    alpha = np.arcsin(radius / d)
+    r_xy = np.sqrt(c[0] * c[0] + c[1] * c[1])
+    theta_c = np.arctan2(r_xy, c[2])
+    if theta_c + alpha >= np.pi - WRAP_RAD or theta_c <= alpha:
+        return False  # (the cap holds the axis: its image holds the screen's centre)
+    xa, xb = w_half + SCREEN_REACH_PX, h_half + SCREEN_REACH_PX  # the screen's half sizes
+    r_lo = radius_px(theta_c - alpha, lens, focal)
+    r_hi = radius_px(theta_c + alpha, lens, focal)
+    if r_lo * r_lo > xa * xa + xb * xb:
+        return True
+    phi_c = np.arctan2(c[1], c[0])
+    dphi = np.arcsin(min(np.sin(alpha) / np.sin(theta_c), 1.0))
+    x0, y0, x1, y1 = 1e30, 1e30, -1e30, -1e30
+    for k in range(4):  # the sector's corners
+        phi = phi_c - dphi if k < 2 else phi_c + dphi
+        r = r_lo if k % 2 == 0 else r_hi
+        x, y = r * np.cos(phi), r * np.sin(phi)
+        x0, x1, y0, y1 = min(x0, x), max(x1, x), min(y0, y), max(y1, y)
+    for k in range(4):  # the outer arc's extreme points, where it crosses an axis
+        cardinal = 0.5 * np.pi * k
+        gap = (cardinal - phi_c + np.pi) % (2.0 * np.pi) - np.pi
+        if abs(gap) <= dphi:
+            x, y = r_hi * np.cos(cardinal), r_hi * np.sin(cardinal)
+            x0, x1, y0, y1 = min(x0, x), max(x1, x), min(y0, y), max(y1, y)
+    return x0 > xa or x1 < -xa or y0 > xb or y1 < -xb
+
+
+@njit(cache=True, inline="always")
+def _empty_dop(out):
+    """A slice polygon that every rectangle misses (:func:`square_misses_dop`)."""
+    for k in range(DOP_SIDES):
+        out[k, 0] = -1e30
+        out[k, 1] = 0.0
 
 
 TUBE_MAX_RATIO = 1.0
