@@ -223,8 +223,9 @@ def test_radial_bounds_of_thin_solids_contain_them_and_stay_tight(lens_code):
     thick ones (bounded by their sampled polytope edges) at random places around the camera,
     seen through the equidistant fisheye (360 deg) and the action lens: every sampled surface
     point imaging on the screen or near it falls inside the rectangle and some slice's polygon
-    (squares grown by the ray caster's margin); a thin solid's rectangle is no wider than its points' extent plus its
-    own image width and a few pixels (the tube's margin is not loose)."""
+    (squares grown by the ray caster's margin); a thin solid's rectangle is no wider than its
+    points' extent plus its own image width and a few pixels (the tube's margin is not
+    loose)."""
     rng = np.random.default_rng(7)
     n = 100
     frames = np.zeros((n, 4, 3))
