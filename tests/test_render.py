@@ -244,7 +244,8 @@ def test_shadow_grid_finds_the_same_blockers_as_testing_every_solid():
     give every point the same shadow as testing the Sun's ray against every solid: random
     boxes, cylinders and handrail-like bars, random Sun directions, points on the solids."""
     from evasim.render import shadowgrid
-    from evasim.render.solids import _blocks_sun, in_shadow
+    from evasim.render.solids import blocks_sun as _blocks_sun
+    from evasim.render.solids import in_shadow
 
     rng = np.random.default_rng(3)
     n = 300
