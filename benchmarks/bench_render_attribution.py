@@ -127,7 +127,7 @@ def _masked_row(j, geom, view, sun, sun_frac, earth, solids, samples, mask, expo
                         r, g, b = s_rad[j, i, 0], s_rad[j, i, 1], s_rad[j, i, 2]
                         ident = s_id[j, i]
                     else:
-                        res = _trace(x, y, geom, view, sun, sun_frac, earth, solids, tl)
+                        res = _trace(x, y, 1.0, geom, view, sun, sun_frac, earth, solids, tl)
                         r, g, b, ident = res[0], res[1], res[2], res[3]
                     out[y, x, 0], out[y, x, 1], out[y, x, 2] = r, g, b
                     ids[y, x] = ident if ident >= 0 else 0

@@ -182,8 +182,9 @@ def _sky_or_earth(dx, dy, dz, lz, step, geom, view, sun, sun_frac, earth):
 
 
 @njit(cache=True, inline="always", fastmath=True, error_model="numpy")
-def _trace(px, py, geom, view, sun, sun_frac, earth, solids, tl):
-    """Everything one ray through pixel coordinate (px, py) sees.
+def _trace(px, py, step, geom, view, sun, sun_frac, earth, solids, tl):
+    """Everything one ray through pixel coordinate (px, py) sees; ``step`` (pixels): the
+    spacing of the neighbouring rays, for the Earth texture's mip level.
 
     Returns ``(r, g, b, ident, prim, face, depth, shadowed, smooth_sky, gx, gy, gz, light,
     spec, u, v, w)``:
@@ -253,7 +254,7 @@ def _trace(px, py, geom, view, sun, sun_frac, earth, solids, tl):
         ident = solids[11][bp]
         return (r, g, b, ident, bp, face, best * lz, shadowed, False, 0.0, 0.0, 0.0, light, spec,
                 u, v, w)  # fmt: skip
-    r, g, b, ident, te = _sky_or_earth(dx, dy, dz, lz, 1.0, geom, view, sun, sun_frac, earth)
+    r, g, b, ident, te = _sky_or_earth(dx, dy, dz, lz, step, geom, view, sun, sun_frac, earth)
     if ident == ID_EARTH:
         gx, gy, gz = ox + te * dx, oy + te * dy, oz + te * dz
         return r, g, b, ident, -1, -1, 0.0, False, False, gx, gy, gz, 0.0, 0.0, 0.0, 0.0, 0.0
@@ -462,7 +463,7 @@ def _corner_row(j, geom, view, sun, sun_frac, earth, solids, samples):
         tile = (py // TILE) * tiles_x + px // TILE
         tl = _tile_list(samples, tile)
         r, g, b, ident, prim, face, depth, shadowed, smooth, gx, gy, gz, lt, sp, u, v, w = _trace(
-            px, py, geom, view, sun, sun_frac, earth, solids, tl
+            px, py, 1.0, geom, view, sun, sun_frac, earth, solids, tl
         )
         s_mat[j, i, 0], s_mat[j, i, 1], s_mat[j, i, 2] = lt, sp, u
         s_mat[j, i, 3], s_mat[j, i, 4] = v, w
@@ -774,28 +775,29 @@ def _block_row(
                 for x in range(x0, x_end):
                     ids[y, x] = ident
             continue
-        if mode == 2:
-            for y in range(y0, y_end, 2):
-                for x in range(x0, x_end, 2):
-                    dx, dy, dz, lz, _ = _world_ray(x + 0.5, y + 0.5, geom)
-                    r, g, b, _, _ = _sky_or_earth(
-                        dx, dy, dz, lz, 2.0, geom, view, sun, sun_frac, earth
-                    )
-                    for yy in range(y, min(y + 2, y_end)):
-                        for xx in range(x, min(x + 2, x_end)):
-                            out[yy, xx, 0], out[yy, xx, 1], out[yy, xx, 2] = r, g, b
-                            ids[yy, xx] = ID_EARTH
-        else:
-            for y in range(y0, y_end):
-                for x in range(x0, x_end):
-                    if x == x0 and y == y0:  # the corner sample itself
-                        r, g, b = s_rad[j, i, 0], s_rad[j, i, 1], s_rad[j, i, 2]
-                        ident = s_id[j, i]
-                    else:
-                        res = _trace(x, y, geom, view, sun, sun_frac, earth, solids, tl)
-                        r, g, b, ident = res[0], res[1], res[2], res[3]
-                    out[y, x, 0], out[y, x, 1], out[y, x, 2] = r, g, b
-                    ids[y, x] = ident if ident >= 0 else ID_SPACE
+        # mode 0: trace every pixel; mode 2: the Earth, one ray through the middle of each
+        # 2 x 2 pixels (a clear block: no solid to test). One loop, so that the tracer is
+        # inlined here once, not twice (the kernel's compile time)
+        st = 2 if mode == 2 else 1
+        off = 0.5 if mode == 2 else 0.0
+        nc = tl[2] if mode == 0 else 0
+        for y in range(y0, y_end, st):
+            for x in range(x0, x_end, st):
+                if mode == 0 and x == x0 and y == y0:  # the corner sample itself
+                    r, g, b = s_rad[j, i, 0], s_rad[j, i, 1], s_rad[j, i, 2]
+                    ident = s_id[j, i]
+                else:
+                    res = _trace(x + off, y + off, float(st), geom, view, sun, sun_frac, earth,
+                                 solids, (tl[0], tl[1], nc))  # fmt: skip
+                    r, g, b, ident = res[0], res[1], res[2], res[3]
+                if mode == 2:
+                    ident = ID_EARTH
+                elif ident < 0:
+                    ident = ID_SPACE
+                for yy in range(y, min(y + st, y_end)):
+                    for xx in range(x, min(x + st, x_end)):
+                        out[yy, xx, 0], out[yy, xx, 1], out[yy, xx, 2] = r, g, b
+                        ids[yy, xx] = ident
         if tone:
             for y in range(y0, y_end):
                 for x in range(x0, x_end):
