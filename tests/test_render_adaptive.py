@@ -42,12 +42,12 @@ def test_adaptive_frame_matches_per_pixel_tracing(vkd49, scene):
     diff = np.abs(fast.image.astype(int) - exact.image.astype(int)).max(axis=2)
     assert diff.mean() < 0.5
     assert (diff > 8).mean() < 0.005
-    # where the station is seen, only shadow, lamp-beam and pattern details smaller than a
-    # block may differ (0.12 % of the night scene's station pixels since blocks the bounds could
-    # not prove clear are probed, not traced: raycast._probe_clear)
+    # where the station is seen, only shadow details smaller than a block may differ (the
+    # light across a thin handrail's curve is traced: raycast.MAX_BLOCK_ARC_RAD; without that
+    # test 0.12 % of the night scene's station pixels were over 8 levels off)
     station = exact.ids == 2
     if station.any():
-        assert (diff[station] > 8).mean() < 0.0015
+        assert (diff[station] > 8).mean() < 0.001
 
 
 def _surface_points(half, kind, n, rng):

@@ -80,6 +80,13 @@ DEPTH_MARGIN = 1e-3
 rays: covers the bulge of a cylinder between two rays 4 pixels apart (sagitta ~ 1e-4 of the
 distance for a 120 deg lens and a 2 m radius at 10 m)."""
 
+MAX_BLOCK_ARC_RAD = 0.3
+"""A block on a cylinder's side is interpolated only when its corners lie within this angle
+around the axis: bilinear light across an arc of angle a errs by up to about a^2 / 8 of the
+lit level (a diffuse lamp or Sun term goes as the cosine of the incidence), 1 % at 0.3 rad;
+wider arcs are the thin handrails and tethers near the camera and the modules' limbs, traced
+per pixel."""
+
 UV_JUMP_PX = 32.0
 """A station block is interpolated only when its corners' surface coordinates differ by less
 than this many pixel footprints (4 would be a flat face seen square on; a cylinder's arc-length
@@ -605,6 +612,9 @@ def _block_mode(j, i, x0, y0, geom, samples, solids, tl, texel_lat_km, texel_lon
                 return 0
     elif c == ID_STATION or c > ID_SUN:  # the station's or the people's solids
         skip, z_max = s_prim[j, i], 0.0
+        arc = 0.0
+        if solids[3][skip] == 0 and s_face[j, i] == 0:
+            arc = MAX_BLOCK_ARC_RAD * solids[2][skip, 1] * 1000.0
         for e in range(4):
             jj, ii = j + e // 2, i + e % 2
             if s_prim[jj, ii] != skip or s_face[jj, ii] != s_face[j, i]:
@@ -616,6 +626,10 @@ def _block_mode(j, i, x0, y0, geom, samples, solids, tl, texel_lat_km, texel_lon
             if abs(s_mat[jj, ii, 2] - s_mat[j, i, 2]) > jump:
                 return 0
             if abs(s_mat[jj, ii, 3] - s_mat[j, i, 3]) > jump:
+                return 0
+            # on a cylinder's side, the light is interpolated over at most MAX_BLOCK_ARC_RAD
+            # of its circumference (v is arc length, m): a handrail a few pixels wide is traced
+            if arc and abs(s_mat[jj, ii, 3] - s_mat[j, i, 3]) > arc:
                 return 0
             z_max = max(z_max, s_depth[jj, ii])
     lit = skip >= 0 and sun_frac > 0 and not s_shadow[j, i]
