@@ -43,9 +43,10 @@ and its flare in view, as `replay --video` renders) join the main table when thi
 them. ``--camera-only`` also gives "block_modes" (:func:`_block_modes`): the share of blocks
 traced pixel by pixel per lens, independent of the machine's load.
 
-Spacewalk ("spacewalk", :func:`_spacewalk`; ``--spacewalk-only [--instants 24] [--no-encode]``):
-EV1's camera in the video configuration issue 12 asks for (action lens, auto look, every effect)
-at instants spread from hatch open to hatch close, rendering alone and rendering + encoding;
+Spacewalk ("spacewalk", :func:`_spacewalk`; ``--spacewalk-only [--instants 24] [--no-encode]
+[--encode-frames 30]``): EV1's camera as videos use it (``--lenses video,action``: the 120 deg
+lens of `replay --video`, the as-flown action lens; auto look, every effect) at instants spread
+from hatch open to hatch close, rendering alone and rendering + encoding;
 with ``--baseline-src DIR`` rendering alone, this tree and DIR's alternating at every instant
 (:func:`_spacewalk_ab`: the least CPU per frame at each instant, the steadiest A/B measure).
 Every row also gives "minor_page_faults_per_frame" (memory taken back from the system each
@@ -352,7 +353,13 @@ def _surfaces(replay, n):
 
 
 def _spacewalk(
-    replay, size: str, instants: int, per_instant: int, encode: bool = True, lens: str = "video"
+    replay,
+    size: str,
+    instants: int,
+    per_instant: int,
+    encode: bool = True,
+    lens: str = "video",
+    encode_frames: int = 30,
 ) -> dict:
     """What rendering a whole spacewalk costs: EV1's helmet camera with the ``auto`` look and
     every effect, through ``lens``: "video" = the lens `replay --video` and `render-video` use
@@ -362,9 +369,13 @@ def _spacewalk(
     consecutive video frames (1/30 s apart, the exposure adapting) at each after one untimed
     frame. "fps" = frames / time over all instants; "fps_range" the slowest and fastest
     instant's; "cpu_ms" CPU time (all threads) per frame. With ``encode``: the same frames
-    rendered again and streamed to ffmpeg (libx264 veryfast in its own process, as `evasim
-    replay --video` runs it): "render_and_encode_fps", and "render_and_encode_cpu_ms" /
-    "encoder_cpu_ms": CPU per frame of both (this process and ffmpeg) / of ffmpeg alone."""
+    streamed to ffmpeg (libx264 veryfast in its own process, as `evasim replay --video` runs
+    it), ``encode_frames`` consecutive frames at each instant 1/3 s apart (`replay --video`'s
+    default: 10 replay seconds per video second at 30 frames/s), so that, as in a video, the
+    encoder meets a cut only every ``encode_frames`` frames (with 4 frames an instant, the cuts
+    doubled its CPU): "render_and_encode_fps", and "render_and_encode_cpu_ms" / "encoder_cpu_ms":
+    CPU per frame of both (this process and ffmpeg) / of ffmpeg alone; and the same frames
+    rendered alone first, "encode_set_render_fps", for the ratio on identical frames."""
     from evasim.render.frame import HelmetCamera
     from evasim.render.lens import Lens
     from evasim.render.video import write_mp4
@@ -404,7 +415,13 @@ def _spacewalk(
     if encode:
         import resource
 
-        times = [start + step * (k + 1) for start in starts for k in range(per_instant)]
+        video_step = timedelta(seconds=10 / 30)
+        times = [start + video_step * (k + 1) for start in starts for k in range(encode_frames)]
+        t = time.perf_counter()
+        for _ in cam.frames("EV1", times):
+            pass
+        out["encode_frames_per_instant"] = encode_frames
+        out["encode_set_render_fps"] = round(len(times) / (time.perf_counter() - t), 1)
         with tempfile.TemporaryDirectory() as tmp:
             kids = resource.getrusage(resource.RUSAGE_CHILDREN)
             t, c = time.perf_counter(), time.process_time()
@@ -692,6 +709,8 @@ def main() -> None:
     parser.add_argument("--spacewalk-only", action="store_true", help="only the spacewalk")
     parser.add_argument("--instants", type=int, default=24, help="spacewalk instants")
     parser.add_argument("--no-encode", action="store_true", help="spacewalk: rendering only")
+    parser.add_argument("--encode-frames", type=int, default=30,
+                        help="spacewalk: consecutive frames per instant encoded")  # fmt: skip
     parser.add_argument("--lenses", default="video,action", help="spacewalk: video and/or action")
     parser.add_argument("--scenes", default=None, help="comma-separated subset of the scenes")
     parser.add_argument("--table-only", action="store_true", help="only the scene table")
@@ -733,7 +752,8 @@ def main() -> None:
     if args.spacewalk_only:
         replay = run_replay(load_scenario("vkd-49"))
         out = {"spacewalk": [_spacewalk(replay, size, args.instants, args.frames,
-                                        encode=not args.no_encode, lens=lens)
+                                        encode=not args.no_encode, lens=lens,
+                                        encode_frames=args.encode_frames)
                              for lens in args.lenses.split(",")
                              for size in args.sizes.split(",")]}  # fmt: skip
         out["load_average_after"] = os.getloadavg()
