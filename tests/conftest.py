@@ -31,15 +31,9 @@ def vkd50(sky):
 
 
 # The helmet camera's kernels are compiled once per test run (tests/kernel_warmup.py, a process
-# beside the workers), not by each worker at once; the modules whose tests render go last and
-# wait for it.
-RENDER_MODULES = frozenset(
-    "test_broadcast test_broadcast_browser test_exchange_globe test_exchange_globe_browser "
-    "test_exchange_openmct test_inputs test_inputs_more test_instant_states test_layers "
-    "test_products test_radiators test_render test_render_adaptive test_render_camera "
-    "test_render_night test_render_people test_render_surfaces test_replay_vkd49 "
-    "test_video_chunks test_video_dask_workers test_dask_cluster".split()
-)
+# beside the workers), not by each worker at once. Tests marked ``render`` (those that render
+# helmet-camera frames, in process or through the CLI) go last and wait for it; a rendering
+# test left unmarked still passes, it only compiles the kernels itself.
 _KERNELS_DONE = "EVASIM_TEST_KERNELS_DONE"  # the warm-up's done file, for the workers
 _WARMUP_WAIT_S = 1800.0
 _warmup_key = pytest.StashKey[tuple]()
@@ -78,8 +72,8 @@ def pytest_unconfigure(config):
 
 
 def pytest_collection_modifyitems(config, items):
-    """Rendering modules last (stable: the order within each group is kept)."""
-    items.sort(key=lambda item: item.path.stem in RENDER_MODULES)
+    """Rendering tests last (stable: the order within each group is kept)."""
+    items.sort(key=lambda item: item.get_closest_marker("render") is not None)
 
 
 @pytest.fixture(autouse=True)
@@ -87,7 +81,7 @@ def _render_kernels_compiled(request):
     """A rendering test waits until the warm-up has compiled the kernels (or failed: then it
     compiles them itself and shows the fault)."""
     done = os.environ.get(_KERNELS_DONE)
-    if done and request.path.stem in RENDER_MODULES:
+    if done and request.node.get_closest_marker("render") is not None:
         limit = time.monotonic() + _WARMUP_WAIT_S
         while not os.path.exists(done) and time.monotonic() < limit:
             time.sleep(0.2)

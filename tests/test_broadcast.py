@@ -396,6 +396,7 @@ def test_random_token_when_none_given(vkd49):
     assert len(a.state.token) >= 20 and a.state.token != b.state.token
 
 
+@pytest.mark.render
 def test_real_helmet_camera_frames(vkd49):
     """The real renderer end to end (slow first frame: numba compile and textures)."""
     app = create_app(vkd49, speed=10.0, width=W, height=H, fps=2.0, token=TOKEN)

@@ -40,6 +40,7 @@ pytestmark = pytest.mark.skipif(
 )
 
 
+@pytest.mark.render
 def test_page_shows_clock_and_both_cameras(vkd49, tmp_path):
     from evasim.broadcast.server import BackgroundServer, create_app
 

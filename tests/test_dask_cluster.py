@@ -80,6 +80,7 @@ def job():
     return replace(prepare("nauka-2021-07-29", "nauka-2021-07-29"), duration_s=1800.0)
 
 
+@pytest.mark.render
 def test_cluster_results_equal_local_even_when_a_worker_dies(cluster, job):
     address, procs = cluster
     runs = 150
@@ -137,6 +138,7 @@ def _frames(path):
     return np.array([np.frombuffer(f, np.uint8).reshape(h, w, 3) for f in gen])
 
 
+@pytest.mark.render
 def test_video_on_the_cluster_equals_the_local_render(cluster, tmp_path):
     """A short two-camera video in chunks on the cluster, a worker killed after the first
     chunk: the joined MP4s decode to the same frames as the same job rendered here."""

@@ -358,6 +358,7 @@ def test_cli_ffmpeg_missing_is_a_runtime_fault_found_before_work(tmp_path):
     assert [p.name for p in tmp_path.iterdir()] == ["fast.toml"]
 
 
+@pytest.mark.render
 def test_cli_ffmpeg_failing_is_one_line_exit_1(tmp_path):
     (tmp_path / "fast.toml").write_text(FAST)
     args = ["--no-report", "--video", "--video-span", "14:41-14:42", "--video-speed", "3600"]
@@ -730,6 +731,7 @@ def test_thrusters_that_would_spin_the_station_beyond_the_limit_are_refused(tmp_
 
 
 @pytest.mark.parametrize(("width", "height"), [(32, 18), (16, 16)])
+@pytest.mark.render
 def test_helmet_camera_overlay_is_clipped_to_a_tiny_frame(sky, width, height):
     """Fuzz: at 32x18 the overlay's bottom line started above the image (y < 0) and its text
     region did not match the image region. Both the CLI and the API refuse < 16 px; the text

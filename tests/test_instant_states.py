@@ -118,6 +118,7 @@ def test_attitude_between_integrator_steps_agrees_with_direct_integration(nauka_
             assert moved == pytest.approx(np.radians(rate[i]) * frac, rel=0.05)
 
 
+@pytest.mark.render
 def test_render_pose_and_image_move_between_samples(vkd49, sky):
     cam = HelmetCamera(vkd49, 160, 90, Lens(120.0), look="limb", overlay=False)
     times = [WHEN + timedelta(seconds=k) for k in (0.0, 1 / 30, 1 / 3)]

@@ -280,6 +280,7 @@ def test_ffmpeg_failure_is_a_runtime_error_and_leaves_nothing(tmp_path, monkeypa
     assert os.listdir(tmp_path) == ["a.mp4"]
 
 
+@pytest.mark.render
 def test_cli_video_ffmpeg_failure_one_line_exit_1_old_set_kept(tmp_path):
     env = {**os.environ, "PYTHONPATH": str(SRC)}
     args = [sys.executable, "-m", "evasim", "replay", "vkd-49", "--out", "o", "--no-report"]

@@ -134,6 +134,7 @@ class AimedCamera(HelmetCamera):
         return dataclasses.replace(pose, position_itrs_km=eye, rotation_itrs=rot), st
 
 
+@pytest.mark.render
 def test_a_ray_at_a_truss_radiator_hits_it(vkd49):
     """The centre of S1's middle radiator seen from 8 m in front of its face: the centre pixel
     is the station, white-grey (the radiator material), and an independent ray/box

@@ -14,6 +14,8 @@ from evasim.render import raycast, shading
 from evasim.render.camera import Lens
 from evasim.render.frame import HelmetCamera
 
+pytestmark = pytest.mark.render  # conftest: runs after the kernel warm-up
+
 A, B = shading.A_KM, shading.B_KM
 DAY = datetime(2021, 9, 3, 15, 30, tzinfo=UTC)  # sunrise 15:00:05, sunset 15:58:31
 NIGHT = datetime(2021, 9, 3, 16, 15, tzinfo=UTC)

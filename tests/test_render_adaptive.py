@@ -12,6 +12,8 @@ from evasim.render import culling
 from evasim.render.camera import Lens
 from evasim.render.frame import HelmetCamera
 
+pytestmark = pytest.mark.render  # conftest: runs after the kernel warm-up
+
 DAY = datetime(2021, 9, 3, 15, 30, tzinfo=UTC)
 NIGHT = datetime(2021, 9, 3, 16, 15, tzinfo=UTC)
 SCENES = {

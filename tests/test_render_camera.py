@@ -13,6 +13,8 @@ from evasim.render import raycast
 from evasim.render.frame import HelmetCamera
 from evasim.render.lens import Lens
 
+pytestmark = pytest.mark.render  # conftest: runs after the kernel warm-up
+
 DAY = datetime(2021, 9, 3, 15, 40, tzinfo=UTC)
 NIGHT = datetime(2021, 9, 3, 16, 15, tzinfo=UTC)
 

@@ -26,6 +26,8 @@ from evasim.render.materials import (
 )
 from evasim.render.nightlights import switched_on
 
+pytestmark = pytest.mark.render  # conftest: runs after the kernel warm-up
+
 DAY = datetime(2021, 9, 3, 15, 30, tzinfo=UTC)
 NIGHT = datetime(2021, 9, 3, 16, 15, tzinfo=UTC)
 GANGES = datetime(2021, 9, 3, 17, 54, tzinfo=UTC)  # 25.3 N 84.5 E, local time ~23:30

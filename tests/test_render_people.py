@@ -14,6 +14,8 @@ from evasim.render.camera import Lens, crew_position_body, hull_normal_body, pro
 from evasim.render.frame import HelmetCamera
 from evasim.station.airlock import HULL_OFFSET_M
 
+pytestmark = pytest.mark.render  # conftest: runs after the kernel warm-up
+
 WORK = datetime(2021, 9, 3, 15, 30, tzinfo=UTC)  # both at MRM-2 (task 2), by day
 TRANSIT = datetime(2021, 9, 3, 16, 5, tzinfo=UTC)  # moving to MLM (task 3 starts 16:01)
 INSIDE = datetime(2021, 9, 3, 14, 30, tzinfo=UTC)  # before hatch open (14:41)

@@ -19,6 +19,8 @@ from evasim.render.frame import HelmetCamera
 from evasim.render.materials import material_id, material_table, materials, surface_albedo
 from evasim.station.handrails import handrails_at
 
+pytestmark = pytest.mark.render  # conftest: runs after the kernel warm-up
+
 RAIL = "nauka-hr-vkd49"  # installed on VKD-49 at 21:36 UTC (handrails.csv)
 BEFORE = datetime(2021, 9, 3, 21, 0, tzinfo=UTC)
 AFTER = datetime(2021, 9, 3, 22, 0, tzinfo=UTC)

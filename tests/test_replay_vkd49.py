@@ -147,6 +147,7 @@ def test_far_element_set_is_refused_unless_allowed_and_omm_file_works(tmp_path, 
     )
 
 
+@pytest.mark.render
 def test_public_api(vkd49):
     from datetime import UTC, datetime
 

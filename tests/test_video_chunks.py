@@ -41,6 +41,7 @@ def job():
     return VideoJob(sc, ("EV1",), start, 0.5, 10, 10.0, 96, 54, "limb", 4)
 
 
+@pytest.mark.render
 def test_chunks_join_into_the_sequential_video(job, tmp_path):
     """Three chunks (4 + 4 + 2 frames) joined with -c copy decode to the frames of the same
     span encoded in one piece (same pixels within H.264's loss at a chunk's first keyframe)."""
@@ -66,6 +67,7 @@ def _one_piece(job, tmp_path):
     return tmp_path / "whole" / "helmet_ev1.mp4"
 
 
+@pytest.mark.render
 def test_an_interrupted_job_resumes_from_its_chunks(job, tmp_path):
     out = tmp_path / "video"
     parts = parts_folder(out, job)
@@ -99,6 +101,7 @@ def test_cli_refuses_bad_options_before_any_work(tmp_path):
         assert not (tmp_path / "v").exists()
 
 
+@pytest.mark.render
 def test_a_chunk_starts_with_the_sequential_exposure(job):
     """Across a sunrise (the camera closing down over seconds), the exposure at a chunk's first
     frame after the warm-up is within 5 % of the exposure of a render from the video's start."""

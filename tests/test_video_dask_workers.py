@@ -14,6 +14,8 @@ import pytest
 from evasim.render.chunked import ENCODER_THREADS, VideoJob
 from evasim.render.encoding import h264_output
 
+pytestmark = pytest.mark.render  # conftest: runs after the kernel warm-up
+
 
 def _on_a_local_cluster(local_config):
     """(MALLOC_TRIM_THRESHOLD_, profiler enabled) as a LocalCluster worker sees them."""
