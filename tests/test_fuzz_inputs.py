@@ -7,6 +7,7 @@ import importlib.util
 import sys
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -17,6 +18,7 @@ sys.modules.setdefault("fuzz_inputs", fuzz)
 spec.loader.exec_module(fuzz)
 
 
+@pytest.mark.render  # some drawn command lines render a frame
 @settings(
     max_examples=40,
     deadline=None,
