@@ -24,16 +24,16 @@ MAX_CHUNK = 2_000
 TASK_RETRIES = 3
 
 
+# Guided sizes (each chunk a share of the runs left, ending with chunks of MIN_CHUNK) were
+# tried against these equal ones: 10,000 Nauka runs on 2 workers left an idle tail of only
+# 0.11-0.15 s with equal chunks (the runs cost alike), and the guided job was no faster
+# (BENCHMARKS.md, session 22): not kept.
 def chunk_size(runs: int, workers: int) -> int:
     """Runs per task: about :data:`TASKS_PER_WORKER` tasks per worker (balance and a moving
     progress bar), at least :data:`MIN_CHUNK` runs (a run is ~10-40 ms, a task's cost ~1-5 ms
     on a LocalCluster), at most :data:`MAX_CHUNK` (memory and retry cost)."""
     per = -(-runs // max(1, workers * TASKS_PER_WORKER))
     return int(min(MAX_CHUNK, max(MIN_CHUNK, per)))
-    # Guided sizes (each chunk a share of the runs left, ending with chunks of MIN_CHUNK) were
-    # tried against these equal ones: 10,000 Nauka runs on 2 workers left an idle tail of only
-    # 0.11-0.15 s with equal chunks (the runs cost alike), and the guided job was no faster
-    # (BENCHMARKS.md, session 22): not kept.
 
 
 def chunks(indices: np.ndarray, size: int) -> list[np.ndarray]:
