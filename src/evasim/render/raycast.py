@@ -394,7 +394,7 @@ def _block_clear(x0, y0, geom, solids, tl, skip, z_max, sun, lit):
     return True
 
 
-@njit(cache=True, inline="always", fastmath=True, error_model="numpy")
+@njit(cache=True, fastmath=True, error_model="numpy", **NO_REFCOUNTING)
 def _probe_clear(p, x0, y0, geom, solids, skip, sun, lit):
     """True when solid p changes none of the block's pixels from (x0, y0) (the corner sample
     at (x0, y0) excepted): each pixel's ray, as :func:`_trace` casts it, passes outside p's
@@ -405,7 +405,9 @@ def _probe_clear(p, x0, y0, geom, solids, skip, sun, lit):
     Exact where the bounds of :func:`_block_clear` are conservative: most blocks they cannot
     prove clear are clear (a solid's margin reaching over the block), and this costs a ray and
     two or three solid tests per pixel where tracing costs the whole candidate list, a shadow
-    ray through the shadow grid and the shading."""
+    ray through the shadow grid and the shading. Compiled as its own function, not inlined
+    into the block pass: it runs for few blocks, and inlined it made ``_block_row``'s compile
+    about a third longer (BENCHMARKS.md, session 23)."""
     cam = geom[4]
     centres, rots, halves, kinds, rects = solids[0], solids[1], solids[2], solids[3], solids[6]
     ox, oy, oz = cam[0], cam[1], cam[2]
