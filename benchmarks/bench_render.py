@@ -376,15 +376,12 @@ def _spacewalk(
     doubled its CPU): "render_and_encode_fps", and "render_and_encode_cpu_ms" / "encoder_cpu_ms":
     CPU per frame of both (this process and ffmpeg) / of ffmpeg alone; and the same frames
     rendered alone first, "encode_set_render_fps", for the ratio on identical frames."""
-    from evasim.render.frame import HelmetCamera
-    from evasim.render.lens import Lens
     from evasim.render.video import write_mp4
 
     w, h = (int(x) for x in size.split("x"))
     starts = _spacewalk_starts(replay, instants)
     step = timedelta(seconds=1 / 30)
-    optics = Lens(121.0, projection="action") if lens == "action" else Lens(120.0)
-    cam = HelmetCamera(replay, w, h, optics, look="auto")
+    cam = _spacewalk_camera(replay, lens, size)
     per, cpu_total, wall_total = [], 0.0, 0.0
     station = []
     for start in starts:
@@ -438,6 +435,17 @@ def _spacewalk(
     return out
 
 
+def _spacewalk_camera(replay, lens: str, size: str):
+    """EV1's auto-look camera of :func:`_spacewalk` through ``lens`` ("video": 120 deg
+    rectilinear, "action": the as-flown action lens) at ``size`` ("WxH")."""
+    from evasim.render.frame import HelmetCamera
+    from evasim.render.lens import Lens
+
+    w, h = (int(x) for x in size.split("x"))
+    optics = Lens(121.0, projection="action") if lens == "action" else Lens(120.0)
+    return HelmetCamera(replay, w, h, optics, look="auto")
+
+
 def _spacewalk_starts(replay, instants: int) -> list:
     """The moments :func:`_spacewalk` renders: ``instants`` spread evenly from hatch open to
     hatch close."""
@@ -456,13 +464,8 @@ class _SpacewalkCameras:
     def instant(self, lens: str, size: str, start: datetime, n: int) -> dict:
         """An untimed frame at ``start``, then ``n`` video frames 1/30 s apart, each timed:
         wall and CPU seconds (all threads) per frame."""
-        from evasim.render.frame import HelmetCamera
-        from evasim.render.lens import Lens
-
         if (lens, size) not in self.cams:
-            w, h = (int(x) for x in size.split("x"))
-            optics = Lens(121.0, projection="action") if lens == "action" else Lens(120.0)
-            self.cams[lens, size] = HelmetCamera(self.replay, w, h, optics, look="auto")
+            self.cams[lens, size] = _spacewalk_camera(self.replay, lens, size)
         cam = self.cams[lens, size]
         state = cam.frame("EV1", start).exposure_state
         wall, cpu = [], []
