@@ -84,6 +84,27 @@ def test_on_grid_instants_reproduce_the_track(vkd49):
     assert _angle_rad(st.attitude.q_gcrs, vkd49.attitude.q_gcrs[idx]).max() < 1e-12
 
 
+def test_a_batch_taken_instant_by_instant_equals_each_instant_alone(vkd49):
+    """A video's frames take their states from one evaluation of a batch
+    (:meth:`InstantStates.take`): every field, the attitude's included, is what evaluating that
+    instant alone gives, and each instant gets its own (not a neighbour's)."""
+    inst = Instants.from_replay(vkd49)
+    seconds = inst.seconds_of(WHEN) + np.array(OFFSETS_S)
+    batch = inst.at(seconds)
+    for k, s in enumerate(seconds):
+        one, taken = inst.at(np.array([s])), batch.take(k)
+        for f in dataclasses.fields(one):
+            if f.name == "attitude":
+                continue
+            a, b = getattr(one, f.name), getattr(taken, f.name)
+            assert a.shape == b.shape and np.array_equal(a, b), f.name
+        for name in ("t_s", "q_lvlh", "q_gcrs", "omega_body_rad_s", "error_deg", "cmg_active"):
+            a, b = getattr(one.attitude, name), getattr(taken.attitude, name)
+            assert a.shape == b.shape and np.array_equal(a, b), name
+        assert taken.attitude.source is vkd49.attitude.source  # still interpolates from it
+    assert batch.take(1).r_itrs_km[0, 0] != batch.take(0).r_itrs_km[0, 0]
+
+
 @pytest.fixture(scope="module")
 def nauka_history(sky):
     """The Nauka event integrated on its own 0.1 s grid (kernel states kept)."""

@@ -38,6 +38,41 @@ def test_lens_ray_and_project_are_inverse(projection):
     assert edge[0][0] == pytest.approx(w)
 
 
+@pytest.mark.parametrize("projection", ["rectilinear", "equidistant", "action"])
+def test_stars_land_where_the_lens_projects_them(projection):
+    """The star kernel puts each catalogue star on the pixel :func:`.lens.project` gives its
+    direction (its cull of directions beyond the image's corners loses none), adds its
+    irradiance over the pixel's solid angle, and draws nothing on a pixel that is not sky."""
+    from evasim.render.stars import StarCatalog, add_stars
+
+    cat = StarCatalog.load()
+    lens = Lens(120.0 if projection != "equidistant" else 170.0, projection=projection)
+    w, h = 320, 180
+    focal = lens.focal_px(w)
+    a, b = np.radians(37.0), np.radians(-21.0)  # any rotation ICRS -> camera
+    rz = np.array([[np.cos(a), -np.sin(a), 0], [np.sin(a), np.cos(a), 0], [0, 0, 1]])
+    rx = np.array([[1, 0, 0], [0, np.cos(b), -np.sin(b)], [0, np.sin(b), np.cos(b)]])
+    m = np.ascontiguousarray(rx @ rz)
+    flux = 10.0 ** (-0.4 * (cat.magnitude + 26.74))
+    ids = np.zeros((h, w), np.uint8)
+    ids[:, : w // 4] = raycast.ID_EARTH  # the left quarter is not sky
+    radiance = np.zeros((h, w, 3), np.float32)
+    px, py = np.empty(len(flux), np.int64), np.empty(len(flux), np.int64)
+    n, _ = add_stars(m, cat.directions_icrs, flux, lens.code, focal, w, h, ids, radiance, 1.0,
+                     0.5, px, py)  # fmt: skip
+    x, y, ok = lenses.project(cat.directions_icrs @ m.T, lens.code, focal, w, h)
+    ix, iy = np.floor(x).astype(int), np.floor(y).astype(int)
+    inside = ok & (ix >= w // 4) & (ix < w) & (iy >= 0) & (iy < h)
+    assert inside.sum() > 100
+    assert sorted(zip(px[:n], py[:n], strict=True)) == sorted(
+        zip(ix[inside], iy[inside], strict=True)
+    )
+    expect = np.zeros((h, w))
+    np.add.at(expect, (iy[inside], ix[inside]), flux[inside] * focal**2)
+    np.testing.assert_allclose(radiance[..., 0], expect, rtol=1e-6)
+    assert not radiance[:, : w // 4].any()
+
+
 def test_action_lens_matches_the_measured_gopro_field_of_view():
     """The as-flown model through the GoPro HERO3 Black's measured 121 deg horizontal field on
     a 4:3 frame gives its measured 93 deg vertical and 146 deg diagonal (+/- 1.5 deg, the

@@ -69,6 +69,29 @@ class InstantStates:
     def __len__(self) -> int:
         return len(self.seconds)
 
+    def take(self, k: int) -> InstantStates:
+        """The states at instant ``k`` alone (arrays of length 1, as :meth:`Instants.at` gives
+        for one instant): a batch evaluated at once, then handed out instant by instant."""
+        one, col = slice(k, k + 1), (slice(None), slice(k, k + 1))
+        return InstantStates(
+            self.seconds[one],
+            self.r_teme_km[col],
+            self.v_teme_km_s[col],
+            self.r_gcrs_km[col],
+            self.v_gcrs_km_s[col],
+            self.r_itrs_km[col],
+            self.v_itrs_km_s[col],
+            self.gmst_rad[one],
+            self.itrs_from_gcrs[one],
+            self.sun_teme_km[col],
+            self.sun_itrs_km[col],
+            self.sunlit_fraction[one],
+            self.latitude_deg[one],
+            self.longitude_deg[one],
+            self.altitude_km[one],
+            None if self.attitude is None else self.attitude.take(k),
+        )
+
 
 class Instants:
     """Evaluates :class:`InstantStates` at any instants inside a replay's span.

@@ -165,9 +165,32 @@ class AttitudeStates:
             integrated=src,
         )
 
+    def take(self, k: int) -> AttitudeStates:
+        """The states at instant ``k`` alone (per-instant arrays of length 1, as :meth:`at`
+        returns for one instant), still interpolating from the same integrator samples."""
+        sl = slice(k, k + 1)
+        per = {n: getattr(self, n)[sl] for n in _PER_INSTANT if getattr(self, n) is not None}
+        return replace(self, **per, integrated=self.source)
+
     def on_track(self, track: StationTrack) -> AttitudeStates:
         """The states at every sample of ``track`` with ``q_gcrs`` from its orbit."""
         return self.at(track.grid.seconds, lvlh_to_gcrs(track.r_gcrs_km, track.v_gcrs_km_s))
+
+
+_PER_INSTANT = (
+    "t_s",
+    "q_lvlh",
+    "omega_body_rad_s",
+    "rate_rel_lvlh_body_rad_s",
+    "h_cmg_n_m_s",
+    "cmg_active",
+    "propellant_kg",
+    "error_deg",
+    "pitch_error_unwrapped_deg",
+    "q_gcrs",
+)
+"""The fields of :class:`AttitudeStates` with one row per instant (those
+:meth:`~AttitudeStates.at` sets); the others describe the run."""
 
 
 def _hermite_quaternions(q, dq_rate, i, j, f, h) -> np.ndarray:
