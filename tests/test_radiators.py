@@ -123,8 +123,8 @@ class AimedCamera(HelmetCamera):
     eye_body_m: np.ndarray
     target_body_m: np.ndarray
 
-    def pose(self, role, when):
-        pose, st = super().pose(role, when)
+    def pose(self, role, when, states=None):
+        pose, st = super().pose(role, when, states)
         eye = self.body_to_itrs_km(st, self.eye_body_m)
         fwd = self.body_to_itrs_km(st, self.target_body_m) - eye
         fwd /= np.linalg.norm(fwd)

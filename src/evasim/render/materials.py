@@ -174,13 +174,42 @@ def _line_cover(x, period, inv_period, width, inv_w):
     """Share of a pixel (footprint ``1 / inv_w`` m, box filter) covered by lines ``width`` m
     wide every ``period`` m (centred on multiples of it), fading to the mean ``width /
     period`` once the period spans fewer than 8 footprints (gone below 4); and the index of
-    the panel (between lines) the point is in."""
+    the panel (between lines k and k + 1: k) the point is in."""
     mean = width * inv_period
-    k = np.floor(x * inv_period + 0.5)
-    d = abs(x - period * k)
+    panel = np.floor(x * inv_period)
+    d = x - period * panel  # from the line below, 0 .. period
+    d = min(d, period - d)  # from the nearest line
     cov = min(max((0.5 * width - d) * inv_w + 0.5, 0.0), 1.0) * min(1.0, width * inv_w)
     detail = min(max(period * inv_w * 0.25 - 1.0, 0.0), 1.0)
-    return mean + (cov - mean) * detail, detail, int(k)
+    return mean + (cov - mean) * detail, detail, int(panel)
+
+
+@njit(cache=True, inline="always", fastmath=True, error_model="numpy")
+def _line_within(lo, hi, period, inv_period):
+    """Is a line (a multiple of ``period``) in [lo, hi]?"""
+    return np.floor(hi * inv_period) * period >= lo
+
+
+@njit(cache=True, inline="always", fastmath=True, error_model="numpy")
+def uniform_over(table, m, u_lo, u_hi, v_lo, v_hi, w_max):
+    """Is material ``m``'s albedo one value over a patch whose surface coordinates lie in
+    [u_lo, u_hi] x [v_lo, v_hi] (m), seen with pixel footprints at most ``w_max`` m? True for
+    ``plain``, and for a seamed or celled pattern (``quilt``, ``rs_panels``, ``cells``) with
+    its detail whole (the period spans 8 footprints or more: no fading with the footprint) and
+    no line within half a line width and half a footprint of the patch (:func:`_line_cover`
+    gives 0 there, and the panel indices, which change only at lines, are the same): the
+    albedo :func:`surface_albedo` gives at any point of the patch is then the one at its
+    corners. Lattices (their diagonals) are never taken as uniform."""
+    row = table[m]
+    pattern = int(row[8])
+    if m == 0 or pattern == 0:
+        return True
+    if pattern == 4 or 8.0 * w_max > min(row[9], row[10]):
+        return False
+    reach = 0.5 * row[11] + 0.5 * w_max
+    if _line_within(u_lo - reach, u_hi + reach, row[9], row[13]):
+        return False
+    return not _line_within(v_lo - reach, v_hi + reach, row[10], row[14])
 
 
 @njit(cache=True, inline="always", fastmath=True, error_model="numpy")

@@ -38,7 +38,7 @@ from ..constants import EARTH_MEAN_RADIUS_KM
 from .airglow import AIRGLOW_TOP_KM
 from .culling import FISHEYE_MARGIN_PX, square_misses_bound
 from .lens import RAY_TABLE_STEPS, ray_fast, ray_table_row
-from .materials import pattern_visible, surface_albedo, surface_material
+from .materials import pattern_visible, surface_albedo, surface_material, uniform_over
 from .shading import (
     A_KM,
     ID_EARTH,
@@ -655,14 +655,27 @@ def _block_mode(j, i, x0, y0, geom, samples, solids, tl, texel_lat_km, texel_lon
 @njit(cache=True, inline="always", fastmath=True, error_model="numpy")
 def _patterned(j, i, samples, solids):
     """Does the material of the solid face seen at block (j, i)'s corners show a pattern at
-    this distance (:func:`.materials.pattern_visible`)? Else its albedo is uniform over the
-    block and the corners' radiance is interpolated like any smooth block."""
+    this distance (:func:`.materials.pattern_visible`) inside the block? Else its albedo is
+    uniform over the block (no pattern, or no seam or grid line inside it:
+    :func:`.materials.uniform_over`) and the corners' radiance, the albedo times the light
+    plus the specular, is interpolated like any smooth block's."""
     s_prim, s_face, s_mat = samples[6], samples[7], samples[12]
     mtab = solids[14]
     m = surface_material(mtab, solids[13][s_prim[j, i]], s_face[j, i])
-    w = min(s_mat[j, i, 4], s_mat[j, i + 1, 4])
-    w = min(w, min(s_mat[j + 1, i, 4], s_mat[j + 1, i + 1, 4]))
-    return pattern_visible(mtab, m, w)
+    w00, w01, w10, w11 = _corners(s_mat, j, i, 4)
+    if not pattern_visible(mtab, m, min(min(w00, w01), min(w10, w11))):
+        return False
+    u00, u01, u10, u11 = _corners(s_mat, j, i, 2)
+    v00, v01, v10, v11 = _corners(s_mat, j, i, 3)
+    return not uniform_over(
+        mtab,
+        m,
+        min(min(u00, u01), min(u10, u11)),
+        max(max(u00, u01), max(u10, u11)),
+        min(min(v00, v01), min(v10, v11)),
+        max(max(v00, v01), max(v10, v11)),
+        max(max(w00, w01), max(w10, w11)),
+    )
 
 
 @njit(cache=True, inline="always")
