@@ -149,6 +149,40 @@ def test_materials_give_the_arrays_cells_in_front_and_kapton_behind():
     assert kapton[0] > 2 * kapton[2] and cell[2] > 2 * cell[0]  # gold behind, blue in front
 
 
+@pytest.mark.parametrize("name", ["us_blanket", "rs_green", "rs_white", "array_front"])
+def test_panel_shades_change_only_at_seams(name):
+    """Along a surface with its pattern at full detail, the albedo changes only within half a
+    line and half a pixel of a seam or grid line (the per-panel shade and the RS colour rings
+    step at the seams, not in mid-panel), and a patch :func:`uniform_over` calls uniform has
+    the albedo of its corners at every point (the renderer then interpolates the corners)."""
+    from evasim.render.materials import uniform_over
+
+    table = material_table()
+    m = material_id(name)
+    pu, pv, lw = table[m, 9], table[m, 10], table[m, 11]
+    w = min(pu, pv) / 40  # footprint (m): full detail
+    u = np.linspace(-2.3 * pu, 2.7 * pu, 4001)
+    alb = np.array([surface_albedo(table, m, x, 0.37 * pv, w, 0, 0, 0) for x in u])
+    steps = np.flatnonzero(np.abs(np.diff(alb, axis=0)).max(axis=1) > 1e-9)
+    assert len(steps)
+    at = 0.5 * (u[steps] + u[steps + 1])
+    off_seam = np.abs(at - pu * np.round(at / pu))
+    assert off_seam.max() <= 0.5 * lw + 0.5 * w + (u[1] - u[0])
+    rng = np.random.default_rng(7)
+    uniform = 0
+    for _ in range(400):
+        u0, v0 = rng.uniform(-3, 3, 2) * (pu, pv)
+        du, dv = rng.uniform(0, 0.3, 2) * (pu, pv)
+        if not uniform_over(table, m, u0, u0 + du, v0, v0 + dv, w):
+            continue
+        uniform += 1
+        corner = surface_albedo(table, m, u0, v0, w, 0, 0, 0)
+        for fu, fv in rng.uniform(0, 1, (8, 2)):
+            assert surface_albedo(table, m, u0 + fu * du, v0 + fv * dv, w, 0, 0, 0) == corner
+    assert 40 < uniform < 400  # some patches straddle a line, many do not
+    assert not uniform_over(table, m, 0.1 * pu, 0.2 * pu, 0.1 * pv, 0.2 * pv, pu / 6)  # fading
+
+
 @pytest.mark.parametrize(
     ("look", "when"),
     [("worksite", CLOSE), ("partner", datetime(2021, 9, 3, 15, 40, tzinfo=UTC))],
