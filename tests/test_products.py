@@ -280,6 +280,35 @@ def test_ffmpeg_failure_is_a_runtime_error_and_leaves_nothing(tmp_path, monkeypa
     assert os.listdir(tmp_path) == ["a.mp4"]
 
 
+def test_video_frames_arrive_whole_and_in_order_through_the_feeder(tmp_path):
+    """The frames go to ffmpeg from a thread while the next is made, in cycled buffers: each
+    decoded frame is the one given at its place (a buffer overwritten while queued would
+    show its successor), and a frame source that fails ends the thread and leaves nothing."""
+    import imageio_ffmpeg
+
+    from evasim.render.video import write_mp4
+
+    n, w, h = 24, 64, 48
+    levels = [int(v) for v in np.linspace(20, 235, n)]
+    frames = (np.full((h, w, 3), v, np.uint8) for v in levels)  # a new array each time
+    write_mp4(frames, tmp_path / "a.mp4", 10, w, h, crf=0)
+    reader = imageio_ffmpeg.read_frames(str(tmp_path / "a.mp4"))
+    meta = next(reader)
+    assert tuple(meta["size"]) == (w, h)
+    got = [np.frombuffer(b, np.uint8).mean() for b in reader]
+    assert len(got) == n
+    np.testing.assert_allclose(got, levels, atol=1.5)
+
+    def failing():
+        yield np.zeros((h, w, 3), np.uint8)
+        raise EvasimRuntimeError("renderer fault")
+
+    with pytest.raises(EvasimRuntimeError, match="renderer fault"):
+        write_mp4(failing(), tmp_path / "b.mp4", 10, w, h)
+    assert not (tmp_path / "b.mp4").exists()
+    assert not [t for t in threading.enumerate() if t.name == "ffmpeg-feeder"]
+
+
 @pytest.mark.render
 def test_cli_video_ffmpeg_failure_one_line_exit_1_old_set_kept(tmp_path):
     env = {**os.environ, "PYTHONPATH": str(SRC)}
