@@ -73,9 +73,11 @@ def _excess(radiance, exposure, white, down, out):
 
 @njit(cache=True, parallel=True, fastmath=True, error_model="numpy")
 def _composite(radiance, exposure, flare, veil, image):
-    """Re-tone ``image`` from ``radiance`` plus the flare (exposed units): ``flare`` (h, w, 3),
-    its pixel (i, j) centred on full-resolution pixel ((i + 0.5) d - 0.5, ...), added
-    bilinearly, and the uniform ``veil``."""
+    """Re-tone ``image`` from ``radiance`` (both C-contiguous) plus the flare (exposed units):
+    ``flare`` (h, w, 3), its pixel (i, j) centred on full-resolution pixel ((i + 0.5) d - 0.5,
+    ...), added bilinearly, and the uniform ``veil``. Row by row in three flat passes (the
+    flare's row at full width, the tone indices, the table look-ups) that the compiler
+    vectorises: a third less CPU than one pass per pixel (session 24)."""
     height, width = radiance.shape[0], radiance.shape[1]
     fh, fw = flare.shape[0], flare.shape[1]
     table = TONE_TABLE
@@ -89,6 +91,8 @@ def _composite(radiance, exposure, flare, veil, image):
         x0s[x] = min(int(fx), fw - 2) if fw > 1 else 0
         axs[x] = fx - x0s[x]
     e_scale = np.float32(exposure)
+    flat_rad = radiance.reshape(height, width * 3)
+    flat_img = image.reshape(height, width * 3)
     for y in prange(height):
         fy = min(max((y + 0.5) / dy - 0.5, 0.0), fh - 1.0)
         y0 = int(fy)
@@ -99,14 +103,20 @@ def _composite(radiance, exposure, flare, veil, image):
             for ch in range(3):
                 row[i, ch] = flare[y0, i, ch] + (flare[y1, i, ch] - flare[y0, i, ch]) * ay + veil
         row[fw] = row[fw - 1]
+        add = np.empty(width * 3, np.float32)
         for x in range(width):
             x0 = x0s[x]
             ax = axs[x]
             for ch in range(3):
-                add = row[x0, ch] + (row[x0 + 1, ch] - row[x0, ch]) * ax
-                e = e_scale * radiance[y, x, ch] + add
-                i = int(np.sqrt(e) * scale + np.float32(0.5)) if e > 0 else 0
-                image[y, x, ch] = table[min(i, n)]
+                add[3 * x + ch] = row[x0, ch] + (row[x0 + 1, ch] - row[x0, ch]) * ax
+        idx = np.empty(width * 3, np.int32)
+        rad = flat_rad[y]
+        for k in range(width * 3):
+            e = max(e_scale * rad[k] + add[k], np.float32(0.0))
+            idx[k] = min(np.int32(np.sqrt(e) * scale + np.float32(0.5)), n)
+        out = flat_img[y]
+        for k in range(width * 3):
+            out[k] = table[idx[k]]
 
 
 @njit(cache=True, parallel=True, error_model="numpy")
@@ -182,6 +192,8 @@ def apply(
     view): it is toned here even when no flare is added. Returns whether anything was added
     (False: ``image`` untouched, or only toned)."""
     height, width = radiance.shape[:2]
+    if not (radiance.flags.c_contiguous and image.flags.c_contiguous):
+        raise ValueError("flare.apply: radiance and image must be C-contiguous (H, W, 3)")
     if sun_xy is None and toned and not np.any(corner_radiance * exposure > WHITE_POINT):
         return False
     hh, ww = -(-height // DOWN), -(-width // DOWN)
