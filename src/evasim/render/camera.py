@@ -53,19 +53,16 @@ def crew_position_body(
     return pos, module
 
 
-def crew_state_body(
-    sc, placements: dict[str, Placement], role: str, when: datetime, airlock: str
-) -> tuple[np.ndarray, str, str]:
-    """As :func:`crew_position_body`, plus what the crew member is doing: ``inside`` (before
-    hatch open or after hatch close, at the hatch), ``transit`` (moving to the next worksite)
-    or ``work`` (at the worksite of a task, or waiting between tasks)."""
+def crew_windows(
+    sc, placements: dict[str, Placement], role: str, airlock: str
+) -> list[tuple[datetime, datetime, str]]:
+    """Crew member ``role``'s tasks as (start, end, worksite module) in time order (UTC); the
+    airlock where a task names no worksite on this station."""
     from ..station.catalog import canonical
 
     if role not in [m.role for m in sc.crew]:
         names = ", ".join(f"{m.role} {m.name}" for m in sc.crew)
         raise EvasimInputError(f"crew role {role!r}: expected one of {names}")
-    index = [m.role for m in sc.crew].index(role)
-    hatch = hatch_point(placements, airlock)
     windows = []
     for task in sc.tasks:
         if role in [m.role for m in sc.task_crew(task)]:
@@ -74,7 +71,25 @@ def crew_state_body(
                 module = airlock
             start, end = sc.task_window(task)
             windows.append((start, end, module))
-    windows.sort()
+    return sorted(windows)
+
+
+def crew_state_body(
+    sc,
+    placements: dict[str, Placement],
+    role: str,
+    when: datetime,
+    airlock: str,
+    windows: list[tuple[datetime, datetime, str]] | None = None,
+) -> tuple[np.ndarray, str, str]:
+    """As :func:`crew_position_body`, plus what the crew member is doing: ``inside`` (before
+    hatch open or after hatch close, at the hatch), ``transit`` (moving to the next worksite)
+    or ``work`` (at the worksite of a task, or waiting between tasks). ``windows``: the
+    member's :func:`crew_windows` if the caller keeps them (a video asks every frame)."""
+    if windows is None:
+        windows = crew_windows(sc, placements, role, airlock)
+    index = [m.role for m in sc.crew].index(role)
+    hatch = hatch_point(placements, airlock)
     inside = bool(sc.eva and (when < sc.eva.hatch_open_utc or when > sc.eva.hatch_close_utc))
     previous, previous_module = hatch, airlock
     for start, end, module in windows:

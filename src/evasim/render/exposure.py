@@ -34,6 +34,8 @@ import math
 from dataclasses import dataclass
 from datetime import datetime
 
+from numba import njit
+
 from ..constants import SOLAR_ILLUMINANCE_LX
 
 F_NUMBER = 2.8
@@ -93,3 +95,17 @@ def adapt(target: float, previous: ExposureState | None, utc: datetime) -> float
         return target
     keep = math.exp(-dt / TIME_CONSTANT_S)
     return math.exp(math.log(target) + (math.log(previous.exposure) - math.log(target)) * keep)
+
+
+@njit(cache=True, error_model="numpy")
+def metered_luminances(radiance, ids, ny, nx, skip_id, out):
+    """The luminances (sum of the three channels) of samples ``[:ny, :nx]`` of ``radiance``
+    (h, w, 3) whose ``ids`` are not ``skip_id`` (the Sun's disc), into ``out``; returns how
+    many."""
+    n = 0
+    for j in range(ny):
+        for i in range(nx):
+            if ids[j, i] != skip_id:
+                out[n] = radiance[j, i, 0] + radiance[j, i, 1] + radiance[j, i, 2]
+                n += 1
+    return n

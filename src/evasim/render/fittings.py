@@ -73,3 +73,25 @@ def _station(s: ppl.Solid) -> ppl.Solid:
 def present_mask(items: list[Fitting], utc: datetime) -> np.ndarray:
     """Which of ``items`` are on the station at ``utc`` (bool array)."""
     return np.array([f.present(utc) for f in items], bool)
+
+
+class Presence:
+    """:func:`present_mask` for a fixed list of fittings at many instants: their install and
+    removal times as POSIX seconds (-inf, +inf where open), compared as arrays (a video asks
+    every frame; float64 resolves the microseconds of a datetime at these epochs)."""
+
+    def __init__(self, items: list[Fitting]):
+        self.from_s = np.array(
+            [
+                -np.inf if f.present_from_utc is None else f.present_from_utc.timestamp()
+                for f in items
+            ]
+        )
+        self.to_s = np.array(
+            [np.inf if f.present_to_utc is None else f.present_to_utc.timestamp() for f in items]
+        )
+
+    def at(self, utc: datetime) -> np.ndarray:
+        """Which fittings are on the station at ``utc`` (bool array, as :func:`present_mask`)."""
+        t = utc.timestamp()
+        return (self.from_s <= t) & (t < self.to_s)

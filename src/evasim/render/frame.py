@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from functools import cache, cached_property
+from functools import cached_property
 from itertools import islice
 
 import numpy as np
@@ -32,15 +32,17 @@ from .camera import (
     Lens,
     camera_pose,
     crew_state_body,
+    crew_windows,
     hull_normal_body,
 )
-from .exposure import ExposureState, adapt, metered_target
+from .exposure import ExposureState, adapt, metered_luminances, metered_target
 from .lamps import lamp_table, lamps_for_suit
 from .lens import project as lens_project
 from .look import CREW_PHASE_S, LookSchedule, jitter_angles_rad, jittered, slerp_rotation
 from .materials import material_for, material_id, material_table
 from .materials import materials as all_materials
 from .nightlights import NightLights
+from .overlay import blend_text, text_masks
 from .stars import StarCatalog, add_stars
 from .textures import EarthTexture
 
@@ -195,7 +197,11 @@ class HelmetCamera:
             grid = replay.grid
             lo, hi = self.instants.span_s
             self.fittings = fit.fittings(placements, grid.datetime_at(lo), grid.datetime_at(hi))
+        self._presence = fit.Presence(self.fittings)
         self._sets: dict[bytes, StationSet] = {}
+        self._kept: dict[tuple[int, bytes], StationSet] = {}
+        self._people: dict[bytes, list[ppl.Solid]] = {}
+        self._windows: dict[str, list] = {}
         self._text_cache: dict[tuple[str, int], tuple[np.ndarray, np.ndarray]] = {}
         self._crew_states: dict[tuple[str, datetime], tuple[np.ndarray, str, str]] = {}
 
@@ -339,7 +345,12 @@ class HelmetCamera:
         if hit is None:
             if len(self._crew_states) > 256:
                 self._crew_states.clear()
-            hit = crew_state_body(self.replay.scenario, self.placements, role, when, self.airlock)
+            if role not in self._windows:
+                self._windows[role] = crew_windows(
+                    self.replay.scenario, self.placements, role, self.airlock
+                )
+            hit = crew_state_body(self.replay.scenario, self.placements, role, when, self.airlock,
+                                  self._windows[role])  # fmt: skip
             self._crew_states[key] = hit
         return hit[0].copy(), hit[1], hit[2]
 
@@ -369,8 +380,16 @@ class HelmetCamera:
             facing = facing - np.dot(facing, up) * up
             if np.linalg.norm(facing) < 1e-6:
                 facing = self.placements[module].axis
-            out += ppl.suit_solids(pos, up, facing, m.suit, m.marking)
-            out.append(ppl.tether_solid(pos, up, facing, HULL_OFFSET_M)[0])
+            key = b"".join((pos.tobytes(), up.tobytes(), facing.tobytes(), m.suit.encode(),
+                            m.marking.encode()))  # fmt: skip
+            solids = self._people.get(key)  # a partner at work stands still: frames share them
+            if solids is None:
+                if len(self._people) > 64:
+                    self._people.clear()
+                solids = ppl.suit_solids(pos, up, facing, m.suit, m.marking)
+                solids.append(ppl.tether_solid(pos, up, facing, HULL_OFFSET_M)[0])
+                self._people[key] = solids
+            out += solids
         return out
 
     def arms_visible(self, role: str, when: datetime) -> bool:
@@ -398,7 +417,7 @@ class HelmetCamera:
         present fittings, kept for the next frames)."""
         if not self.fittings:
             return self._static
-        mask = fit.present_mask(self.fittings, when)
+        mask = self._presence.at(when)
         key = mask.tobytes()
         out = self._sets.get(key)
         if out is None:
@@ -431,7 +450,13 @@ class HelmetCamera:
             width_px = 2 * base.halves_km[:, 1] * self.lens.focal_px(self.width)
             keep = (base.group_of < 0) | (width_px >= MIN_FITTING_PX * np.maximum(near_km, 1e-9))
             if not keep.all():
-                base = base.take(keep)
+                key = (id(base), keep.tobytes())  # the sets of station_set are all kept
+                kept = self._kept.get(key)
+                if kept is None:
+                    if len(self._kept) > 64:
+                        self._kept.clear()
+                    kept = self._kept[key] = base.take(keep)
+                base = kept
         extra = list(extra_body) + list(extra_camera)
         body_c = np.array([s.centre_m for s in extra_body]).reshape(-1, 3)
         body_r = np.array([s.rotation for s in extra_body]).reshape(-1, 3, 3)
@@ -602,9 +627,9 @@ class HelmetCamera:
         pixels (every 4th pixel in x and y) other than the Sun's disc."""
         step = raycast.BLOCK
         ny, nx = -(-self.height // step), -(-self.width // step)
-        c = corner_radiance[:ny, :nx]
-        lum = (c[..., 0] + c[..., 1] + c[..., 2])[corner_ids[:ny, :nx] != raycast.ID_SUN]
-        p99 = _percentile(lum, 99.0) / 3.0 if lum.size else 0.0
+        lum = np.empty(ny * nx, np.float32)
+        n = metered_luminances(corner_radiance, corner_ids, ny, nx, raycast.ID_SUN, lum)
+        p99 = _percentile(lum[:n], 99.0) / 3.0 if n else 0.0
         return metered_target(p99, sun_frac)
 
     def _atmosphere_slice(self, pose: CameraPose, sun_itrs_km: np.ndarray) -> np.ndarray:
@@ -670,24 +695,11 @@ class HelmetCamera:
         key = (text, size)
         masks = self._text_cache.get(key)
         if masks is None:
-            masks = _text_masks(text, size)
+            masks = text_masks(text, size)
             if len(self._text_cache) > 64:
                 self._text_cache.clear()
             self._text_cache[key] = masks
-        shadow, glyphs = masks
-        # Clipped to the image on every side: in a tiny frame the text is larger than the image
-        # and the bottom line starts above its top (y < 0, which would index from the end).
-        x, y = xy
-        top, left = max(0, -y), max(0, -x)
-        y0, x0 = y + top, x + left
-        h = min(shadow.shape[0] - top, image.shape[0] - y0)
-        w = min(shadow.shape[1] - left, image.shape[1] - x0)
-        if h <= 0 or w <= 0:
-            return
-        region = image[y0 : y0 + h, x0 : x0 + w].astype(np.float32)
-        region *= 1.0 - shadow[top : top + h, left : left + w, None]
-        region += (255.0 - region) * glyphs[top : top + h, left : left + w, None]
-        image[y0 : y0 + h, x0 : x0 + w] = (region + 0.5).astype(np.uint8)
+        blend_text(image, *masks, *xy)
 
 
 def _percentile(values: np.ndarray, q: float) -> float:
@@ -698,51 +710,6 @@ def _percentile(values: np.ndarray, q: float) -> float:
     k1 = min(k + 1, n - 1)
     part = np.partition(values, [k, k1])
     return float(part[k] + (pos - k) * (part[k1] - part[k]))
-
-
-def _text_masks(text: str, size: int) -> tuple[np.ndarray, np.ndarray]:
-    """Coverage (0..1) of a text's 1-pixel drop shadow and of its glyphs, drawn at (0, 0):
-    composed from per-character masks placed at the characters' advances (no kerning)."""
-    from .fonts import font
-
-    f = font(size)
-    _, _, x1, y1 = f.getbbox(text)
-    glyphs = np.zeros((int(y1) + 2, int(x1) + 2), np.float32)
-    advance = 0.0
-    for ch in text:
-        x = round(advance)
-        advance += _advance(ch, size)
-        if ch == " ":
-            continue
-        mask = _glyph(ch, size)
-        h, w = min(mask.shape[0], glyphs.shape[0]), min(mask.shape[1], glyphs.shape[1] - x)
-        if w > 0:
-            np.maximum(glyphs[:h, x : x + w], mask[:h, :w], out=glyphs[:h, x : x + w])
-    shadow = np.zeros_like(glyphs)
-    shadow[1:, 1:] = glyphs[:-1, :-1]
-    return shadow, glyphs
-
-
-@cache
-def _advance(ch: str, size: int) -> float:
-    """Advance width (pixels) of one character."""
-    from .fonts import font
-
-    return float(font(size).getlength(ch))
-
-
-@cache
-def _glyph(ch: str, size: int) -> np.ndarray:
-    """Coverage mask of one character drawn at (0, 0) (pure function of its arguments)."""
-    from PIL import Image, ImageDraw
-
-    from .fonts import font
-
-    f = font(size)
-    _, _, x1, y1 = f.getbbox(ch)
-    img = Image.new("L", (max(int(x1), 1) + 1, max(int(y1), 1) + 1), 0)
-    ImageDraw.Draw(img).text((0, 0), ch, fill=255, font=f)
-    return np.asarray(img, np.float32) / 255.0
 
 
 def station_solids(placements, utc: datetime | None = None) -> list:
