@@ -86,8 +86,8 @@ def _surface_points(half, kind, n, rng):
 def test_screen_hulls_contain_every_visible_point_of_each_solid(vkd49, look, fisheye, when):
     """Every point of every solid the camera sees projects inside the solid's screen rectangle
     and convex hull (which the ray caster uses to skip solids and to prove blocks clear):
-    sampled on the cylinders' and boxes' surfaces, independently of the hull code; for the
-    fisheye, hulls are tested with the margin the ray caster adds."""
+    sampled on the cylinders' and boxes' surfaces, independently of the hull code; the radial
+    lenses' polygons carry their own sampling margin, so points are tested with none added."""
     lens = Lens(180.0, fisheye=True) if fisheye else Lens(120.0)
     if fisheye == "action":
         lens = Lens(170.0, projection="action")
@@ -96,7 +96,7 @@ def test_screen_hulls_contain_every_visible_point_of_each_solid(vkd49, look, fis
     centres, rots, halves, kinds = cam._solids_itrs(states)[:4]
     focal = cam.lens.focal_px(1280)
     rects, _, hulls, n_hull = cam._screen_bounds(pose, centres, rots, halves, kinds, focal)
-    pad = culling.FISHEYE_MARGIN_PX if fisheye else 0.0
+    pad = 0.0  # the ray caster tests a block's own square
     rng = np.random.default_rng(1)
     checked = 0
     for s in range(len(centres)):
@@ -254,7 +254,7 @@ def test_radial_bounds_of_thin_solids_contain_them_and_stay_tight(lens_code):
     n_hull = np.zeros((n, culling.FISHEYE_SLICES), np.int64)
     culling.fisheye_bounds(frames, halves, kinds, focal, 640.0, 360.0, rects, hulls, n_hull,
                            lens_code)  # fmt: skip
-    pad = culling.FISHEYE_MARGIN_PX
+    pad = 0.0  # the polygons hold their sampling margin: no pad
     bounded = seen = 0
     for s in range(n):
         local = _surface_points(halves[s], kinds[s], 600, rng)

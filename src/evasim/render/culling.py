@@ -253,21 +253,20 @@ def fisheye_bounds(frames, halves, kinds, focal, w_half, h_half, rects, hulls, n
     solid's FISHEYE_SLICES slices is sampled evenly in the angle it subtends at the camera
     (densely enough that the curve between samples stays within FISHEYE_MARGIN_PX of them, at
     most FISHEYE_EDGE_SAMPLES, :func:`_edge_samples`) and the samples bounded by their
-    DOP_SIDES-gon (which contains their convex hull); the curve between samples is covered by
-    testing squares grown by FISHEYE_MARGIN_PX against it (and by growing the rectangles as
-    much). The convex hull of a slice's image contains the (not always convex)
-    image itself. A slice around the camera or behind it on the backward axis (its image may
-    wrap round the lens circle) has no hull and gives the solid the whole screen. A slice
-    whose bounding sphere images wholly off the screen (more than SCREEN_REACH_PX beyond it,
-    :func:`_sphere_off_screen`) is not sampled: its polygon is empty (every block misses it)
-    and it adds nothing to the rectangle (a solid with every slice off the screen gets an
-    empty one and is no tile's candidate). A thin slice
-    (a handrail's, a mast's: its cross-section's circumradius at most TUBE_MAX_RATIO of its
-    half length) is bounded instead, far more cheaply, as a tube round its axis
+    DOP_SIDES-gon (which contains their convex hull), grown by FISHEYE_MARGIN_PX, which covers
+    the curve between samples (as are the rectangles). The convex hull of a slice's image
+    contains the (not always convex) image itself. A slice around the camera or behind it on the
+    backward axis (its image may wrap round the lens circle) has no hull and gives the solid the
+    whole screen. A slice whose bounding sphere images wholly off the screen (more than
+    SCREEN_REACH_PX beyond it, :func:`_sphere_off_screen`) is not sampled: its polygon is empty
+    (every block misses it) and it adds nothing to the rectangle (a solid with every slice off
+    the screen gets an empty one and is no tile's candidate). A thin slice (a handrail's, a
+    mast's: its cross-section's circumradius at most TUBE_MAX_RATIO of its half length) is
+    bounded instead, far more cheaply, as a tube round its axis, with its own rigorous margin
     (:func:`_tube_samples`). ``hulls`` (n, FISHEYE_SLICES, DOP_SIDES + 1, 2), ``n_hull`` (n,
     FISHEYE_SLICES).
     """
-    m_px = FISHEYE_MARGIN_PX + MARGIN_PX
+    m_px = MARGIN_PX  # the samples' own margin (grow) is in the polygons and the rectangles
     for s in prange(frames.shape[0]):  # solids in parallel, each with its own buffers
         verts = np.empty((2 * PRISM_SIDES, 3))
         pts = np.empty((FISHEYE_POINTS, 2))
@@ -504,16 +503,15 @@ def _edge_samples(u, c, half, kind, focal, lens, verts, pts, w_half, h_half):
     margin (pixels) to add to their polygon; m = 0 when an edge reaches round to the lens's
     backward axis (no bound).
 
-    Each edge is sampled so that its every point's image is within FISHEYE_MARGIN_PX (which
-    the ray caster adds to every block it tests) of a sample's: a point is within half the
-    samples' angular spacing delta of one, and the lens stretches angles by at most ``focal``
-    * :func:`_lens_scale` (theta) along the edge's arc (theta: its largest angle off the axis,
-    :func:`_arc_max_theta`). Where FISHEYE_EDGE_SAMPLES cannot reach that, ``grow`` covers the
-    rest."""
+    Each edge is sampled so that its every point's image is within FISHEYE_MARGIN_PX of a
+    sample's: a point is within half the samples' angular spacing delta of one, and the lens
+    stretches angles by at most ``focal`` * :func:`_lens_scale` (theta) along the edge's arc
+    (theta: its largest angle off the axis, :func:`_arc_max_theta`); ``grow`` is that margin,
+    or more where FISHEYE_EDGE_SAMPLES cannot reach it."""
     _solid_vertices(u, c, half, kind, verts)
     n_edges = 3 * PRISM_SIDES if kind == 0 else 12
     m = 0
-    grow = 0.0
+    grow = FISHEYE_MARGIN_PX
     for e in range(n_edges):
         ia, ib = _edge(kind, e)
         ax, ay, az = verts[ia, 0], verts[ia, 1], verts[ia, 2]
@@ -526,7 +524,7 @@ def _edge_samples(u, c, half, kind, focal, lens, verts, pts, w_half, h_half):
             return 0, 0.0
         scale = focal * _lens_scale(theta_hi, lens)
         k_n = min(FISHEYE_EDGE_SAMPLES, max(2, int(span * scale / (2.0 * FISHEYE_MARGIN_PX)) + 2))
-        grow = max(grow, scale * 0.5 * span / (k_n - 1) * 1.0001 - FISHEYE_MARGIN_PX)
+        grow = max(grow, scale * 0.5 * span / (k_n - 1) * 1.0001)
         _sample_arc(ax, ay, az, ex, ey, ez, na, length, span, alpha, k_n, lens, focal, pts, m,
                     w_half, h_half)  # fmt: skip
         m += k_n

@@ -36,7 +36,7 @@ from numba import njit, prange
 
 from ..constants import EARTH_MEAN_RADIUS_KM
 from .airglow import AIRGLOW_TOP_KM
-from .culling import FISHEYE_MARGIN_PX, square_misses_bound
+from .culling import square_misses_bound
 from .lens import RAY_TABLE_STEPS, ray_fast, ray_table_row
 from .materials import pattern_visible, surface_albedo, surface_material, uniform_over
 from .shading import (
@@ -368,9 +368,10 @@ def _block_clear(x0, y0, geom, solids, tl, skip, z_max, sun, lit):
     )  # fmt: skip
     cand, _, nc = tl
     radial = geom[2] != 0
-    pad = FISHEYE_MARGIN_PX if radial else 0.0
-    xa, xb = x0 - pad, x0 + BLOCK + 1.0 + pad
-    ya, yb = y0 - pad, y0 + BLOCK + 1.0 + pad
+    # the square holding the block's sample points (pixel centres x0 + 0.5 .. x0 + BLOCK + 0.5);
+    # a radial lens's polygons and rectangles carry their own sampling margin (.culling)
+    xa, xb = float(x0), x0 + BLOCK + 1.0
+    ya, yb = float(y0), y0 + BLOCK + 1.0
     for j in range(nc):
         p = cand[j]
         if p == skip:
