@@ -275,7 +275,8 @@ def test_ffmpeg_failure_is_a_runtime_error_and_leaves_nothing(tmp_path, monkeypa
         write_mp4(frames, tmp_path / "a.mp4", 10, 16, 16)
     assert os.listdir(tmp_path) == []
     monkeypatch.delenv("IMAGEIO_FFMPEG_EXE")
-    write_mp4(frames, tmp_path / "a.mp4", 10, 15, 15)  # odd sides are padded for yuv420p
+    odd = [np.zeros((15, 15, 3), np.uint8)] * 3
+    write_mp4(odd, tmp_path / "a.mp4", 10, 15, 15)  # odd sides are padded for yuv420p
     assert (tmp_path / "a.mp4").read_bytes()[4:8] == b"ftyp"
     assert os.listdir(tmp_path) == ["a.mp4"]
 

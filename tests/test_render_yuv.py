@@ -33,6 +33,8 @@ def test_yuv420p_matches_ffmpegs_conversion():
     image[10:20, 30:50] = (250, 20, 30)  # a red patch with hard edges
     image = image.astype(np.uint8)
     ours, ref = yuv420p(image).astype(int), _ffmpeg_yuv420p(image).astype(int)
+    # the video's feeder thread converts on one core: the same bytes
+    assert np.array_equal(yuv420p(image, parallel=False), ours)
     assert ours.shape == ref.shape == (h * w * 3 // 2,)
     luma, chroma = np.abs(ours[: h * w] - ref[: h * w]), np.abs(ours[h * w :] - ref[h * w :])
     assert luma.max() <= 1 and luma.mean() < 0.5

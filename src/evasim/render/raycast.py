@@ -526,7 +526,7 @@ def _tile_list(samples, tile):
     return samples[0][a:b], samples[1][a:b], samples[2][tile]
 
 
-@njit(cache=True, parallel=True, fastmath=True, error_model="numpy")
+@njit(cache=True, parallel=True, nogil=True, fastmath=True, error_model="numpy")
 def trace_corners(width, height, lens, focal, cam, rot, sun, sun_frac, earth, solids):
     """Pass 1: tile candidate lists and one ray per block corner.
 
@@ -738,7 +738,7 @@ def _tone(value, exposure, table, scale, n):
     return table[min(i, n)]
 
 
-@njit(cache=True, parallel=True, fastmath=True, error_model="numpy")
+@njit(cache=True, parallel=True, nogil=True, fastmath=True, error_model="numpy")
 def fill_blocks(
     width, height, lens, focal, cam, rot, sun, sun_frac, earth, solids, samples, adaptive,
     exposure, out, ids, image,

@@ -25,37 +25,40 @@ def _checked(frame: np.ndarray, width: int, height: int) -> np.ndarray:
     return frame
 
 
-FEED_BUFFERS = 3
-"""yuv420p frame buffers cycled between the renderer and the feeder thread (one filled, one
-waiting in the feeder's one-place queue, one being written)."""
-
-
 class _Feeder:
-    """Writes frames to ffmpeg's stdin from a thread of its own, so that the renderer goes on
-    with the next frame while a frame waits in the pipe for the encoder (the pipe holds 64 kB of
-    a 1.4 MB 720p frame): 6-8 % more frames/s rendered and encoded on two cores
-    (BENCHMARKS.md, session 24). One frame waits at most; :meth:`put` blocks behind it."""
+    """Converts frames to yuv420p (:mod:`.yuv`, on its own thread, without the GIL) and writes
+    them to ffmpeg's stdin from a thread of its own, so that the renderer goes on with the next
+    frame meanwhile (a 720p yuv420p frame is 1.4 MB; the pipe holds 64 kB): the conversion and
+    the wait for the encoder fill the cores' idle moments of the renderer's serial steps
+    (BENCHMARKS.md, session 24). One frame waits at most; :meth:`put` blocks behind it. The
+    frames put must not change afterwards (the renderer's are new arrays each time)."""
 
-    def __init__(self, stdin):
-        self.stdin = stdin
+    def __init__(self, stdin, rgb: bool):
+        self.stdin, self.rgb = stdin, rgb
         self.broken = False  # ffmpeg closed its end (it failed): the caller stops
         self.queue: queue.Queue = queue.Queue(maxsize=1)
         self.thread = threading.Thread(target=self._run, name="ffmpeg-feeder", daemon=True)
         self.thread.start()
 
     def _run(self) -> None:
-        while (data := self.queue.get()) is not None:
+        planes = None  # the yuv420p buffer, reused frame after frame
+        while (frame := self.queue.get()) is not None:
             if self.broken:
                 continue  # drain to the end marker
+            if self.rgb:
+                data = np.ascontiguousarray(frame, dtype=np.uint8).data
+            else:
+                planes = _yuv420p(frame, planes, parallel=False)
+                data = planes.data
             try:
                 self.stdin.write(data)
             except (BrokenPipeError, ValueError):
                 self.broken = True
 
-    def put(self, data) -> None:
+    def put(self, frame: np.ndarray) -> None:
         if self.broken:
             raise BrokenPipeError
-        self.queue.put(data)
+        self.queue.put(frame)
 
     def close(self) -> None:
         """Write what is queued, then end the thread."""
@@ -109,8 +112,10 @@ def write_mp4(
     """Encode ``frames`` (H, W, 3 uint8) to ``path`` atomically (temp file, then rename);
     ``threads``: the encoder's threads (None: x264's own choice from the cores).
 
-    Frames with even sides are converted to yuv420p here, on both cores (:mod:`.yuv`: half the
-    bytes through the pipe, no conversion in ffmpeg); odd sides go as RGB, scaled by ffmpeg.
+    Frames with even sides are converted to yuv420p here (:mod:`.yuv`: half the bytes through
+    the pipe, no conversion in ffmpeg), on a thread of their own while the next frame is made;
+    odd sides go as RGB, scaled by ffmpeg. A frame must not change once the iterator has
+    given it (it may be read after the next one is asked for).
     ffmpeg failing (missing, crashing, disk full) raises EvasimRuntimeError with its last
     error line, and nothing is left at ``path``."""
     import imageio_ffmpeg
@@ -121,7 +126,6 @@ def write_mp4(
     except RuntimeError as exc:
         raise EvasimRuntimeError(f"ffmpeg: {exc}") from None
     odd = width % 2 or height % 2
-    planes = [None] * FEED_BUFFERS  # the yuv420p buffers, reused frame after frame
     with replacing(path) as tmp, tempfile.TemporaryFile() as log:
         try:
             proc = subprocess.Popen(
@@ -142,15 +146,10 @@ def write_mp4(
             )
         except OSError as exc:
             raise EvasimRuntimeError(f"ffmpeg ({exe}): {exc.strerror}") from None
-        feeder = _Feeder(proc.stdin)
+        feeder = _Feeder(proc.stdin, rgb=bool(odd))
         try:
-            for k, frame in enumerate(frames):
-                if odd:
-                    feeder.put(np.ascontiguousarray(frame, dtype=np.uint8).tobytes())
-                else:
-                    b = k % FEED_BUFFERS
-                    planes[b] = _yuv420p(_checked(frame, width, height), planes[b])
-                    feeder.put(planes[b].data)
+            for frame in frames:
+                feeder.put(_checked(frame, width, height))
                 if on_frame:
                     on_frame()
             feeder.close()
