@@ -330,6 +330,8 @@ def test_cli_bad_scenario(tmp_path, case):
             "--video-span 12:00-12:10: expected times inside the replay span 14:10-22:40 UTC",
         ),
         (["--video-span", "15:00-15:10"], "--video-span: only used with --video"),
+        (["--video-lens", "action"], "--video-lens: only used with --video"),
+        (["--video", "--video-lens", "gopro"], "--video-lens 'gopro': expected one of rectilinear"),
         (["--video", "--fps", "nan"], "--fps: expected 0.1..120, got nan"),
         (["--video", "--video-size", "1x1"], "--video-size: expected 16..7680 x 16..4320"),
         (

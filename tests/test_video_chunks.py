@@ -94,11 +94,25 @@ def test_cli_refuses_bad_options_before_any_work(tmp_path):
         (["--span", "25:00-26:00"], "--span: expected HH:MM-HH:MM or eva"),
         (["--size", "12x"], "--size: expected WIDTHxHEIGHT"),
         (["--speed", "0"], "--speed: expected"),
+        (["--lens", "pinhole"], "--lens 'pinhole': expected one of rectilinear, equidistant"),
     ):
         done = subprocess.run(base + extra, capture_output=True, text=True, timeout=120)
         assert done.returncode == 2, (extra, done.stderr)
         assert message in done.stderr and done.stderr.count("\n") == 1, done.stderr
         assert not (tmp_path / "v").exists()
+
+
+def test_the_lens_is_part_of_the_job(job):
+    """A job through the as-flown lens is another job (its parts are never reused for the
+    120 deg lens's) and its workers' cameras use that lens."""
+    from dataclasses import replace
+
+    from evasim.render.lens import ACTION, RECTILINEAR, video_lens
+
+    action = replace(job, lens="action")
+    assert action.key != job.key
+    assert video_lens(action.lens).code == ACTION and video_lens(job.lens).code == RECTILINEAR
+    assert video_lens("action").fov_deg == pytest.approx(121.0)
 
 
 @pytest.mark.render

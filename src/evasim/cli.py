@@ -341,6 +341,12 @@ def replay(
         float, typer.Option(help="replay seconds per video second, 0.01..3600")
     ] = 10.0,
     video_size: Annotated[str, typer.Option(help="WIDTHxHEIGHT")] = "1280x720",
+    video_lens: Annotated[
+        str,
+        typer.Option(
+            help="rectilinear or equidistant (120 deg), or action (the flown GoPro-class lens)"
+        ),
+    ] = "rectilinear",
     allow_stale_elements: Annotated[
         bool,
         typer.Option(
@@ -365,6 +371,11 @@ def replay(
     out_dir = _writable_folder(out or Path("out") / sc.name, "--out")
     check_out_dir(out_dir)  # not a folder of the user's that the new set would replace
     plan = _video_plan(sc, video_span, fps, video_speed, video_size, wanted=video)
+    from .render.lens import video_lens as lens_for_video
+
+    lens = lens_for_video(video_lens, "--video-lens")
+    if not video and video_lens != "rectilinear":
+        raise EvasimInputError("--video-lens: only used with --video")
     if sc.catalog_number is not None and scenario.strip().lower() != sc.name.lower():
         console.print(
             f"{escape(scenario)} is ISS spacewalk no. {sc.catalog_number}: replaying the detailed "
@@ -413,7 +424,7 @@ def replay(
             progress=step,
             # the videos go into the same set, so an ffmpeg failure leaves the old set whole
             extras=[
-                *([lambda folder: _write_videos(result, folder, plan)] if plan else []),
+                *([lambda folder: _write_videos(result, folder, plan, lens)] if plan else []),
                 *([lambda folder: _write_exchange(result, folder)] if czml else []),
             ],
         )
@@ -504,11 +515,13 @@ def _video_plan(
     return _VideoPlan(times, fps, width, height)
 
 
-def _write_videos(result, out_dir: Path, plan: _VideoPlan) -> dict[str, Path]:
+def _write_videos(result, out_dir: Path, plan: _VideoPlan, lens=None) -> dict[str, Path]:
+    """Each crew member's helmet-camera MP4 through ``lens`` (:class:`.render.lens.Lens`;
+    None: the videos' default, 120 deg rectilinear)."""
     from .render.frame import HelmetCamera
     from .render.video import write_mp4
 
-    cam = HelmetCamera(result, plan.width, plan.height, look="auto")
+    cam = HelmetCamera(result, plan.width, plan.height, lens, look="auto")
     written = {}
     frames = len(plan.times)
     with _progress() as progress:

@@ -39,6 +39,12 @@ def render_video(
     look: Annotated[
         str, typer.Option(help="auto (from the timeline), worksite, limb, nadir, partner, free:Y,P")
     ] = "auto",
+    lens: Annotated[
+        str,
+        typer.Option(
+            help="rectilinear or equidistant (120 deg), or action (the flown GoPro-class lens)"
+        ),
+    ] = "rectilinear",
     chunk_frames: Annotated[int, typer.Option(help="frames per chunk (one task each)")] = 300,
     scheduler: Annotated[
         str | None, typer.Option(help="Dask scheduler address [default: a LocalCluster]")
@@ -64,6 +70,9 @@ def render_video(
             f"--chunk-frames: expected 1..{MAX_CHUNK_FRAMES:,} (the limit), got {chunk_frames}"
         )
     _check_look(look)
+    from .render.lens import video_lens
+
+    video_lens(lens, "--lens")
     out_dir = _writable_folder(out, "--out")
     check_out_dir(out_dir)
     sc = load_scenario(scenario)
@@ -74,7 +83,7 @@ def render_video(
     plan = _video_plan(sc, span, fps, speed, size, max_frames=MAX_FRAMES, prefix="--")
     sc = _element_sets_checked(sc, allow_stale_elements)
     job = VideoJob(sc, tuple(roles), plan.times[0], speed / fps, len(plan.times), fps,
-                   plan.width, plan.height, look, chunk_frames)  # fmt: skip
+                   plan.width, plan.height, look, chunk_frames, lens=lens)  # fmt: skip
     total = job.chunks * len(roles)
     with _progress() as progress:
         task = progress.add_task("chunks", total=total)

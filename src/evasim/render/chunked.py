@@ -63,6 +63,7 @@ class VideoJob:
     look: str
     chunk_frames: int = DEFAULT_CHUNK_FRAMES
     encoder_threads: int | None = ENCODER_THREADS
+    lens: str = "rectilinear"  # the projection (:func:`.lens.video_lens`)
 
     @property
     def chunks(self) -> int:
@@ -86,7 +87,7 @@ class VideoJob:
         h = hashlib.sha256()
         for part in (__version__, text, self.roles, self.start_utc.isoformat(), self.step_s,
                      self.frames, self.fps, self.width, self.height, self.look,
-                     self.chunk_frames, self.encoder_threads):  # fmt: skip
+                     self.chunk_frames, self.encoder_threads, self.lens):  # fmt: skip
             h.update(repr(part).encode())
         return h.hexdigest()[:16]
 
@@ -111,9 +112,10 @@ def _camera(job: VideoJob, cache: dict) -> tuple[object, bool]:
     from ..replay import run_replay
     from ..sky import Sky
     from .frame import HelmetCamera
+    from .lens import video_lens
 
     replay = run_replay(job.scenario, Sky.load())
-    camera = HelmetCamera(replay, job.width, job.height, look=job.look)
+    camera = HelmetCamera(replay, job.width, job.height, video_lens(job.lens), look=job.look)
     cache["camera"] = _Renderer(job.key, camera)
     return camera, True
 

@@ -195,3 +195,17 @@ class Lens:
 def action_lens(fov_deg: float = ACTION_FOV_DEG) -> Lens:
     """The as-flown helmet-camera lens model (module doc)."""
     return Lens(fov_deg, projection="action")
+
+
+VIDEO_FOV_DEG = 120.0
+"""The videos' field of view for the rectilinear and equidistant lenses (deg, est: VKD-49's
+camera lens is not published; docs/render.md, "The lens")."""
+
+
+def video_lens(projection: str, option: str = "--lens") -> Lens:
+    """The lens a video uses for ``projection``: ``rectilinear`` or ``equidistant`` at
+    :data:`VIDEO_FOV_DEG`, ``action`` the as-flown lens (:func:`action_lens`); a name not in
+    :data:`PROJECTIONS` is an input error naming ``option``."""
+    if projection not in PROJECTIONS:
+        raise EvasimInputError(f"{option} {projection!r}: expected one of {', '.join(PROJECTIONS)}")
+    return action_lens() if projection == "action" else Lens(VIDEO_FOV_DEG, projection=projection)
