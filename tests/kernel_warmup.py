@@ -38,6 +38,7 @@ def warm() -> None:
         cam.frame("EV1", night, exposure_state=frame.exposure_state)
     cam.frame("EV1", day, adaptive=False)
     yuv420p(np.zeros((90, 160, 3), np.uint8))
+    yuv420p(np.zeros((90, 160, 3), np.uint8), parallel=False)  # the video's feeder thread
 
 
 def main() -> None:
