@@ -282,9 +282,10 @@ def test_ffmpeg_failure_is_a_runtime_error_and_leaves_nothing(tmp_path, monkeypa
 
 
 def test_video_frames_arrive_whole_and_in_order_through_the_feeder(tmp_path):
-    """The frames go to ffmpeg from a thread while the next is made, in cycled buffers: each
-    decoded frame is the one given at its place (a buffer overwritten while queued would
-    show its successor), and a frame source that fails ends the thread and leaves nothing."""
+    """The frames are converted and go to ffmpeg from a thread while the next is made: each
+    decoded frame is the one given at its place (a frame lost, repeated or reordered in the
+    handover would show another level), and a frame source that fails ends the thread and
+    leaves nothing."""
     import imageio_ffmpeg
 
     from evasim.render.video import write_mp4

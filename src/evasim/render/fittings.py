@@ -36,10 +36,6 @@ class Fitting:
     present_to_utc: datetime | None  # None: after it
     group: str = ""  # the module it is on: shadow rays test each module's fittings together
 
-    def present(self, utc: datetime) -> bool:
-        after = self.present_from_utc is None or self.present_from_utc <= utc
-        return after and (self.present_to_utc is None or utc < self.present_to_utc)
-
 
 def fittings(placements: list[Placement], start_utc: datetime, end_utc: datetime) -> list[Fitting]:
     """Every handrail and appendage segment on the station at some instant of
@@ -70,14 +66,10 @@ def _station(s: ppl.Solid) -> ppl.Solid:
     return ppl.Solid(s.centre_m, s.rotation, s.size_m, s.kind, s.colour, ID_STATION)
 
 
-def present_mask(items: list[Fitting], utc: datetime) -> np.ndarray:
-    """Which of ``items`` are on the station at ``utc`` (bool array)."""
-    return np.array([f.present(utc) for f in items], bool)
-
-
 class Presence:
-    """:func:`present_mask` for a fixed list of fittings at many instants: their install and
-    removal times as POSIX seconds (-inf, +inf where open), compared as arrays (a video asks
+    """Which of a fixed list of fittings are on the station at an instant: from their
+    ``present_from_utc`` (inclusive) until their ``present_to_utc`` (exclusive), None being
+    open. Kept as POSIX seconds (-inf, +inf where open) and compared as arrays (a video asks
     every frame; float64 resolves the microseconds of a datetime at these epochs)."""
 
     def __init__(self, items: list[Fitting]):
@@ -92,6 +84,6 @@ class Presence:
         )
 
     def at(self, utc: datetime) -> np.ndarray:
-        """Which fittings are on the station at ``utc`` (bool array, as :func:`present_mask`)."""
+        """Which fittings are on the station at ``utc`` (bool array, in the list's order)."""
         t = utc.timestamp()
         return (self.from_s <= t) & (t < self.to_s)
